@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `svs-bench`: benchmarks that print one line per figure, `NAME VALUE UNIT`.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "svs-bench", abstract: "svs benchmarks; each prints NAME VALUE UNIT lines.",
+        subcommands: [])
+}
+
+Bench.main()

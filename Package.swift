@@ -1,0 +1,39 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "svs",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "svs", targets: ["svs"]),
+        .executable(name: "svs-bench", targets: ["svs-bench"]),
+        .library(name: "Wire", targets: ["Wire"]),
+        .library(name: "Flow", targets: ["Flow"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Linux structs and constants that Glibc does not export (headers only).
+        .target(name: "CLinux"),
+        // Byte-level views and builders of protocol headers, checksums, pcap.
+        .target(name: "Wire"),
+        // The flow key, masks, matches, extraction and the text syntaxes.
+        .target(name: "Flow", dependencies: ["Wire"]),
+        .executableTarget(
+            name: "svs",
+            dependencies: [
+                "Wire", "Flow",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "svs-bench",
+            dependencies: [
+                "Wire", "Flow",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/svs-bench"),
+        .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "FlowTests", dependencies: ["Flow", "Wire"]),
+    ]
+)

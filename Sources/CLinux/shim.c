@@ -1,0 +1,1 @@
+/* CLinux is headers only; SwiftPM needs one source file. */
