@@ -20,20 +20,26 @@ let package = Package(
         .target(name: "Wire"),
         // The flow key, masks, matches, extraction and the text syntaxes.
         .target(name: "Flow", dependencies: ["Wire"]),
+        // Packet buffers and batches, ports, flow caches, datapath actions.
+        .target(name: "Datapath", dependencies: ["Flow", "Wire"]),
+        // The datapath interface: typed commands of the six families, TLV codec.
+        .target(name: "DPIF", dependencies: ["Datapath", "Flow", "Wire"]),
         .executableTarget(
             name: "svs",
             dependencies: [
-                "Wire", "Flow",
+                "Wire", "Flow", "Datapath", "DPIF",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "svs-bench",
             dependencies: [
-                "Wire", "Flow",
+                "Wire", "Flow", "Datapath", "DPIF",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/svs-bench"),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "FlowTests", dependencies: ["Flow", "Wire"]),
+        .testTarget(name: "DatapathTests", dependencies: ["Datapath", "Flow", "Wire"]),
+        .testTarget(name: "DPIFTests", dependencies: ["DPIF", "Datapath", "Flow", "Wire"]),
     ]
 )

@@ -1,0 +1,2 @@
+import Datapath
+import Flow

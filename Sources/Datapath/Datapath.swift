@@ -1,0 +1,2 @@
+import Flow
+import Wire
