@@ -22,24 +22,27 @@ let package = Package(
         .target(name: "Flow", dependencies: ["Wire"]),
         // Packet buffers and batches, ports, flow caches, datapath actions.
         .target(name: "Datapath", dependencies: ["Flow", "Wire"]),
+        // Linux I/O behind the datapath's port protocol: AF_PACKET, TAP, AF_XDP,
+        // and the in-memory `dummy` ports that tests use.
+        .target(name: "NetDevices", dependencies: ["Datapath", "Wire", "CLinux"]),
         // The datapath interface: typed commands of the six families, TLV codec.
         .target(name: "DPIF", dependencies: ["Datapath", "Flow", "Wire"]),
         .executableTarget(
             name: "svs",
             dependencies: [
-                "Wire", "Flow", "Datapath", "DPIF",
+                "Wire", "Flow", "Datapath", "NetDevices", "DPIF",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "svs-bench",
             dependencies: [
-                "Wire", "Flow", "Datapath", "DPIF",
+                "Wire", "Flow", "Datapath", "NetDevices", "DPIF",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/svs-bench"),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "FlowTests", dependencies: ["Flow", "Wire"]),
-        .testTarget(name: "DatapathTests", dependencies: ["Datapath", "Flow", "Wire"]),
+        .testTarget(name: "DatapathTests", dependencies: ["Datapath", "NetDevices", "Flow", "Wire"]),
         .testTarget(name: "DPIFTests", dependencies: ["DPIF", "Datapath", "Flow", "Wire"]),
     ]
 )
