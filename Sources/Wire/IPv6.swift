@@ -309,6 +309,24 @@ public struct IPv6RoutingHeader: Hashable, Sendable {
 
     public var headerLength: Int { 4 + data.count }
 
+    /// The destination an upper-layer pseudo-header uses (RFC 8200 section
+    /// 8.1) when segments are left: the last address of a type 0 or 2
+    /// header, Segment List[0] of a segment routing header (type 4); `nil`
+    /// otherwise.
+    public var finalDestination: IPv6Address? {
+        guard segmentsLeft > 0 else { return nil }
+        switch routingType {
+        case 0, 2:
+            guard data.count >= 20 else { return nil }
+            return IPv6Address(octets: data[(data.count - 16)...])
+        case 4:
+            guard data.count >= 20 else { return nil }
+            return IPv6Address(octets: data[4..<20])
+        default:
+            return nil
+        }
+    }
+
     public func emit(into bytes: UnsafeMutableRawBufferPointer) throws(WireError) {
         guard headerLength % 8 == 0, headerLength <= 2048 else { throw .malformed }
         guard bytes.count >= headerLength else { throw .truncated }

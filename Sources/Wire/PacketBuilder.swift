@@ -51,6 +51,8 @@ public struct PacketBuilder: Sendable {
         var layer: Layer
         /// Fill the next-protocol field from the following layer.
         var infer: Bool
+        /// Compute this layer's checksum at `build()`.
+        var checksum = true
     }
 
     var entries: [Entry] = []
@@ -183,10 +185,13 @@ public struct PacketBuilder: Sendable {
     }
 
     /// Appends a UDP header; a `nil` destination port becomes 4789 before
-    /// VXLAN, 6081 before Geneve, 0 otherwise.
-    public func udp(sourcePort: UInt16, destinationPort: UInt16? = nil) -> PacketBuilder {
-        appending(.udp(UDPHeader(sourcePort: sourcePort, destinationPort: destinationPort ?? 0)),
-                  inferNextProtocol: destinationPort == nil)
+    /// VXLAN, 6081 before Geneve, 0 otherwise. Without `computingChecksum`
+    /// the checksum stays 0 (as tunnels over IPv4 often send it).
+    public func udp(sourcePort: UInt16, destinationPort: UInt16? = nil, computingChecksum: Bool = true) -> PacketBuilder {
+        var copy = appending(.udp(UDPHeader(sourcePort: sourcePort, destinationPort: destinationPort ?? 0)),
+                             inferNextProtocol: destinationPort == nil)
+        copy.entries[copy.entries.count - 1].checksum = computingChecksum
+        return copy
     }
 
     public func sctp(sourcePort: UInt16, destinationPort: UInt16, verificationTag: UInt32 = 0) -> PacketBuilder {
@@ -286,7 +291,7 @@ public struct PacketBuilder: Sendable {
                 }
             }
             guard computingChecksums else { return }
-            for i in resolved.indices.reversed() {
+            for i in resolved.indices.reversed() where entries[i].checksum {
                 Self.fillChecksum(resolved, i, offsets, raw.window(offsets[i]..<total))
             }
         }
@@ -438,16 +443,20 @@ public struct PacketBuilder: Sendable {
         }
     }
 
-    /// The pseudo-header sum for an upper layer at `index` spanning `length`.
+    /// The pseudo-header sum for an upper layer at `index` spanning `length`
+    /// (for IPv6, the destination is a routing header's final one).
     static func pseudoHeaderSum(_ layers: [Layer], before index: Int, protocol proto: IPProtocol, length: Int) -> UInt32 {
+        var finalDestination: IPv6Address?
         for j in stride(from: index - 1, through: 0, by: -1) {
             switch layers[j] {
             case .ipv4(let h):
                 return InternetChecksum.pseudoHeaderSum(source: h.source, destination: h.destination,
                                                         protocol: proto, length: length)
             case .ipv6(let h):
-                return InternetChecksum.pseudoHeaderSum(source: h.source, destination: h.destination,
+                return InternetChecksum.pseudoHeaderSum(source: h.source, destination: finalDestination ?? h.destination,
                                                         nextHeader: proto, length: length)
+            case .ipv6Routing(let h):
+                finalDestination = h.finalDestination ?? finalDestination
             default: continue
             }
         }
