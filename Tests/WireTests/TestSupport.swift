@@ -81,7 +81,7 @@ func ip6(_ s: String) -> IPv6Address { IPv6Address(s)! }
 func dissect(_ raw: UnsafeMutableRawBufferPointer) -> [String] {
     var out: [String] = []
     guard let l2 = try? EthernetLayers(parsing: UnsafeRawBufferPointer(raw)) else { return ["short"] }
-    out.append("eth \(l2.source)>\(l2.destination) type \(l2.etherType.rawValue)")
+    out.append("eth \(l2.source)>\(l2.destination) type \(l2.etherType.rawValue)\(l2.isIEEE802_3 ? " 802.3" : "")")
     if let v = l2.outerVLAN { out.append("vlan \(v.tpid.rawValue) \(v.vlanID) \(v.priority) \(v.dropEligible)") }
     if let v = l2.innerVLAN { out.append("vlan \(v.tpid.rawValue) \(v.vlanID) \(v.priority) \(v.dropEligible)") }
     dissectNetwork(l2.etherType, raw.window(from: l2.networkOffset), into: &out, depth: 0)
