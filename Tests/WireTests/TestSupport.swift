@@ -218,3 +218,11 @@ func dissect(_ bytes: [UInt8]) -> [String] {
     var copy = bytes
     return copy.withUnsafeMutableBytes { dissect($0) }
 }
+
+extension Result {
+    /// The failure, or `nil` on success.
+    var error: Failure? {
+        if case .failure(let e) = self { return e }
+        return nil
+    }
+}
