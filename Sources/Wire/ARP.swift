@@ -12,20 +12,20 @@ public struct ARPOperation: RawRepresentable, Hashable, Sendable {
 
 /// Byte offsets in an Ethernet/IPv4 ARP packet.
 public enum ARPField {
-    public static let hardwareType = 0
-    public static let protocolType = 2
-    public static let hardwareLength = 4
-    public static let protocolLength = 5
-    public static let operation = 6
-    public static let senderHardwareAddress = 8
-    public static let senderProtocolAddress = 14
-    public static let targetHardwareAddress = 18
-    public static let targetProtocolAddress = 24
+    @inlinable public static var hardwareType: Int { 0 }
+    @inlinable public static var protocolType: Int { 2 }
+    @inlinable public static var hardwareLength: Int { 4 }
+    @inlinable public static var protocolLength: Int { 5 }
+    @inlinable public static var operation: Int { 6 }
+    @inlinable public static var senderHardwareAddress: Int { 8 }
+    @inlinable public static var senderProtocolAddress: Int { 14 }
+    @inlinable public static var targetHardwareAddress: Int { 18 }
+    @inlinable public static var targetProtocolAddress: Int { 24 }
     /// Bytes before the addresses (their lengths are fields).
-    public static let fixedLength = 8
-    public static let headerLength = 28
+    @inlinable public static var fixedLength: Int { 8 }
+    @inlinable public static var headerLength: Int { 28 }
     /// The hardware type of Ethernet.
-    public static let ethernetHardwareType: UInt16 = 1
+    @inlinable public static var ethernetHardwareType: UInt16 { 1 }
 }
 
 /// A non-owning view of an Ethernet/IPv4 ARP (or RARP) packet.

@@ -2,11 +2,11 @@
 
 /// Byte offsets in an Ethernet header.
 public enum EthernetField {
-    public static let destination = 0
-    public static let source = 6
+    @inlinable public static var destination: Int { 0 }
+    @inlinable public static var source: Int { 6 }
     /// The EtherType, or the 802.3 length when below `EtherType.minimum`.
-    public static let etherType = 12
-    public static let headerLength = 14
+    @inlinable public static var etherType: Int { 12 }
+    @inlinable public static var headerLength: Int { 14 }
 }
 
 /// A non-owning view of the Ethernet header at the start of `bytes`.
@@ -88,14 +88,14 @@ public struct EthernetHeader: Hashable, Sendable {
 
 /// Byte offsets in an 802.2 LLC header followed by a SNAP header.
 public enum LLCSNAPField {
-    public static let dsap = 0
-    public static let ssap = 1
-    public static let control = 2
+    @inlinable public static var dsap: Int { 0 }
+    @inlinable public static var ssap: Int { 1 }
+    @inlinable public static var control: Int { 2 }
     /// The 3-byte organisation code (OUI).
-    public static let organization = 3
-    public static let etherType = 6
-    public static let llcLength = 3
-    public static let headerLength = 8
+    @inlinable public static var organization: Int { 3 }
+    @inlinable public static var etherType: Int { 6 }
+    @inlinable public static var llcLength: Int { 3 }
+    @inlinable public static var headerLength: Int { 8 }
 }
 
 /// A non-owning view of an 802.2 LLC header (3 bytes) at the start of
@@ -104,9 +104,9 @@ public struct LLCView {
     public let bytes: UnsafeMutableRawBufferPointer
 
     /// The LLC SAP that announces a SNAP header.
-    public static let snapSAP: UInt8 = 0xaa
+    @inlinable public static var snapSAP: UInt8 { 0xaa }
     /// The unnumbered-information control value that SNAP uses.
-    public static let unnumberedInformation: UInt8 = 0x03
+    @inlinable public static var unnumberedInformation: UInt8 { 0x03 }
 
     /// Checks that `bytes` holds the 3-byte LLC header.
     @inlinable
@@ -205,10 +205,10 @@ public struct LLCSNAPHeader: Hashable, Sendable {
 /// (Open vSwitch's `struct vlan_header`).
 public enum VLANField {
     /// Tag control information: PCP (3 bits), DEI (1), VID (12).
-    public static let tci = 0
+    @inlinable public static var tci: Int { 0 }
     /// The EtherType of what the tag encloses.
-    public static let etherType = 2
-    public static let headerLength = 4
+    @inlinable public static var etherType: Int { 2 }
+    @inlinable public static var headerLength: Int { 4 }
 }
 
 /// A non-owning view of a VLAN header (TCI and the enclosed EtherType), at

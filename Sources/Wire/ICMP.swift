@@ -17,14 +17,14 @@ public struct ICMPv4Type: RawRepresentable, Hashable, Sendable {
 
 /// Byte offsets in an ICMPv4 header.
 public enum ICMPv4Field {
-    public static let type = 0
-    public static let code = 1
-    public static let checksum = 2
+    @inlinable public static var type: Int { 0 }
+    @inlinable public static var code: Int { 1 }
+    @inlinable public static var checksum: Int { 2 }
     /// Four type-specific bytes (echo: identifier and sequence number).
-    public static let restOfHeader = 4
-    public static let identifier = 4
-    public static let sequenceNumber = 6
-    public static let headerLength = 8
+    @inlinable public static var restOfHeader: Int { 4 }
+    @inlinable public static var identifier: Int { 4 }
+    @inlinable public static var sequenceNumber: Int { 6 }
+    @inlinable public static var headerLength: Int { 8 }
 }
 
 /// A non-owning view of the ICMPv4 message (header, then data) that is all
@@ -87,7 +87,7 @@ public struct ICMPv4Header: Hashable, Sendable {
     /// The four type-specific bytes.
     public var restOfHeader: UInt32
 
-    public static let headerLength = ICMPv4Field.headerLength
+    public static let length = ICMPv4Field.headerLength
 
     public init(type: ICMPv4Type, code: UInt8 = 0, checksum: UInt16 = 0, restOfHeader: UInt32 = 0) {
         self.type = type
@@ -113,10 +113,10 @@ public struct ICMPv4Header: Hashable, Sendable {
         self.init(try ICMPv4View(validating: UnsafeMutableRawBufferPointer(mutating: bytes)))
     }
 
-    public var headerLength: Int { Self.headerLength }
+    public var headerLength: Int { Self.length }
 
     public func emit(into bytes: UnsafeMutableRawBufferPointer) throws(WireError) {
-        guard bytes.count >= Self.headerLength else { throw .truncated }
+        guard bytes.count >= Self.length else { throw .truncated }
         bytes[ICMPv4Field.type] = type.rawValue
         bytes[ICMPv4Field.code] = code
         bytes.storeBigEndian(checksum, at: ICMPv4Field.checksum)

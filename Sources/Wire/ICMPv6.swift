@@ -28,15 +28,15 @@ public struct ICMPv6Type: RawRepresentable, Hashable, Sendable {
 
 /// Byte offsets in an ICMPv6 header.
 public enum ICMPv6Field {
-    public static let type = 0
-    public static let code = 1
-    public static let checksum = 2
+    @inlinable public static var type: Int { 0 }
+    @inlinable public static var code: Int { 1 }
+    @inlinable public static var checksum: Int { 2 }
     /// Four type-specific bytes (echo: identifier and sequence; ND: flags).
-    public static let restOfHeader = 4
-    public static let headerLength = 8
+    @inlinable public static var restOfHeader: Int { 4 }
+    @inlinable public static var headerLength: Int { 8 }
     /// Neighbour discovery: the target address and the options after it.
-    public static let target = 8
-    public static let ndOptions = 24
+    @inlinable public static var target: Int { 8 }
+    @inlinable public static var ndOptions: Int { 24 }
 }
 
 /// A non-owning view of the ICMPv6 message that is all of `bytes`.
@@ -92,7 +92,7 @@ public struct ICMPv6Header: Hashable, Sendable {
     public var checksum: UInt16
     public var restOfHeader: UInt32
 
-    public static let headerLength = ICMPv6Field.headerLength
+    public static let length = ICMPv6Field.headerLength
 
     public init(type: ICMPv6Type, code: UInt8 = 0, checksum: UInt16 = 0, restOfHeader: UInt32 = 0) {
         self.type = type
@@ -118,10 +118,10 @@ public struct ICMPv6Header: Hashable, Sendable {
         self.init(try ICMPv6View(validating: UnsafeMutableRawBufferPointer(mutating: bytes)))
     }
 
-    public var headerLength: Int { Self.headerLength }
+    public var headerLength: Int { Self.length }
 
     public func emit(into bytes: UnsafeMutableRawBufferPointer) throws(WireError) {
-        guard bytes.count >= Self.headerLength else { throw .truncated }
+        guard bytes.count >= Self.length else { throw .truncated }
         bytes[ICMPv6Field.type] = type.rawValue
         bytes[ICMPv6Field.code] = code
         bytes.storeBigEndian(checksum, at: ICMPv6Field.checksum)

@@ -25,20 +25,20 @@ public struct IGMPv3RecordType: RawRepresentable, Hashable, Sendable {
 
 /// Byte offsets in IGMP messages.
 public enum IGMPField {
-    public static let type = 0
-    public static let maxResponseTime = 1
-    public static let checksum = 2
+    @inlinable public static var type: Int { 0 }
+    @inlinable public static var maxResponseTime: Int { 1 }
+    @inlinable public static var checksum: Int { 2 }
     /// v1, v2 and v3 queries: the group address.
-    public static let groupAddress = 4
+    @inlinable public static var groupAddress: Int { 4 }
     /// v3 reports: the number of group records (bytes 4-5 are reserved).
-    public static let numberOfGroupRecords = 6
-    public static let headerLength = 8
+    @inlinable public static var numberOfGroupRecords: Int { 6 }
+    @inlinable public static var headerLength: Int { 8 }
     /// In a v3 group record.
-    public static let recordType = 0
-    public static let auxiliaryDataLength = 1
-    public static let numberOfSources = 2
-    public static let multicastAddress = 4
-    public static let sources = 8
+    @inlinable public static var recordType: Int { 0 }
+    @inlinable public static var auxiliaryDataLength: Int { 1 }
+    @inlinable public static var numberOfSources: Int { 2 }
+    @inlinable public static var multicastAddress: Int { 4 }
+    @inlinable public static var sources: Int { 8 }
 }
 
 /// A non-owning view of the IGMP message that is all of `bytes`.
@@ -97,7 +97,7 @@ public struct IGMPHeader: Hashable, Sendable {
     public var checksum: UInt16
     public var groupAddress: IPv4Address
 
-    public static let headerLength = IGMPField.headerLength
+    public static let length = IGMPField.headerLength
 
     public init(type: IGMPType, groupAddress: IPv4Address, maxResponseTime: UInt8 = 0, checksum: UInt16 = 0) {
         self.type = type
@@ -117,10 +117,10 @@ public struct IGMPHeader: Hashable, Sendable {
         self.init(try IGMPView(validating: UnsafeMutableRawBufferPointer(mutating: bytes)))
     }
 
-    public var headerLength: Int { Self.headerLength }
+    public var headerLength: Int { Self.length }
 
     public func emit(into bytes: UnsafeMutableRawBufferPointer) throws(WireError) {
-        guard bytes.count >= Self.headerLength else { throw .truncated }
+        guard bytes.count >= Self.length else { throw .truncated }
         bytes[IGMPField.type] = type.rawValue
         bytes[IGMPField.maxResponseTime] = maxResponseTime
         bytes.storeBigEndian(checksum, at: IGMPField.checksum)

@@ -3,26 +3,26 @@
 /// Byte offsets in an IPv4 header.
 public enum IPv4Field {
     /// Version (high nibble) and header length in 32-bit words (low nibble).
-    public static let versionAndHeaderLength = 0
+    @inlinable public static var versionAndHeaderLength: Int { 0 }
     /// DSCP (high 6 bits) and ECN (low 2 bits).
-    public static let typeOfService = 1
-    public static let totalLength = 2
-    public static let identification = 4
+    @inlinable public static var typeOfService: Int { 1 }
+    @inlinable public static var totalLength: Int { 2 }
+    @inlinable public static var identification: Int { 4 }
     /// Flags (3 bits: reserved, DF, MF) and the fragment offset (13 bits).
-    public static let flagsAndFragmentOffset = 6
-    public static let ttl = 8
-    public static let `protocol` = 9
-    public static let checksum = 10
-    public static let source = 12
-    public static let destination = 16
-    public static let options = 20
-    public static let minimumLength = 20
-    public static let maximumLength = 60
+    @inlinable public static var flagsAndFragmentOffset: Int { 6 }
+    @inlinable public static var ttl: Int { 8 }
+    @inlinable public static var `protocol`: Int { 9 }
+    @inlinable public static var checksum: Int { 10 }
+    @inlinable public static var source: Int { 12 }
+    @inlinable public static var destination: Int { 16 }
+    @inlinable public static var options: Int { 20 }
+    @inlinable public static var minimumLength: Int { 20 }
+    @inlinable public static var maximumLength: Int { 60 }
 
-    public static let dontFragmentFlag: UInt16 = 0x4000
-    public static let moreFragmentsFlag: UInt16 = 0x2000
-    public static let reservedFlag: UInt16 = 0x8000
-    public static let fragmentOffsetMask: UInt16 = 0x1fff
+    @inlinable public static var dontFragmentFlag: UInt16 { 0x4000 }
+    @inlinable public static var moreFragmentsFlag: UInt16 { 0x2000 }
+    @inlinable public static var reservedFlag: UInt16 { 0x8000 }
+    @inlinable public static var fragmentOffsetMask: UInt16 { 0x1fff }
 }
 
 /// A non-owning view of the IPv4 packet at the start of `bytes`.

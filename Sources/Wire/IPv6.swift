@@ -3,13 +3,13 @@
 /// Byte offsets in the IPv6 fixed header.
 public enum IPv6Field {
     /// Version (4 bits), traffic class (8), flow label (20).
-    public static let versionClassLabel = 0
-    public static let payloadLength = 4
-    public static let nextHeader = 6
-    public static let hopLimit = 7
-    public static let source = 8
-    public static let destination = 24
-    public static let headerLength = 40
+    @inlinable public static var versionClassLabel: Int { 0 }
+    @inlinable public static var payloadLength: Int { 4 }
+    @inlinable public static var nextHeader: Int { 6 }
+    @inlinable public static var hopLimit: Int { 7 }
+    @inlinable public static var source: Int { 8 }
+    @inlinable public static var destination: Int { 24 }
+    @inlinable public static var headerLength: Int { 40 }
 }
 
 /// A non-owning view of the IPv6 packet at the start of `bytes`.
@@ -181,17 +181,17 @@ public struct IPv6Header: Hashable, Sendable {
 /// Byte offsets shared by the hop-by-hop, routing and destination options
 /// headers.
 public enum IPv6ExtensionField {
-    public static let nextHeader = 0
+    @inlinable public static var nextHeader: Int { 0 }
     /// Length in 8-byte units, not counting the first 8 bytes.
-    public static let headerExtensionLength = 1
+    @inlinable public static var headerExtensionLength: Int { 1 }
     /// Options (hop-by-hop, destination options) start here.
-    public static let options = 2
+    @inlinable public static var options: Int { 2 }
     /// Routing header: routing type and segments left.
-    public static let routingType = 2
-    public static let segmentsLeft = 3
+    @inlinable public static var routingType: Int { 2 }
+    @inlinable public static var segmentsLeft: Int { 3 }
     /// Routing header: type-specific data starts here.
-    public static let routingData = 4
-    public static let minimumLength = 8
+    @inlinable public static var routingData: Int { 4 }
+    @inlinable public static var minimumLength: Int { 8 }
 }
 
 /// A non-owning view of a hop-by-hop, routing or destination options header
@@ -373,12 +373,12 @@ public struct IPv6OptionIterator: IteratorProtocol {
 
 /// Byte offsets in the IPv6 fragment header.
 public enum IPv6FragmentField {
-    public static let nextHeader = 0
-    public static let reserved = 1
+    @inlinable public static var nextHeader: Int { 0 }
+    @inlinable public static var reserved: Int { 1 }
     /// Offset (13 bits, 8-byte units), 2 reserved bits, M flag.
-    public static let offsetAndFlags = 2
-    public static let identification = 4
-    public static let headerLength = 8
+    @inlinable public static var offsetAndFlags: Int { 2 }
+    @inlinable public static var identification: Int { 4 }
+    @inlinable public static var headerLength: Int { 8 }
 }
 
 /// A non-owning view of an IPv6 fragment header at the start of `bytes`.

@@ -2,13 +2,13 @@
 
 /// Bit layout of a 32-bit MPLS label stack entry.
 public enum MPLSField {
-    public static let labelShift: UInt32 = 12
-    public static let labelMask: UInt32 = 0xffff_f000
-    public static let trafficClassShift: UInt32 = 9
-    public static let trafficClassMask: UInt32 = 0x0000_0e00
-    public static let bottomOfStackMask: UInt32 = 0x0000_0100
-    public static let ttlMask: UInt32 = 0x0000_00ff
-    public static let headerLength = 4
+    @inlinable public static var labelShift: UInt32 { 12 }
+    @inlinable public static var labelMask: UInt32 { 0xffff_f000 }
+    @inlinable public static var trafficClassShift: UInt32 { 9 }
+    @inlinable public static var trafficClassMask: UInt32 { 0x0000_0e00 }
+    @inlinable public static var bottomOfStackMask: UInt32 { 0x0000_0100 }
+    @inlinable public static var ttlMask: UInt32 { 0x0000_00ff }
+    @inlinable public static var headerLength: Int { 4 }
 }
 
 /// A non-owning view of one MPLS label stack entry at the start of `bytes`.

@@ -2,11 +2,11 @@
 
 /// Byte offsets in the SCTP common header.
 public enum SCTPField {
-    public static let sourcePort = 0
-    public static let destinationPort = 2
-    public static let verificationTag = 4
-    public static let checksum = 8
-    public static let headerLength = 12
+    @inlinable public static var sourcePort: Int { 0 }
+    @inlinable public static var destinationPort: Int { 2 }
+    @inlinable public static var verificationTag: Int { 4 }
+    @inlinable public static var checksum: Int { 8 }
+    @inlinable public static var headerLength: Int { 12 }
 }
 
 /// A non-owning view of the SCTP packet (common header, then chunks) at the
@@ -64,7 +64,7 @@ public struct SCTPHeader: Hashable, Sendable {
     public var verificationTag: UInt32
     public var checksum: UInt32
 
-    public static let headerLength = SCTPField.headerLength
+    public static let length = SCTPField.headerLength
 
     public init(sourcePort: UInt16, destinationPort: UInt16, verificationTag: UInt32 = 0, checksum: UInt32 = 0) {
         self.sourcePort = sourcePort
@@ -84,10 +84,10 @@ public struct SCTPHeader: Hashable, Sendable {
         self.init(try SCTPView(validating: UnsafeMutableRawBufferPointer(mutating: bytes)))
     }
 
-    public var headerLength: Int { Self.headerLength }
+    public var headerLength: Int { Self.length }
 
     public func emit(into bytes: UnsafeMutableRawBufferPointer) throws(WireError) {
-        guard bytes.count >= Self.headerLength else { throw .truncated }
+        guard bytes.count >= Self.length else { throw .truncated }
         bytes.storeBigEndian(sourcePort, at: SCTPField.sourcePort)
         bytes.storeBigEndian(destinationPort, at: SCTPField.destinationPort)
         bytes.storeBigEndian(verificationTag, at: SCTPField.verificationTag)

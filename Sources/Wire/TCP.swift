@@ -2,18 +2,18 @@
 
 /// Byte offsets in a TCP header.
 public enum TCPField {
-    public static let sourcePort = 0
-    public static let destinationPort = 2
-    public static let sequenceNumber = 4
-    public static let acknowledgmentNumber = 8
+    @inlinable public static var sourcePort: Int { 0 }
+    @inlinable public static var destinationPort: Int { 2 }
+    @inlinable public static var sequenceNumber: Int { 4 }
+    @inlinable public static var acknowledgmentNumber: Int { 8 }
     /// Data offset (4 bits), reserved (3), flags (9: NS CWR ECE URG ACK PSH RST SYN FIN).
-    public static let offsetAndFlags = 12
-    public static let windowSize = 14
-    public static let checksum = 16
-    public static let urgentPointer = 18
-    public static let options = 20
-    public static let minimumLength = 20
-    public static let maximumLength = 60
+    @inlinable public static var offsetAndFlags: Int { 12 }
+    @inlinable public static var windowSize: Int { 14 }
+    @inlinable public static var checksum: Int { 16 }
+    @inlinable public static var urgentPointer: Int { 18 }
+    @inlinable public static var options: Int { 20 }
+    @inlinable public static var minimumLength: Int { 20 }
+    @inlinable public static var maximumLength: Int { 60 }
 }
 
 /// TCP control flags, the low 12 bits of the offset/flags word (the range

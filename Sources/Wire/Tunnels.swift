@@ -4,16 +4,16 @@
 
 /// Byte offsets in a VXLAN header.
 public enum VXLANField {
-    public static let flags = 0
+    @inlinable public static var flags: Int { 0 }
     /// VXLAN-GBP: the group policy ID (reserved in plain VXLAN).
-    public static let groupPolicyID = 2
+    @inlinable public static var groupPolicyID: Int { 2 }
     /// The 24-bit VNI, then a reserved byte.
-    public static let vni = 4
-    public static let headerLength = 8
+    @inlinable public static var vni: Int { 4 }
+    @inlinable public static var headerLength: Int { 8 }
     /// The I flag: the VNI is valid.
-    public static let vniValidFlag: UInt8 = 0x08
+    @inlinable public static var vniValidFlag: UInt8 { 0x08 }
     /// The G flag of VXLAN-GBP.
-    public static let groupPolicyFlag: UInt8 = 0x80
+    @inlinable public static var groupPolicyFlag: UInt8 { 0x80 }
 }
 
 /// A non-owning view of the VXLAN header at the start of `bytes`.
@@ -60,7 +60,7 @@ public struct VXLANHeader: Hashable, Sendable {
     /// 24 bits.
     public var vni: UInt32
 
-    public static let headerLength = VXLANField.headerLength
+    public static let length = VXLANField.headerLength
 
     public init(vni: UInt32, flags: UInt8 = VXLANField.vniValidFlag, groupPolicyID: UInt16 = 0) {
         self.flags = flags
@@ -78,10 +78,10 @@ public struct VXLANHeader: Hashable, Sendable {
         self.init(try VXLANView(validating: UnsafeMutableRawBufferPointer(mutating: bytes)))
     }
 
-    public var headerLength: Int { Self.headerLength }
+    public var headerLength: Int { Self.length }
 
     public func emit(into bytes: UnsafeMutableRawBufferPointer) throws(WireError) {
-        guard bytes.count >= Self.headerLength else { throw .truncated }
+        guard bytes.count >= Self.length else { throw .truncated }
         bytes[0] = flags
         bytes[1] = 0
         bytes.storeBigEndian(groupPolicyID, at: VXLANField.groupPolicyID)
@@ -94,18 +94,18 @@ public struct VXLANHeader: Hashable, Sendable {
 /// Byte offsets in a Geneve header.
 public enum GeneveField {
     /// Version (2 bits) and options length in 4-byte words (6 bits).
-    public static let versionAndOptionsLength = 0
+    @inlinable public static var versionAndOptionsLength: Int { 0 }
     /// O (OAM) and C (critical options present) flags, 6 reserved bits.
-    public static let flags = 1
-    public static let protocolType = 2
+    @inlinable public static var flags: Int { 1 }
+    @inlinable public static var protocolType: Int { 2 }
     /// The 24-bit VNI, then a reserved byte.
-    public static let vni = 4
-    public static let options = 8
-    public static let minimumLength = 8
-    public static let oamFlag: UInt8 = 0x80
-    public static let criticalFlag: UInt8 = 0x40
+    @inlinable public static var vni: Int { 4 }
+    @inlinable public static var options: Int { 8 }
+    @inlinable public static var minimumLength: Int { 8 }
+    @inlinable public static var oamFlag: UInt8 { 0x80 }
+    @inlinable public static var criticalFlag: UInt8 { 0x40 }
     /// In an option's type: the critical bit.
-    public static let optionCriticalType: UInt8 = 0x80
+    @inlinable public static var optionCriticalType: UInt8 { 0x80 }
 }
 
 /// A non-owning view of the Geneve header (with options) at the start of `bytes`.
@@ -291,16 +291,16 @@ public struct GeneveHeader: Hashable, Sendable {
 /// Byte offsets and flags of a GRE header.
 public enum GREField {
     /// Flags (C R K S, ...) and version (low 3 bits).
-    public static let flagsAndVersion = 0
-    public static let protocolType = 2
+    @inlinable public static var flagsAndVersion: Int { 0 }
+    @inlinable public static var protocolType: Int { 2 }
     /// Optional fields start here, in the order checksum, key, sequence.
-    public static let optional = 4
-    public static let minimumLength = 4
-    public static let checksumFlag: UInt16 = 0x8000
-    public static let routingFlag: UInt16 = 0x4000
-    public static let keyFlag: UInt16 = 0x2000
-    public static let sequenceFlag: UInt16 = 0x1000
-    public static let versionMask: UInt16 = 0x0007
+    @inlinable public static var optional: Int { 4 }
+    @inlinable public static var minimumLength: Int { 4 }
+    @inlinable public static var checksumFlag: UInt16 { 0x8000 }
+    @inlinable public static var routingFlag: UInt16 { 0x4000 }
+    @inlinable public static var keyFlag: UInt16 { 0x2000 }
+    @inlinable public static var sequenceFlag: UInt16 { 0x1000 }
+    @inlinable public static var versionMask: UInt16 { 0x0007 }
 }
 
 /// A non-owning view of the GRE header at the start of `bytes`.

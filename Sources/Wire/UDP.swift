@@ -2,19 +2,19 @@
 
 /// Byte offsets in a UDP header.
 public enum UDPField {
-    public static let sourcePort = 0
-    public static let destinationPort = 2
+    @inlinable public static var sourcePort: Int { 0 }
+    @inlinable public static var destinationPort: Int { 2 }
     /// Header plus payload.
-    public static let length = 4
-    public static let checksum = 6
-    public static let headerLength = 8
+    @inlinable public static var length: Int { 4 }
+    @inlinable public static var checksum: Int { 6 }
+    @inlinable public static var headerLength: Int { 8 }
 }
 
 /// Well-known UDP ports of the tunnels svs speaks.
 public enum UDPPort {
-    public static let vxlan: UInt16 = 4789
-    public static let geneve: UInt16 = 6081
-    public static let vxlanGPE: UInt16 = 4790
+    @inlinable public static var vxlan: UInt16 { 4789 }
+    @inlinable public static var geneve: UInt16 { 6081 }
+    @inlinable public static var vxlanGPE: UInt16 { 4790 }
 }
 
 /// A non-owning view of the UDP datagram at the start of `bytes`; it ends
@@ -89,7 +89,7 @@ public struct UDPHeader: Hashable, Sendable {
     public var length: UInt16
     public var checksum: UInt16
 
-    public static let headerLength = UDPField.headerLength
+    public static let length = UDPField.headerLength
 
     public init(sourcePort: UInt16, destinationPort: UInt16, length: UInt16 = 8, checksum: UInt16 = 0) {
         self.sourcePort = sourcePort
@@ -109,12 +109,12 @@ public struct UDPHeader: Hashable, Sendable {
         self.init(try UDPView(validating: UnsafeMutableRawBufferPointer(mutating: bytes)))
     }
 
-    public var headerLength: Int { Self.headerLength }
+    public var headerLength: Int { Self.length }
 
     /// `.malformed` for a length under 8.
     public func emit(into bytes: UnsafeMutableRawBufferPointer) throws(WireError) {
         guard length >= 8 else { throw .malformed }
-        guard bytes.count >= Self.headerLength else { throw .truncated }
+        guard bytes.count >= Self.length else { throw .truncated }
         bytes.storeBigEndian(sourcePort, at: UDPField.sourcePort)
         bytes.storeBigEndian(destinationPort, at: UDPField.destinationPort)
         bytes.storeBigEndian(length, at: UDPField.length)
