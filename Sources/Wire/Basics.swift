@@ -202,3 +202,109 @@ extension UnsafeMutableRawBufferPointer {
         storeBytes(of: value.bigEndian, toByteOffset: offset, as: T.self)
     }
 }
+
+// MARK: - Additions for the header views
+
+extension IPProtocol {
+    /// IPv4 encapsulated in IP (IP-in-IP).
+    public static let ipv4 = IPProtocol(rawValue: 4)
+    /// IPv6 encapsulated in IP.
+    public static let ipv6 = IPProtocol(rawValue: 41)
+
+    /// True for the IPv6 extension headers whose chain `IPv6View` walks
+    /// (hop-by-hop, routing, fragment, destination options, AH), as
+    /// Open vSwitch's `parse_ipv6_ext_hdrs` does.
+    @inlinable public var isIPv6ExtensionHeader: Bool {
+        self == .hopByHop || self == .ipv6Route || self == .ipv6Fragment
+            || self == .ipv6DestinationOptions || self == .ah
+    }
+}
+
+extension IPv6Address {
+    /// The eight big-endian 16-bit groups, first group first.
+    @inlinable public var words: (UInt16, UInt16, UInt16, UInt16, UInt16, UInt16, UInt16, UInt16) {
+        (UInt16(truncatingIfNeeded: high >> 48), UInt16(truncatingIfNeeded: high >> 32),
+         UInt16(truncatingIfNeeded: high >> 16), UInt16(truncatingIfNeeded: high),
+         UInt16(truncatingIfNeeded: low >> 48), UInt16(truncatingIfNeeded: low >> 32),
+         UInt16(truncatingIfNeeded: low >> 16), UInt16(truncatingIfNeeded: low))
+    }
+
+    /// True for `ff00::/8`.
+    @inlinable public var isMulticast: Bool { high >> 56 == 0xff }
+
+    /// The solicited-node multicast address `ff02::1:ffXX:XXXX` of this address.
+    @inlinable public var solicitedNodeMulticast: IPv6Address {
+        IPv6Address(high: 0xff02_0000_0000_0000, low: 0x0000_0001_ff00_0000 | (low & 0x00ff_ffff))
+    }
+}
+
+extension IPv4Address {
+    /// True for `224.0.0.0/4`.
+    @inlinable public var isMulticast: Bool { rawValue >> 28 == 0xe }
+}
+
+extension UnsafeRawBufferPointer {
+    /// Reads a 48-bit Ethernet address at `offset` (caller checked the bounds).
+    @inlinable @inline(__always)
+    public func loadEthernetAddress(at offset: Int) -> EthernetAddress {
+        let high = UInt64(loadBigEndian(at: offset, as: UInt16.self))
+        let low = UInt64(loadBigEndian(at: offset + 2, as: UInt32.self))
+        return EthernetAddress(rawValue: high << 32 | low)
+    }
+    /// Reads an IPv4 address at `offset` (caller checked the bounds).
+    @inlinable @inline(__always)
+    public func loadIPv4Address(at offset: Int) -> IPv4Address {
+        IPv4Address(rawValue: loadBigEndian(at: offset))
+    }
+    /// Reads an IPv6 address at `offset` (caller checked the bounds).
+    @inlinable @inline(__always)
+    public func loadIPv6Address(at offset: Int) -> IPv6Address {
+        IPv6Address(high: loadBigEndian(at: offset), low: loadBigEndian(at: offset + 8))
+    }
+}
+
+extension UnsafeMutableRawBufferPointer {
+    /// Reads a 48-bit Ethernet address at `offset` (caller checked the bounds).
+    @inlinable @inline(__always)
+    public func loadEthernetAddress(at offset: Int) -> EthernetAddress {
+        UnsafeRawBufferPointer(self).loadEthernetAddress(at: offset)
+    }
+    /// Writes a 48-bit Ethernet address at `offset` (caller checked the bounds).
+    @inlinable @inline(__always)
+    public func storeEthernetAddress(_ address: EthernetAddress, at offset: Int) {
+        storeBigEndian(UInt16(truncatingIfNeeded: address.rawValue >> 32), at: offset)
+        storeBigEndian(UInt32(truncatingIfNeeded: address.rawValue), at: offset + 2)
+    }
+    /// Reads an IPv4 address at `offset` (caller checked the bounds).
+    @inlinable @inline(__always)
+    public func loadIPv4Address(at offset: Int) -> IPv4Address {
+        IPv4Address(rawValue: loadBigEndian(at: offset))
+    }
+    /// Writes an IPv4 address at `offset` (caller checked the bounds).
+    @inlinable @inline(__always)
+    public func storeIPv4Address(_ address: IPv4Address, at offset: Int) {
+        storeBigEndian(address.rawValue, at: offset)
+    }
+    /// Reads an IPv6 address at `offset` (caller checked the bounds).
+    @inlinable @inline(__always)
+    public func loadIPv6Address(at offset: Int) -> IPv6Address {
+        IPv6Address(high: loadBigEndian(at: offset), low: loadBigEndian(at: offset + 8))
+    }
+    /// Writes an IPv6 address at `offset` (caller checked the bounds).
+    @inlinable @inline(__always)
+    public func storeIPv6Address(_ address: IPv6Address, at offset: Int) {
+        storeBigEndian(address.high, at: offset)
+        storeBigEndian(address.low, at: offset + 8)
+    }
+
+    /// The bytes in `range`, as a buffer of their own (caller checked the bounds).
+    @inlinable @inline(__always)
+    public func window(_ range: Range<Int>) -> UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(rebasing: self[range])
+    }
+    /// The bytes from `offset` to the end (caller checked the bounds).
+    @inlinable @inline(__always)
+    public func window(from offset: Int) -> UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(rebasing: self[offset...])
+    }
+}
