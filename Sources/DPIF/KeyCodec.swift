@@ -189,6 +189,7 @@ extension ARPKey: FixedLayout {
     init(reading r: inout ByteReader) {
         self.init(senderIP: r.ipv4(), targetIP: r.ipv4(), operation: r.be16(),
                   senderMAC: r.mac(), targetMAC: r.mac())
+        _ = r.take(2) // tail padding
     }
 }
 
