@@ -84,13 +84,24 @@ public struct TLVAttribute: Sendable {
         _ = try fixed(0)
     }
 
+    // Integer getters: the payload must have exactly the integer's size.
+    // `u*`/`i32` are host order (little-endian), `be*` network order.
+
+    /// A `u8`.
     public func u8() throws(TLVError) -> UInt8 { try fixed(1).first! }
+    /// A host-order `u16`.
     public func u16() throws(TLVError) -> UInt16 { UInt16(truncatingIfNeeded: try fixed(2).littleEndianValue(2)) }
+    /// A host-order `u32`.
     public func u32() throws(TLVError) -> UInt32 { UInt32(truncatingIfNeeded: try fixed(4).littleEndianValue(4)) }
+    /// A host-order `u64`.
     public func u64() throws(TLVError) -> UInt64 { try fixed(8).littleEndianValue(8) }
+    /// A host-order `s32`.
     public func i32() throws(TLVError) -> Int32 { Int32(bitPattern: try u32()) }
+    /// A network-order `be16`.
     public func be16() throws(TLVError) -> UInt16 { UInt16(truncatingIfNeeded: try fixed(2).bigEndianValue(2)) }
+    /// A network-order `be32`.
     public func be32() throws(TLVError) -> UInt32 { UInt32(truncatingIfNeeded: try fixed(4).bigEndianValue(4)) }
+    /// A network-order `be64`.
     public func be64() throws(TLVError) -> UInt64 { try fixed(8).bigEndianValue(8) }
 
     /// A 128-bit value stored as two little-endian 64-bit halves, low half
@@ -312,6 +323,7 @@ public struct TLVEncoder: Sendable {
         put(type) { $0 += payload }
     }
 
+    /// A flag: an attribute with no payload.
     public mutating func putFlag(_ type: UInt16) { put(type) { _ in } }
     public mutating func putU8(_ type: UInt16, _ v: UInt8) { put(type) { $0.append(v) } }
     public mutating func putU16(_ type: UInt16, _ v: UInt16) { put(type) { $0.appendLittleEndian(UInt64(v), 2) } }

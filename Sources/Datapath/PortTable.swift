@@ -10,8 +10,8 @@
 public struct PortTable {
     /// The highest port number the table hands out.
     public static let maximumNumber = DatapathPortNumber(rawValue: 0xfffe)
-    /// The longest port name (Linux's `IFNAMSIZ` less the NUL, plus room
-    /// for dummy test names).
+    /// The longest port name the table accepts, in UTF-8 bytes (device
+    /// types may be stricter: Linux interfaces allow 15).
     public static let maximumNameLength = 255
 
     /// The datapath's name, which is also the local port's name.
