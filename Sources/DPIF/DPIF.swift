@@ -1,2 +1,0 @@
-import Datapath
-import Flow
