@@ -1,3 +1,4 @@
+// fuzz-modules: Wire Flow Datapath DPIF
 // libFuzzer entry for the datapath interface's TLV codec.
 //
 // Decodes the input as a message of every family (requests and replies),
