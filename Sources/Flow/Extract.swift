@@ -349,6 +349,8 @@ extension FlowKey {
             guard length == 24 else { return }
             c0 = be64(p, off + 8)
             c1 = be64(p, off + 16)
+        } else if mdType == 2 {
+            guard length >= 8 else { return }
         }
         words[53] = ((vftl >> 12) & 3) << 56 | ((vftl >> 6) & 0x3f) << 48 | mdType << 40
             | u8(p, off + 3) << 32 | be32(p, off + 4)

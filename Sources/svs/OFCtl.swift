@@ -111,7 +111,9 @@ struct ParsePcap: ParsableCommand {
             let got = packet.withUnsafeMutableBytes {
                 reader.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[dataStart..<dataStart + length]))
             }
-            if got < length {
+            // OVS reads the data with `fread(data, len, 1, file)`, which
+            // reports nothing read for a zero-length record: that ends the file.
+            if got < length || length == 0 {
                 let e = reader.error ?? eofError
                 log.warn("failed to read pcap packet: \(retvalString(e))")
                 if reader.error != nil {
