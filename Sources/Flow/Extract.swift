@@ -51,12 +51,11 @@ extension FlowKey {
     ///
     /// Reproduces Open vSwitch 3.1's `flow_extract`: fields OVS leaves unset
     /// (after truncation or a failed sanity check) stay zero.
-    @inlinable
     public init(extractingFrom packet: UnsafeRawBufferPointer, inPort: UInt32) {
         self.init()
-        words[FlowField.inPort.word] = UInt64(inPort)
+        words[27] = UInt64(inPort)
         if let base = packet.baseAddress {
-            _extractHeaders(base, packet.count, packetType: 0, ct: nil)
+            extractHeaders(base, packet.count, packetType: 0, ct: nil)
         }
     }
 
@@ -68,7 +67,9 @@ extension FlowKey {
         let f = md.fields
         // Tunnel: only with a destination.
         if f.words[0] & 0xffff_ffff_0000_0000 != 0 || f.words[1] | f.words[2] != 0 {
-            for i in 0..<17 { words[i] = f.words[i] }
+            var w = words.mutableSpan
+            let t = f.words.span
+            for i in 0..<17 { w[i] = t[i] }
         }
         words[26] = f.words[26]                       // skb_priority, pkt_mark
         words[27] = f.words[27]                       // dp_hash, in_port
@@ -83,17 +84,19 @@ extension FlowKey {
         }
         self[.packetType] = f[.packetType]
         if let base = packet.baseAddress {
-            _extractHeaders(base, packet.count, packetType: f.packetType,
-                            ct: ctState != 0 ? md : nil)
+            withUnsafePointer(to: md) { ct in
+                extractHeaders(base, packet.count, packetType: f.packetType, ct: ctState != 0 ? ct : nil)
+            }
         } else if f.packetType != 0 {
             self[.ethType] = UInt64(f.packetType & 0xffff)
         }
     }
 
-    /// The single pass over the headers (OVS's `miniflow_extract`).
-    @usableFromInline
-    mutating func _extractHeaders(_ p: UnsafeRawPointer, _ count: Int, packetType: UInt32,
-                                  ct: PacketMetadata?) {
+    /// The single pass over the headers (OVS's `miniflow_extract`). `ct`
+    /// carries the conntrack original tuple when the packet has a ct state.
+    @inline(__always)
+    mutating func extractHeaders(_ p: UnsafeRawPointer, _ count: Int, packetType: UInt32,
+                                 ct: UnsafePointer<PacketMetadata>?) {
         var off = 0
         var size = count
         let dlType: UInt64
@@ -174,12 +177,12 @@ extension FlowKey {
             guard totLen <= size, ipLen <= totLen, size - totLen <= 0xffff else { return }
             size = totLen
             words[38] = be64(p, off + 12)
-            if let ct, !ct.conntrackTupleIsIPv6 {
-                let proto = ct.conntrackTuple[.ctNetworkProtocol]
+            if let ct, !ct.pointee.conntrackTupleIsIPv6 {
+                let proto = ct.pointee.conntrackTuple[.ctNetworkProtocol]
                 self[.ctNetworkProtocol] = proto
                 if proto != 0 {
-                    words[39] = ct.conntrackTuple.words[39]
-                    ctTP = ct.conntrackTuple.words[56] & 0xffff_ffff
+                    words[39] = ct.pointee.conntrackTuple.words[39]
+                    ctTP = ct.pointee.conntrackTuple.words[56] & 0xffff_ffff
                 }
             }
             nwTOS = u8(p, off + 1)
@@ -200,12 +203,15 @@ extension FlowKey {
             words[41] = be64(p, off + 16)
             words[42] = be64(p, off + 24)
             words[43] = be64(p, off + 32)
-            if let ct, ct.conntrackTupleIsIPv6 {
-                let proto = ct.conntrackTuple[.ctNetworkProtocol]
+            if let ct, ct.pointee.conntrackTupleIsIPv6 {
+                let proto = ct.pointee.conntrackTuple[.ctNetworkProtocol]
                 self[.ctNetworkProtocol] = proto
                 if proto != 0 {
-                    for i in 44...47 { words[i] = ct.conntrackTuple.words[i] }
-                    ctTP = ct.conntrackTuple.words[56] & 0xffff_ffff
+                    words[44] = ct.pointee.conntrackTuple.words[44]
+                    words[45] = ct.pointee.conntrackTuple.words[45]
+                    words[46] = ct.pointee.conntrackTuple.words[46]
+                    words[47] = ct.pointee.conntrackTuple.words[47]
+                    ctTP = ct.pointee.conntrackTuple.words[56] & 0xffff_ffff
                 }
             }
             let tcFlow = be32(p, off)

@@ -537,11 +537,7 @@ public struct FlowKey: FlowWordStorage, Hashable, Sendable {
         self.words = FlowWords { words[$0] }
     }
 
-    @inlinable public static func == (a: FlowKey, b: FlowKey) -> Bool {
-        var diff: UInt64 = 0
-        for i in 0..<wordCount { diff |= a.words[i] ^ b.words[i] }
-        return diff == 0
-    }
+    @inlinable @inline(__always) public static func == (a: FlowKey, b: FlowKey) -> Bool { wordsEqual(a, b) }
 
     public func hash(into hasher: inout Hasher) { hasher.combine(fullHash) }
 

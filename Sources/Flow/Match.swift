@@ -16,7 +16,8 @@ public struct FlowMask: FlowWordStorage, Hashable, Sendable {
     /// True if no bit is significant.
     @inlinable public var isCatchAll: Bool {
         var any: UInt64 = 0
-        for i in 0..<FlowKey.wordCount { any |= words[i] }
+        let w = words.span
+        for i in 0..<FlowKey.wordCount { any |= w[i] }
         return any == 0
     }
 
@@ -35,27 +36,28 @@ public struct FlowMask: FlowWordStorage, Hashable, Sendable {
     /// Bits significant in both masks.
     @inlinable public func intersection(_ other: FlowMask) -> FlowMask {
         var m = self
-        for i in 0..<FlowKey.wordCount { m.words[i] &= other.words[i] }
+        var w = m.words.mutableSpan
+        let o = other.words.span
+        for i in 0..<FlowKey.wordCount { w[i] &= o[i] }
         return m
     }
     /// Bits significant in either mask.
     @inlinable public func union(_ other: FlowMask) -> FlowMask {
         var m = self
-        for i in 0..<FlowKey.wordCount { m.words[i] |= other.words[i] }
+        var w = m.words.mutableSpan
+        let o = other.words.span
+        for i in 0..<FlowKey.wordCount { w[i] |= o[i] }
         return m
     }
     /// True if `self` has a significant bit that `other` lacks.
     @inlinable public func hasExtra(comparedTo other: FlowMask) -> Bool {
         var extra: UInt64 = 0
-        for i in 0..<FlowKey.wordCount { extra |= words[i] & ~other.words[i] }
+        let w = words.span, o = other.words.span
+        for i in 0..<FlowKey.wordCount { extra |= w[i] & ~o[i] }
         return extra != 0
     }
 
-    @inlinable public static func == (a: FlowMask, b: FlowMask) -> Bool {
-        var diff: UInt64 = 0
-        for i in 0..<FlowKey.wordCount { diff |= a.words[i] ^ b.words[i] }
-        return diff == 0
-    }
+    @inlinable public static func == (a: FlowMask, b: FlowMask) -> Bool { wordsEqual(a, b) }
     public func hash(into hasher: inout Hasher) { hasher.combine(FlowKey(words: words).fullHash) }
 }
 
@@ -64,56 +66,20 @@ extension FlowKey {
     @inlinable public init(words: FlowWords) { self.words = words }
 
     /// The key with every wildcarded bit cleared.
-    @inlinable public func masked(by mask: FlowMask) -> FlowKey {
-        var k = self
-        for i in 0..<Self.wordCount { k.words[i] &= mask.words[i] }
-        return k
-    }
+    @inlinable @inline(__always) public func masked(by mask: FlowMask) -> FlowKey { wordsMasked(self, mask) }
 
     /// True if `self` and `other` agree on every bit `mask` keeps.
-    @inlinable public func equals(_ other: FlowKey, under mask: FlowMask) -> Bool {
-        var diff: UInt64 = 0
-        for i in 0..<Self.wordCount { diff |= (words[i] ^ other.words[i]) & mask.words[i] }
-        return diff == 0
+    @inlinable @inline(__always) public func equals(_ other: FlowKey, under mask: FlowMask) -> Bool {
+        wordsEqual(self, other, under: mask)
     }
 
     /// A hash of every word. Fast, and the same in every run.
-    @inlinable public var fullHash: UInt64 { flowHash(self, mask: nil, basis: 0) }
+    @inlinable @inline(__always) public var fullHash: UInt64 { flowHash(self, basis: 0) }
 
     /// A hash of the bits `mask` keeps: keys equal under `mask` hash equal.
-    @inlinable public func maskedHash(_ mask: FlowMask, basis: UInt64 = 0) -> UInt64 {
+    @inlinable @inline(__always) public func maskedHash(_ mask: FlowMask, basis: UInt64 = 0) -> UInt64 {
         flowHash(self, mask: mask, basis: basis)
     }
-}
-
-/// Word-at-a-time hash: each word is multiplied (full width, folded) by a
-/// constant that depends on its position, so the multiplies are independent
-/// and pipeline; the sum is then finalised. Constants from wyhash.
-@inlinable @inline(__always)
-func flowHash(_ key: FlowKey, mask: FlowMask?, basis: UInt64) -> UInt64 {
-    let p0: UInt64 = 0xa076_1d64_78bd_642f
-    let p1: UInt64 = 0xe703_7ed1_a0b4_28db
-    let p2: UInt64 = 0x8ebc_6af0_9c88_c6e3
-    var a: UInt64 = basis ^ p0
-    var b: UInt64 = 0
-    var i = 0
-    while i < FlowKey.wordCount {
-        var w0 = key.words[i], w1 = key.words[i + 1]
-        if let mask {
-            w0 &= mask.words[i]
-            w1 &= mask.words[i + 1]
-        }
-        let m = (w0 ^ p1 ^ UInt64(i)).multipliedFullWidth(by: w1 ^ p2)
-        a = a &+ (m.high ^ m.low)
-        b = b ^ (m.low &+ UInt64(i))
-        i &+= 2
-    }
-    let f = (a ^ p0).multipliedFullWidth(by: b ^ p1)
-    var h = f.high ^ f.low
-    h ^= h >> 29
-    h = h &* 0xbf58_476d_1ce4_e5b9
-    h ^= h >> 32
-    return h
 }
 
 /// A flow key with a mask: the packets whose keys agree with `key` on every
