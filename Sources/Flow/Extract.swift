@@ -59,6 +59,17 @@ extension FlowKey {
         }
     }
 
+    /// Replaces the key with the flow of `packet` received on `inPort`, in
+    /// place: the same as `init(extractingFrom:inPort:)` without copying the
+    /// 464-byte key out (use it to fill a batch's key array).
+    public mutating func extract(from packet: UnsafeRawBufferPointer, inPort: UInt32) {
+        words = FlowWords(repeating: 0)
+        words[27] = UInt64(inPort)
+        if let base = packet.baseAddress {
+            extractHeaders(base, packet.count, packetType: 0, ct: nil)
+        }
+    }
+
     /// Extracts the flow of a packet with full metadata (tunnel, conntrack,
     /// packet type). A nonzero `packetType` makes the packet an L3 packet
     /// whose EtherType is the type's low 16 bits, as OVS does.

@@ -162,3 +162,12 @@ private func ipv6(next: UInt8, payload: [UInt8], label: UInt32 = 0) -> [UInt8] {
     let k3 = ip.withUnsafeBytes { FlowKey(extractingFrom: $0, metadata: l3) }
     #expect(k3.ethType == .ipv4 && k3.ethSource == .zero && k3.transportSource == 7)
 }
+
+@Test func inPlaceExtractionMatchesInitialiser() {
+    var key = FlowKey()
+    key.words[5] = 99      // stale contents must not survive
+    for c in extractCases {
+        c.bytes.withUnsafeBytes { key.extract(from: $0, inPort: 4) }
+        #expect(key == extract(c.bytes, inPort: 4))
+    }
+}
