@@ -25,9 +25,13 @@ struct OFCtl: ParsableCommand {
 struct ParsePcap: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parse-pcap", abstract: "Print the flow extracted from each packet of pcap files.")
-    @Argument var files: [String]
+    @Argument(help: "Capture files (pcap, Ethernet or Linux SLL).") var files: [String] = []
 
     func run() throws {
+        guard !files.isEmpty else {
+            writeAll(2, Array("ovs-ofctl: 'parse-pcap' command requires at least 1 arguments\n".utf8))
+            Glibc.exit(1)
+        }
         var output = OutputBuffer()
         var log = VLog()
         var status: Int32 = 0
