@@ -36,121 +36,121 @@ public struct FlowField: Hashable, Sendable {
 
 extension FlowField {
     // MARK: Tunnel (words 0...16)
-    public static let tunnelIPv4Destination = FlowField(0, 32, 32)
-    public static let tunnelIPv4Source = FlowField(0, 0, 32)
+    @inlinable public static var tunnelIPv4Destination: FlowField { FlowField(0, 32, 32) }
+    @inlinable public static var tunnelIPv4Source: FlowField { FlowField(0, 0, 32) }
     /// First of two words (high half first); see `tunnelIPv6Destination` accessors.
-    public static let tunnelIPv6DestinationHigh = FlowField(1, 0, 64)
-    public static let tunnelIPv6DestinationLow = FlowField(2, 0, 64)
-    public static let tunnelIPv6SourceHigh = FlowField(3, 0, 64)
-    public static let tunnelIPv6SourceLow = FlowField(4, 0, 64)
-    public static let tunnelID = FlowField(5, 0, 64)
-    public static let tunnelFlags = FlowField(6, 48, 16)
-    public static let tunnelTOS = FlowField(6, 40, 8)
-    public static let tunnelTTL = FlowField(6, 32, 8)
-    public static let tunnelTransportSource = FlowField(6, 16, 16)
-    public static let tunnelTransportDestination = FlowField(6, 0, 16)
-    public static let tunnelGBPID = FlowField(7, 48, 16)
-    public static let tunnelGBPFlags = FlowField(7, 40, 8)
-    public static let tunnelERSPANVersion = FlowField(7, 32, 8)
-    public static let tunnelERSPANIndex = FlowField(7, 0, 32)
-    public static let tunnelERSPANDirection = FlowField(8, 56, 8)
-    public static let tunnelERSPANHardwareID = FlowField(8, 48, 8)
-    public static let tunnelGTPUFlags = FlowField(8, 40, 8)
-    public static let tunnelGTPUMessageType = FlowField(8, 32, 8)
+    @inlinable public static var tunnelIPv6DestinationHigh: FlowField { FlowField(1, 0, 64) }
+    @inlinable public static var tunnelIPv6DestinationLow: FlowField { FlowField(2, 0, 64) }
+    @inlinable public static var tunnelIPv6SourceHigh: FlowField { FlowField(3, 0, 64) }
+    @inlinable public static var tunnelIPv6SourceLow: FlowField { FlowField(4, 0, 64) }
+    @inlinable public static var tunnelID: FlowField { FlowField(5, 0, 64) }
+    @inlinable public static var tunnelFlags: FlowField { FlowField(6, 48, 16) }
+    @inlinable public static var tunnelTOS: FlowField { FlowField(6, 40, 8) }
+    @inlinable public static var tunnelTTL: FlowField { FlowField(6, 32, 8) }
+    @inlinable public static var tunnelTransportSource: FlowField { FlowField(6, 16, 16) }
+    @inlinable public static var tunnelTransportDestination: FlowField { FlowField(6, 0, 16) }
+    @inlinable public static var tunnelGBPID: FlowField { FlowField(7, 48, 16) }
+    @inlinable public static var tunnelGBPFlags: FlowField { FlowField(7, 40, 8) }
+    @inlinable public static var tunnelERSPANVersion: FlowField { FlowField(7, 32, 8) }
+    @inlinable public static var tunnelERSPANIndex: FlowField { FlowField(7, 0, 32) }
+    @inlinable public static var tunnelERSPANDirection: FlowField { FlowField(8, 56, 8) }
+    @inlinable public static var tunnelERSPANHardwareID: FlowField { FlowField(8, 48, 8) }
+    @inlinable public static var tunnelGTPUFlags: FlowField { FlowField(8, 40, 8) }
+    @inlinable public static var tunnelGTPUMessageType: FlowField { FlowField(8, 32, 8) }
     /// Number of bytes used in the tunnel options region (Geneve TLVs, raw).
-    public static let tunnelOptionsLength = FlowField(8, 0, 8)
+    @inlinable public static var tunnelOptionsLength: FlowField { FlowField(8, 0, 8) }
     /// Words 9...16 hold up to `FlowKey.tunnelOptionsCapacity` bytes of raw
     /// tunnel options (Geneve TLVs as on the wire), first byte most significant.
-    public static let tunnelOptionsFirstWord = 9
+    @inlinable public static var tunnelOptionsFirstWord: Int { 9 }
 
     // MARK: OpenFlow metadata and registers (words 17...25)
-    public static let metadata = FlowField(17, 0, 64)
+    @inlinable public static var metadata: FlowField { FlowField(17, 0, 64) }
     /// Register `i` (0...15): OVS's `reg<i>`; `xreg<i>` is word `18 + i`.
     @inlinable public static func register(_ i: Int) -> FlowField {
         FlowField(18 + i / 2, i % 2 == 0 ? 32 : 0, 32)
     }
 
     // MARK: Packet metadata and conntrack (words 26...32)
-    public static let skbPriority = FlowField(26, 32, 32)
-    public static let packetMark = FlowField(26, 0, 32)
-    public static let dpHash = FlowField(27, 32, 32)
-    public static let inPort = FlowField(27, 0, 32)
-    public static let recirculationID = FlowField(28, 32, 32)
-    public static let ctState = FlowField(28, 24, 8)
-    public static let ctNetworkProtocol = FlowField(28, 16, 8)
-    public static let ctZone = FlowField(28, 0, 16)
-    public static let ctMark = FlowField(29, 32, 32)
-    public static let packetType = FlowField(29, 0, 32)
-    public static let ctLabelHigh = FlowField(30, 0, 64)
-    public static let ctLabelLow = FlowField(31, 0, 64)
-    public static let conjunctionID = FlowField(32, 32, 32)
-    public static let actionSetOutput = FlowField(32, 0, 32)
+    @inlinable public static var skbPriority: FlowField { FlowField(26, 32, 32) }
+    @inlinable public static var packetMark: FlowField { FlowField(26, 0, 32) }
+    @inlinable public static var dpHash: FlowField { FlowField(27, 32, 32) }
+    @inlinable public static var inPort: FlowField { FlowField(27, 0, 32) }
+    @inlinable public static var recirculationID: FlowField { FlowField(28, 32, 32) }
+    @inlinable public static var ctState: FlowField { FlowField(28, 24, 8) }
+    @inlinable public static var ctNetworkProtocol: FlowField { FlowField(28, 16, 8) }
+    @inlinable public static var ctZone: FlowField { FlowField(28, 0, 16) }
+    @inlinable public static var ctMark: FlowField { FlowField(29, 32, 32) }
+    @inlinable public static var packetType: FlowField { FlowField(29, 0, 32) }
+    @inlinable public static var ctLabelHigh: FlowField { FlowField(30, 0, 64) }
+    @inlinable public static var ctLabelLow: FlowField { FlowField(31, 0, 64) }
+    @inlinable public static var conjunctionID: FlowField { FlowField(32, 32, 32) }
+    @inlinable public static var actionSetOutput: FlowField { FlowField(32, 0, 32) }
 
     // MARK: L2 (words 33...37)
-    public static let ethDestination = FlowField(33, 16, 48)
-    public static let ethType = FlowField(33, 0, 16)
-    public static let ethSource = FlowField(34, 16, 48)
+    @inlinable public static var ethDestination: FlowField { FlowField(33, 16, 48) }
+    @inlinable public static var ethType: FlowField { FlowField(33, 0, 16) }
+    @inlinable public static var ethSource: FlowField { FlowField(34, 16, 48) }
     /// The whole first VLAN header (TPID in the high 16 bits, TCI low).
-    public static let vlan0 = FlowField(35, 32, 32)
-    public static let vlan0TPID = FlowField(35, 48, 16)
-    public static let vlan0TCI = FlowField(35, 32, 16)
-    public static let vlan1 = FlowField(35, 0, 32)
-    public static let vlan1TPID = FlowField(35, 16, 16)
-    public static let vlan1TCI = FlowField(35, 0, 16)
-    public static let mplsLSE0 = FlowField(36, 32, 32)
-    public static let mplsLSE1 = FlowField(36, 0, 32)
-    public static let mplsLSE2 = FlowField(37, 32, 32)
+    @inlinable public static var vlan0: FlowField { FlowField(35, 32, 32) }
+    @inlinable public static var vlan0TPID: FlowField { FlowField(35, 48, 16) }
+    @inlinable public static var vlan0TCI: FlowField { FlowField(35, 32, 16) }
+    @inlinable public static var vlan1: FlowField { FlowField(35, 0, 32) }
+    @inlinable public static var vlan1TPID: FlowField { FlowField(35, 16, 16) }
+    @inlinable public static var vlan1TCI: FlowField { FlowField(35, 0, 16) }
+    @inlinable public static var mplsLSE0: FlowField { FlowField(36, 32, 32) }
+    @inlinable public static var mplsLSE1: FlowField { FlowField(36, 0, 32) }
+    @inlinable public static var mplsLSE2: FlowField { FlowField(37, 32, 32) }
 
     // MARK: L3 (words 38...48)
-    public static let ipv4Source = FlowField(38, 32, 32)
-    public static let ipv4Destination = FlowField(38, 0, 32)
-    public static let ctIPv4Source = FlowField(39, 32, 32)
-    public static let ctIPv4Destination = FlowField(39, 0, 32)
-    public static let ipv6SourceHigh = FlowField(40, 0, 64)
-    public static let ipv6SourceLow = FlowField(41, 0, 64)
-    public static let ipv6DestinationHigh = FlowField(42, 0, 64)
-    public static let ipv6DestinationLow = FlowField(43, 0, 64)
-    public static let ctIPv6SourceHigh = FlowField(44, 0, 64)
-    public static let ctIPv6SourceLow = FlowField(45, 0, 64)
-    public static let ctIPv6DestinationHigh = FlowField(46, 0, 64)
-    public static let ctIPv6DestinationLow = FlowField(47, 0, 64)
-    public static let ipv6Label = FlowField(48, 32, 32)
-    public static let networkFragment = FlowField(48, 24, 8)
-    public static let networkTOS = FlowField(48, 16, 8)
-    public static let networkTTL = FlowField(48, 8, 8)
-    public static let networkProtocol = FlowField(48, 0, 8)
+    @inlinable public static var ipv4Source: FlowField { FlowField(38, 32, 32) }
+    @inlinable public static var ipv4Destination: FlowField { FlowField(38, 0, 32) }
+    @inlinable public static var ctIPv4Source: FlowField { FlowField(39, 32, 32) }
+    @inlinable public static var ctIPv4Destination: FlowField { FlowField(39, 0, 32) }
+    @inlinable public static var ipv6SourceHigh: FlowField { FlowField(40, 0, 64) }
+    @inlinable public static var ipv6SourceLow: FlowField { FlowField(41, 0, 64) }
+    @inlinable public static var ipv6DestinationHigh: FlowField { FlowField(42, 0, 64) }
+    @inlinable public static var ipv6DestinationLow: FlowField { FlowField(43, 0, 64) }
+    @inlinable public static var ctIPv6SourceHigh: FlowField { FlowField(44, 0, 64) }
+    @inlinable public static var ctIPv6SourceLow: FlowField { FlowField(45, 0, 64) }
+    @inlinable public static var ctIPv6DestinationHigh: FlowField { FlowField(46, 0, 64) }
+    @inlinable public static var ctIPv6DestinationLow: FlowField { FlowField(47, 0, 64) }
+    @inlinable public static var ipv6Label: FlowField { FlowField(48, 32, 32) }
+    @inlinable public static var networkFragment: FlowField { FlowField(48, 24, 8) }
+    @inlinable public static var networkTOS: FlowField { FlowField(48, 16, 8) }
+    @inlinable public static var networkTTL: FlowField { FlowField(48, 8, 8) }
+    @inlinable public static var networkProtocol: FlowField { FlowField(48, 0, 8) }
 
     // MARK: L4 (words 49...57)
-    public static let ndTargetHigh = FlowField(49, 0, 64)
-    public static let ndTargetLow = FlowField(50, 0, 64)
+    @inlinable public static var ndTargetHigh: FlowField { FlowField(49, 0, 64) }
+    @inlinable public static var ndTargetLow: FlowField { FlowField(50, 0, 64) }
     /// ARP source hardware address; for ND, the source link-layer option (`nd_sll`).
-    public static let arpSHA = FlowField(51, 16, 48)
+    @inlinable public static var arpSHA: FlowField { FlowField(51, 16, 48) }
     /// TCP flags (12 bits); for ND, the type of the first link-layer option
     /// (`nd_options_type`).
-    public static let tcpFlags = FlowField(51, 0, 16)
+    @inlinable public static var tcpFlags: FlowField { FlowField(51, 0, 16) }
     /// ARP target hardware address; for ND, the target link-layer option (`nd_tll`).
-    public static let arpTHA = FlowField(52, 16, 48)
-    public static let nshFlags = FlowField(53, 56, 8)
-    public static let nshTTL = FlowField(53, 48, 8)
-    public static let nshMDType = FlowField(53, 40, 8)
-    public static let nshNextProtocol = FlowField(53, 32, 8)
-    public static let nshPathHeader = FlowField(53, 0, 32)
+    @inlinable public static var arpTHA: FlowField { FlowField(52, 16, 48) }
+    @inlinable public static var nshFlags: FlowField { FlowField(53, 56, 8) }
+    @inlinable public static var nshTTL: FlowField { FlowField(53, 48, 8) }
+    @inlinable public static var nshMDType: FlowField { FlowField(53, 40, 8) }
+    @inlinable public static var nshNextProtocol: FlowField { FlowField(53, 32, 8) }
+    @inlinable public static var nshPathHeader: FlowField { FlowField(53, 0, 32) }
     @inlinable public static func nshContext(_ i: Int) -> FlowField {
         FlowField(54 + i / 2, i % 2 == 0 ? 32 : 0, 32)
     }
     /// TCP/UDP/SCTP source port, ICMP type, IGMP type.
-    public static let transportSource = FlowField(56, 48, 16)
+    @inlinable public static var transportSource: FlowField { FlowField(56, 48, 16) }
     /// TCP/UDP/SCTP destination port, ICMP code, IGMP code.
-    public static let transportDestination = FlowField(56, 32, 16)
-    public static let ctTransportSource = FlowField(56, 16, 16)
-    public static let ctTransportDestination = FlowField(56, 0, 16)
+    @inlinable public static var transportDestination: FlowField { FlowField(56, 32, 16) }
+    @inlinable public static var ctTransportSource: FlowField { FlowField(56, 16, 16) }
+    @inlinable public static var ctTransportDestination: FlowField { FlowField(56, 0, 16) }
     /// IGMP group; for ND, the 32 bits after the ICMPv6 header (`nd_reserved`).
-    public static let igmpGroup = FlowField(57, 32, 32)
+    @inlinable public static var igmpGroup: FlowField { FlowField(57, 32, 32) }
 
     /// First word of each segment (OVS's `FLOW_SEGMENT_*_ENDS_AT`).
-    public static let l2Start = 33
-    public static let l3Start = 38
-    public static let l4Start = 49
+    @inlinable public static var l2Start: Int { 33 }
+    @inlinable public static var l3Start: Int { 38 }
+    @inlinable public static var l4Start: Int { 49 }
 }
 
 /// A datapath port number (OVS's `odp_port_t`).
@@ -223,244 +223,244 @@ extension FlowWordStorage {
 
     // MARK: Metadata
 
-    public var tunnelIPv4Source: IPv4Address {
+    @inlinable public var tunnelIPv4Source: IPv4Address {
         get { IPv4Address(rawValue: UInt32(self[.tunnelIPv4Source])) }
         set { self[.tunnelIPv4Source] = UInt64(newValue.rawValue) }
     }
-    public var tunnelIPv4Destination: IPv4Address {
+    @inlinable public var tunnelIPv4Destination: IPv4Address {
         get { IPv4Address(rawValue: UInt32(self[.tunnelIPv4Destination])) }
         set { self[.tunnelIPv4Destination] = UInt64(newValue.rawValue) }
     }
-    public var tunnelIPv6Source: IPv6Address {
+    @inlinable public var tunnelIPv6Source: IPv6Address {
         get { ipv6(.tunnelIPv6SourceHigh) }
         set { setIPv6(.tunnelIPv6SourceHigh, newValue) }
     }
-    public var tunnelIPv6Destination: IPv6Address {
+    @inlinable public var tunnelIPv6Destination: IPv6Address {
         get { ipv6(.tunnelIPv6DestinationHigh) }
         set { setIPv6(.tunnelIPv6DestinationHigh, newValue) }
     }
-    public var tunnelID: UInt64 {
+    @inlinable public var tunnelID: UInt64 {
         get { words[FlowField.tunnelID.word] }
         set { words[FlowField.tunnelID.word] = newValue }
     }
     /// Tunnel flags (`FlowKey.TunnelFlags` bits).
-    public var tunnelFlags: UInt16 {
+    @inlinable public var tunnelFlags: UInt16 {
         get { UInt16(self[.tunnelFlags]) }
         set { self[.tunnelFlags] = UInt64(newValue) }
     }
-    public var tunnelTOS: UInt8 {
+    @inlinable public var tunnelTOS: UInt8 {
         get { UInt8(self[.tunnelTOS]) }
         set { self[.tunnelTOS] = UInt64(newValue) }
     }
-    public var tunnelTTL: UInt8 {
+    @inlinable public var tunnelTTL: UInt8 {
         get { UInt8(self[.tunnelTTL]) }
         set { self[.tunnelTTL] = UInt64(newValue) }
     }
-    public var tunnelTransportSource: UInt16 {
+    @inlinable public var tunnelTransportSource: UInt16 {
         get { UInt16(self[.tunnelTransportSource]) }
         set { self[.tunnelTransportSource] = UInt64(newValue) }
     }
-    public var tunnelTransportDestination: UInt16 {
+    @inlinable public var tunnelTransportDestination: UInt16 {
         get { UInt16(self[.tunnelTransportDestination]) }
         set { self[.tunnelTransportDestination] = UInt64(newValue) }
     }
-    public var tunnelGBPID: UInt16 {
+    @inlinable public var tunnelGBPID: UInt16 {
         get { UInt16(self[.tunnelGBPID]) }
         set { self[.tunnelGBPID] = UInt64(newValue) }
     }
-    public var tunnelGBPFlags: UInt8 {
+    @inlinable public var tunnelGBPFlags: UInt8 {
         get { UInt8(self[.tunnelGBPFlags]) }
         set { self[.tunnelGBPFlags] = UInt64(newValue) }
     }
     /// OpenFlow metadata (`metadata=`).
-    public var metadata: UInt64 {
+    @inlinable public var metadata: UInt64 {
         get { words[FlowField.metadata.word] }
         set { words[FlowField.metadata.word] = newValue }
     }
     /// Register `reg<i>`, 0...15.
-    public func register(_ i: Int) -> UInt32 { UInt32(self[.register(i)]) }
-    public mutating func setRegister(_ i: Int, _ value: UInt32) { self[.register(i)] = UInt64(value) }
+    @inlinable public func register(_ i: Int) -> UInt32 { UInt32(self[.register(i)]) }
+    @inlinable public mutating func setRegister(_ i: Int, _ value: UInt32) { self[.register(i)] = UInt64(value) }
 
-    public var skbPriority: UInt32 {
+    @inlinable public var skbPriority: UInt32 {
         get { UInt32(self[.skbPriority]) }
         set { self[.skbPriority] = UInt64(newValue) }
     }
-    public var packetMark: UInt32 {
+    @inlinable public var packetMark: UInt32 {
         get { UInt32(self[.packetMark]) }
         set { self[.packetMark] = UInt64(newValue) }
     }
-    public var dpHash: UInt32 {
+    @inlinable public var dpHash: UInt32 {
         get { UInt32(self[.dpHash]) }
         set { self[.dpHash] = UInt64(newValue) }
     }
     /// The input port as a datapath port (all 32 bits).
-    public var inPort: DatapathPort {
+    @inlinable public var inPort: DatapathPort {
         get { DatapathPort(rawValue: UInt32(self[.inPort])) }
         set { self[.inPort] = UInt64(newValue.rawValue) }
     }
     /// The input port as an OpenFlow port (the low 16 bits, as OVS's union reads it).
-    public var openFlowInPort: OFPort {
+    @inlinable public var openFlowInPort: OFPort {
         get { OFPort(rawValue: UInt16(truncatingIfNeeded: self[.inPort])) }
         set { self[.inPort] = UInt64(newValue.rawValue) }
     }
-    public var recirculationID: UInt32 {
+    @inlinable public var recirculationID: UInt32 {
         get { UInt32(self[.recirculationID]) }
         set { self[.recirculationID] = UInt64(newValue) }
     }
     /// Conntrack state bits (`FlowKey.ConntrackState`).
-    public var ctState: UInt8 {
+    @inlinable public var ctState: UInt8 {
         get { UInt8(self[.ctState]) }
         set { self[.ctState] = UInt64(newValue) }
     }
-    public var ctZone: UInt16 {
+    @inlinable public var ctZone: UInt16 {
         get { UInt16(self[.ctZone]) }
         set { self[.ctZone] = UInt64(newValue) }
     }
-    public var ctMark: UInt32 {
+    @inlinable public var ctMark: UInt32 {
         get { UInt32(self[.ctMark]) }
         set { self[.ctMark] = UInt64(newValue) }
     }
     /// The 128-bit conntrack label, as two halves (`high` first).
-    public var ctLabel: (high: UInt64, low: UInt64) {
+    @inlinable public var ctLabel: (high: UInt64, low: UInt64) {
         get { (words[FlowField.ctLabelHigh.word], words[FlowField.ctLabelLow.word]) }
         set {
             words[FlowField.ctLabelHigh.word] = newValue.high
             words[FlowField.ctLabelLow.word] = newValue.low
         }
     }
-    public var ctNetworkProtocol: UInt8 {
+    @inlinable public var ctNetworkProtocol: UInt8 {
         get { UInt8(self[.ctNetworkProtocol]) }
         set { self[.ctNetworkProtocol] = UInt64(newValue) }
     }
-    public var ctIPv4Source: IPv4Address {
+    @inlinable public var ctIPv4Source: IPv4Address {
         get { IPv4Address(rawValue: UInt32(self[.ctIPv4Source])) }
         set { self[.ctIPv4Source] = UInt64(newValue.rawValue) }
     }
-    public var ctIPv4Destination: IPv4Address {
+    @inlinable public var ctIPv4Destination: IPv4Address {
         get { IPv4Address(rawValue: UInt32(self[.ctIPv4Destination])) }
         set { self[.ctIPv4Destination] = UInt64(newValue.rawValue) }
     }
-    public var ctIPv6Source: IPv6Address {
+    @inlinable public var ctIPv6Source: IPv6Address {
         get { ipv6(.ctIPv6SourceHigh) }
         set { setIPv6(.ctIPv6SourceHigh, newValue) }
     }
-    public var ctIPv6Destination: IPv6Address {
+    @inlinable public var ctIPv6Destination: IPv6Address {
         get { ipv6(.ctIPv6DestinationHigh) }
         set { setIPv6(.ctIPv6DestinationHigh, newValue) }
     }
-    public var ctTransportSource: UInt16 {
+    @inlinable public var ctTransportSource: UInt16 {
         get { UInt16(self[.ctTransportSource]) }
         set { self[.ctTransportSource] = UInt64(newValue) }
     }
-    public var ctTransportDestination: UInt16 {
+    @inlinable public var ctTransportDestination: UInt16 {
         get { UInt16(self[.ctTransportDestination]) }
         set { self[.ctTransportDestination] = UInt64(newValue) }
     }
     /// OpenFlow packet type (namespace << 16 | type); 0 is Ethernet.
-    public var packetType: UInt32 {
+    @inlinable public var packetType: UInt32 {
         get { UInt32(self[.packetType]) }
         set { self[.packetType] = UInt64(newValue) }
     }
 
     // MARK: L2
 
-    public var ethSource: EthernetAddress {
+    @inlinable public var ethSource: EthernetAddress {
         get { EthernetAddress(rawValue: self[.ethSource]) }
         set { self[.ethSource] = newValue.rawValue }
     }
-    public var ethDestination: EthernetAddress {
+    @inlinable public var ethDestination: EthernetAddress {
         get { EthernetAddress(rawValue: self[.ethDestination]) }
         set { self[.ethDestination] = newValue.rawValue }
     }
-    public var ethType: EtherType {
+    @inlinable public var ethType: EtherType {
         get { EtherType(rawValue: UInt16(self[.ethType])) }
         set { self[.ethType] = UInt64(newValue.rawValue) }
     }
     /// The VLAN headers, outermost first (unused ones are zero).
-    public var vlans: VLANHeaders {
+    @inlinable public var vlans: VLANHeaders {
         get { VLANHeaders(word: words[FlowField.vlan0.word]) }
         set { words[FlowField.vlan0.word] = newValue.word }
     }
     /// MPLS label stack entry `i` (0...2) as on the wire (label, TC, BOS, TTL).
-    public func mplsLSE(_ i: Int) -> UInt32 { UInt32(self[mplsField(i)]) }
-    public mutating func setMPLSLSE(_ i: Int, _ value: UInt32) { self[mplsField(i)] = UInt64(value) }
+    @inlinable public func mplsLSE(_ i: Int) -> UInt32 { UInt32(self[mplsField(i)]) }
+    @inlinable public mutating func setMPLSLSE(_ i: Int, _ value: UInt32) { self[mplsField(i)] = UInt64(value) }
 
     // MARK: L3
 
     /// IPv4 source, or ARP SPA.
-    public var ipv4Source: IPv4Address {
+    @inlinable public var ipv4Source: IPv4Address {
         get { IPv4Address(rawValue: UInt32(self[.ipv4Source])) }
         set { self[.ipv4Source] = UInt64(newValue.rawValue) }
     }
     /// IPv4 destination, or ARP TPA.
-    public var ipv4Destination: IPv4Address {
+    @inlinable public var ipv4Destination: IPv4Address {
         get { IPv4Address(rawValue: UInt32(self[.ipv4Destination])) }
         set { self[.ipv4Destination] = UInt64(newValue.rawValue) }
     }
-    public var ipv6Source: IPv6Address {
+    @inlinable public var ipv6Source: IPv6Address {
         get { ipv6(.ipv6SourceHigh) }
         set { setIPv6(.ipv6SourceHigh, newValue) }
     }
-    public var ipv6Destination: IPv6Address {
+    @inlinable public var ipv6Destination: IPv6Address {
         get { ipv6(.ipv6DestinationHigh) }
         set { setIPv6(.ipv6DestinationHigh, newValue) }
     }
     /// The 20-bit IPv6 flow label.
-    public var ipv6Label: UInt32 {
+    @inlinable public var ipv6Label: UInt32 {
         get { UInt32(self[.ipv6Label]) }
         set { self[.ipv6Label] = UInt64(newValue) }
     }
     /// IP protocol, or the low 8 bits of the ARP opcode.
-    public var networkProtocol: IPProtocol {
+    @inlinable public var networkProtocol: IPProtocol {
         get { IPProtocol(rawValue: UInt8(self[.networkProtocol])) }
         set { self[.networkProtocol] = UInt64(newValue.rawValue) }
     }
     /// The whole IPv4 TOS / IPv6 traffic class (DSCP and ECN).
-    public var networkTOS: UInt8 {
+    @inlinable public var networkTOS: UInt8 {
         get { UInt8(self[.networkTOS]) }
         set { self[.networkTOS] = UInt64(newValue) }
     }
-    public var networkTTL: UInt8 {
+    @inlinable public var networkTTL: UInt8 {
         get { UInt8(self[.networkTTL]) }
         set { self[.networkTTL] = UInt64(newValue) }
     }
     /// Fragment bits (`FragmentFlags`).
-    public var networkFragment: FragmentFlags {
+    @inlinable public var networkFragment: FragmentFlags {
         get { FragmentFlags(rawValue: UInt8(self[.networkFragment])) }
         set { self[.networkFragment] = UInt64(newValue.rawValue) }
     }
 
     // MARK: L4
 
-    public var ndTarget: IPv6Address {
+    @inlinable public var ndTarget: IPv6Address {
         get { ipv6(.ndTargetHigh) }
         set { setIPv6(.ndTargetHigh, newValue) }
     }
-    public var arpSHA: EthernetAddress {
+    @inlinable public var arpSHA: EthernetAddress {
         get { EthernetAddress(rawValue: self[.arpSHA]) }
         set { self[.arpSHA] = newValue.rawValue }
     }
-    public var arpTHA: EthernetAddress {
+    @inlinable public var arpTHA: EthernetAddress {
         get { EthernetAddress(rawValue: self[.arpTHA]) }
         set { self[.arpTHA] = newValue.rawValue }
     }
     /// TCP flags (low 12 bits of the data-offset word), or the ND option type.
-    public var tcpFlags: UInt16 {
+    @inlinable public var tcpFlags: UInt16 {
         get { UInt16(self[.tcpFlags]) }
         set { self[.tcpFlags] = UInt64(newValue) }
     }
     /// Transport source port, or ICMP/IGMP type.
-    public var transportSource: UInt16 {
+    @inlinable public var transportSource: UInt16 {
         get { UInt16(self[.transportSource]) }
         set { self[.transportSource] = UInt64(newValue) }
     }
     /// Transport destination port, or ICMP/IGMP code.
-    public var transportDestination: UInt16 {
+    @inlinable public var transportDestination: UInt16 {
         get { UInt16(self[.transportDestination]) }
         set { self[.transportDestination] = UInt64(newValue) }
     }
     /// IGMP group address, or ND's reserved/flags word.
-    public var igmpGroup: IPv4Address {
+    @inlinable public var igmpGroup: IPv4Address {
         get { IPv4Address(rawValue: UInt32(self[.igmpGroup])) }
         set { self[.igmpGroup] = UInt64(newValue.rawValue) }
     }
