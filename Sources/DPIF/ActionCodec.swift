@@ -1,3 +1,4 @@
+import Flow
 import Datapath
 import Wire
 
@@ -79,7 +80,7 @@ public enum DatapathActionCodec {
     private static func decodeAction(_ a: TLVAttribute, depth: Int) throws(TLVError) -> DatapathAction {
         typealias A = OVSActionAttribute
         switch a.type {
-        case A.output: return .output(DatapathPortNumber(try a.u32()))
+        case A.output: return .output(DatapathPort(try a.u32()))
         case A.userspace: return .userspace(try userspace(a.nested()))
         case A.set:
             return .set(try SetField(attribute: single(a)))
@@ -131,8 +132,8 @@ public enum DatapathActionCodec {
             let p = a.payload
             guard p.count >= 16 else { throw .badLength(type: a.type, offset: a.offset) }
             var r = ByteReader(p)
-            let tunnelPort = DatapathPortNumber(r.le32())
-            let outPort = DatapathPortNumber(r.le32())
+            let tunnelPort = DatapathPort(r.le32())
+            let outPort = DatapathPort(r.le32())
             let headerLength = Int(r.le32())
             let tunnelType = TunnelType(rawValue: r.le32())
             guard headerLength == p.count - 16, headerLength <= TunnelPush.maximumHeaderLength else {
@@ -140,7 +141,7 @@ public enum DatapathActionCodec {
             }
             return .tunnelPush(TunnelPush(tunnelPort: tunnelPort, outPort: outPort, tunnelType: tunnelType,
                                           header: Array(p.dropFirst(16))))
-        case A.tunnelPop: return .tunnelPop(DatapathPortNumber(try a.u32()))
+        case A.tunnelPop: return .tunnelPop(DatapathPort(try a.u32()))
         case A.drop: return .drop(DropCode(rawValue: try a.u32()))
         case A.loadBalancedOutput: return .loadBalancedOutput(bondID: try a.u32())
         default: throw .unexpectedType(a.type, offset: a.offset)
@@ -160,7 +161,7 @@ public enum DatapathActionCodec {
         UserspaceAction(pid: try list.required(UserspaceAttr.pid).u32(),
                         userdata: list[UserspaceAttr.userdata]?.bytes(),
                         egressTunnelPort: try list.optional(UserspaceAttr.egressTunnelPort) { (a) throws(TLVError) in
-                            DatapathPortNumber(try a.u32())
+                            DatapathPort(try a.u32())
                         },
                         includesActions: try list.flag(UserspaceAttr.actions))
     }

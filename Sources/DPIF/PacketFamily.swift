@@ -1,3 +1,4 @@
+import Flow
 import Datapath
 
 /// `OVS_PACKET_ATTR_*`.

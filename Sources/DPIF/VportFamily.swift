@@ -1,3 +1,4 @@
+import Flow
 import Datapath
 
 /// `OVS_VPORT_ATTR_*`.
@@ -79,14 +80,14 @@ public struct VportRequest: DPIFMessage {
 
     public var command: DPIFCommand
     public var datapathIndex: Int32
-    public var portNumber: DatapathPortNumber?
+    public var portNumber: DatapathPort?
     public var type: VportType?
     public var name: String?
     public var options: VportOptions?
     /// Where upcalls of packets from this port go (one pid per handler).
     public var upcallPIDs: [UInt32]?
 
-    public init(command: DPIFCommand, datapathIndex: Int32, portNumber: DatapathPortNumber? = nil,
+    public init(command: DPIFCommand, datapathIndex: Int32, portNumber: DatapathPort? = nil,
                 type: VportType? = nil, name: String? = nil, options: VportOptions? = nil,
                 upcallPIDs: [UInt32]? = nil) {
         self.command = command
@@ -112,7 +113,7 @@ public struct VportRequest: DPIFMessage {
         let (header, a) = try Framing.parse(bytes)
         command = try DPIFCommand(byte: header.command, flags: header.flags)
         datapathIndex = header.datapathIndex
-        portNumber = try a.optional(VportAttr.portNumber) { (x) throws(TLVError) in DatapathPortNumber(try x.u32()) }
+        portNumber = try a.optional(VportAttr.portNumber) { (x) throws(TLVError) in DatapathPort(try x.u32()) }
         type = try a.optional(VportAttr.type) { (x) throws(TLVError) in VportType(rawValue: try x.u32()) }
         name = try a.optional(VportAttr.name) { (x) throws(TLVError) in try x.string() }
         options = try a.optional(VportAttr.options) { (x) throws(TLVError) in try VportOptions(attributes: x.nested()) }
@@ -132,7 +133,7 @@ public struct VportReply: DPIFMessage {
 
     public var command: DPIFCommand
     public var datapathIndex: Int32
-    public var portNumber: DatapathPortNumber
+    public var portNumber: DatapathPort
     public var type: VportType
     public var name: String
     public var upcallPIDs: [UInt32]?
@@ -141,7 +142,7 @@ public struct VportReply: DPIFMessage {
     public var ifindex: Int32?
     public var netnsID: Int32?
 
-    public init(command: DPIFCommand, datapathIndex: Int32, portNumber: DatapathPortNumber, type: VportType,
+    public init(command: DPIFCommand, datapathIndex: Int32, portNumber: DatapathPort, type: VportType,
                 name: String, upcallPIDs: [UInt32]? = nil, stats: PortStats? = nil, options: VportOptions? = nil,
                 ifindex: Int32? = nil, netnsID: Int32? = nil) {
         self.command = command
@@ -173,7 +174,7 @@ public struct VportReply: DPIFMessage {
         let (header, a) = try Framing.parse(bytes)
         command = try DPIFCommand(byte: header.command, flags: header.flags)
         datapathIndex = header.datapathIndex
-        portNumber = DatapathPortNumber(try a.required(VportAttr.portNumber).u32())
+        portNumber = DatapathPort(try a.required(VportAttr.portNumber).u32())
         type = VportType(rawValue: try a.required(VportAttr.type).u32())
         name = try a.required(VportAttr.name).string()
         upcallPIDs = try a.optional(VportAttr.upcallPID) { (x) throws(TLVError) in try x.u32Array() }

@@ -1,3 +1,4 @@
+import Flow
 import Wire
 
 // The header fields that `set` and `set_masked` write, one small value per
@@ -119,24 +120,6 @@ public struct NDKey: Hashable, Sendable {
         self.sourceLinkLayer = sourceLinkLayer
         self.targetLinkLayer = targetLinkLayer
     }
-}
-
-/// One MPLS label stack entry: label (20 bits), traffic class (3),
-/// bottom-of-stack (1), TTL (8), as on the wire.
-public struct MPLSLabelStackEntry: RawRepresentable, Hashable, Sendable {
-    public var rawValue: UInt32
-    @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
-
-    /// Builds an entry from its parts (each cut to its width).
-    public init(label: UInt32, trafficClass: UInt8 = 0, isBottomOfStack: Bool = true, ttl: UInt8 = 64) {
-        rawValue = (label & 0xfffff) << 12 | UInt32(trafficClass & 7) << 9
-            | (isBottomOfStack ? 1 << 8 : 0) | UInt32(ttl)
-    }
-
-    public var label: UInt32 { rawValue >> 12 }
-    public var trafficClass: UInt8 { UInt8(truncatingIfNeeded: rawValue >> 9) & 7 }
-    public var isBottomOfStack: Bool { rawValue & 0x100 != 0 }
-    public var ttl: UInt8 { UInt8(truncatingIfNeeded: rawValue) }
 }
 
 /// A value and the bits of it that matter (for `set_masked`, ct mark/labels).

@@ -1,3 +1,4 @@
+import Flow
 import Wire
 
 /// One datapath action: what the slow path tells the datapath to do with
@@ -8,7 +9,7 @@ import Wire
 /// `checkPacketLength`) hold arrays of actions; an empty list drops.
 public enum DatapathAction: Hashable, Sendable {
     /// Send a copy to a port.
-    case output(DatapathPortNumber)
+    case output(DatapathPort)
     /// Send the packet to the slow path as an `ACTION` upcall.
     case userspace(UserspaceAction)
     /// Overwrite one key's fields.
@@ -50,7 +51,7 @@ public enum DatapathAction: Hashable, Sendable {
     /// Encapsulate in a prebuilt tunnel header and output (tunnel issue).
     case tunnelPush(TunnelPush)
     /// Decapsulate and recirculate as received on this tunnel port (tunnel issue).
-    case tunnelPop(DatapathPortNumber)
+    case tunnelPop(DatapathPort)
     /// Drop the packet, saying why (the slow path's translation error).
     case drop(DropCode)
     /// Output to a bond member chosen by hash (`lb_output`, bond issue).
@@ -64,11 +65,11 @@ public struct UserspaceAction: Hashable, Sendable {
     /// Opaque cookie the slow path gets back (sFlow, IPFIX, controller...).
     public var userdata: [UInt8]?
     /// The tunnel port the packet would leave through, for egress sampling.
-    public var egressTunnelPort: DatapathPortNumber?
+    public var egressTunnelPort: DatapathPort?
     /// Include the flow's actions in the upcall.
     public var includesActions: Bool
 
-    public init(pid: UInt32, userdata: [UInt8]? = nil, egressTunnelPort: DatapathPortNumber? = nil,
+    public init(pid: UInt32, userdata: [UInt8]? = nil, egressTunnelPort: DatapathPort? = nil,
                 includesActions: Bool = false) {
         self.pid = pid
         self.userdata = userdata
@@ -263,13 +264,13 @@ public struct TunnelPush: Hashable, Sendable {
     /// The most header bytes a push carries (`TNL_PUSH_HEADER_SIZE`).
     public static let maximumHeaderLength = 512
 
-    public var tunnelPort: DatapathPortNumber
-    public var outPort: DatapathPortNumber
+    public var tunnelPort: DatapathPort
+    public var outPort: DatapathPort
     public var tunnelType: TunnelType
     /// Ethernet + IP + UDP/GRE + tunnel header, at most 512 bytes.
     public var header: [UInt8]
 
-    public init(tunnelPort: DatapathPortNumber, outPort: DatapathPortNumber, tunnelType: TunnelType,
+    public init(tunnelPort: DatapathPort, outPort: DatapathPort, tunnelType: TunnelType,
                 header: [UInt8]) {
         self.tunnelPort = tunnelPort
         self.outPort = outPort

@@ -1,3 +1,5 @@
+import Flow
+
 /// Counters of a `PacketPool`.
 public struct PacketPoolStats: Hashable, Sendable {
     /// Buffers handed out from the free list.

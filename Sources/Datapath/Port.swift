@@ -1,3 +1,5 @@
+import Flow
+
 /// A port's device type, the `type` column of the Interface table
 /// (`system`, `internal`, `dummy`...). Every string is valid; a
 /// `PortTypeRegistry` decides which ones can be made.
@@ -53,7 +55,7 @@ public enum PortError: Error, Hashable, Sendable {
     /// Another port already has this name.
     case nameInUse(String)
     /// Another port already has this number.
-    case numberInUse(DatapathPortNumber)
+    case numberInUse(DatapathPort)
     /// Every port number is taken.
     case tableFull
     /// No port with this number or name.
@@ -75,10 +77,10 @@ public enum PortError: Error, Hashable, Sendable {
 public struct PortConfiguration: Hashable, Sendable {
     public var name: String
     public var type: PortType
-    public var requestedNumber: DatapathPortNumber?
+    public var requestedNumber: DatapathPort?
     public var options: [String: String]
 
-    public init(name: String, type: PortType, requestedNumber: DatapathPortNumber? = nil,
+    public init(name: String, type: PortType, requestedNumber: DatapathPort? = nil,
                 options: [String: String] = [:]) {
         self.name = name
         self.type = type
@@ -103,7 +105,7 @@ public protocol Port: AnyObject {
     var name: String { get }
     var type: PortType { get }
     /// The port's number in its datapath, fixed at creation.
-    var number: DatapathPortNumber { get }
+    var number: DatapathPort { get }
     /// Counters since the port was made.
     var stats: PortStats { get }
 
@@ -115,7 +117,7 @@ public protocol Port: AnyObject {
 
 /// Makes ports of one type: given the configuration and the number the
 /// table chose, returns the port or a `PortError`.
-public typealias PortFactory = @Sendable (PortConfiguration, DatapathPortNumber) throws(PortError) -> any Port
+public typealias PortFactory = @Sendable (PortConfiguration, DatapathPort) throws(PortError) -> any Port
 
 /// The port types a datapath can make, by name, so new device kinds
 /// (`system`, `internal`, AF_XDP) plug in without the datapath knowing them.
@@ -139,7 +141,7 @@ public struct PortTypeRegistry: Sendable {
 
     /// Makes a port of `configuration.type` with number `number`.
     public func makePort(_ configuration: PortConfiguration,
-                         number: DatapathPortNumber) throws(PortError) -> any Port {
+                         number: DatapathPort) throws(PortError) -> any Port {
         guard let factory = factories[configuration.type] else {
             throw .unsupportedType(configuration.type)
         }

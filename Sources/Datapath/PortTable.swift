@@ -1,3 +1,5 @@
+import Flow
+
 /// The ports of one datapath, by number and by name.
 ///
 /// Port 0 is the local port: it is made with the table, carries the
@@ -9,15 +11,15 @@
 /// that later changes do not disturb (the ports themselves are shared).
 public struct PortTable {
     /// The highest port number the table hands out.
-    public static let maximumNumber = DatapathPortNumber(rawValue: 0xfffe)
+    public static let maximumNumber = DatapathPort(rawValue: 0xfffe)
     /// The longest port name the table accepts, in UTF-8 bytes (device
     /// types may be stricter: Linux interfaces allow 15).
     public static let maximumNameLength = 255
 
     /// The datapath's name, which is also the local port's name.
     public let datapathName: String
-    private var byNumber: [DatapathPortNumber: any Port] = [:]
-    private var byName: [String: DatapathPortNumber] = [:]
+    private var byNumber: [DatapathPort: any Port] = [:]
+    private var byName: [String: DatapathPort] = [:]
 
     /// Makes the table and its local port, number 0, named `datapathName`,
     /// of type `localType` from `registry`.
@@ -58,10 +60,10 @@ public struct PortTable {
     }
 
     /// The port with `number`, if any.
-    @inlinable public subscript(number: DatapathPortNumber) -> (any Port)? { port(number: number) }
+    @inlinable public subscript(number: DatapathPort) -> (any Port)? { port(number: number) }
 
     /// The port with `number`, if any.
-    public func port(number: DatapathPortNumber) -> (any Port)? { byNumber[number] }
+    public func port(number: DatapathPort) -> (any Port)? { byNumber[number] }
 
     /// The port named `name`, if any.
     public func port(named name: String) -> (any Port)? {
@@ -69,13 +71,13 @@ public struct PortTable {
     }
 
     /// The number of the port named `name`, if any.
-    public func number(named name: String) -> DatapathPortNumber? { byName[name] }
+    public func number(named name: String) -> DatapathPort? { byName[name] }
 
     /// The lowest unused number from 1, `nil` when every number is taken.
-    public func nextFreeNumber() -> DatapathPortNumber? {
+    public func nextFreeNumber() -> DatapathPort? {
         var n: UInt32 = 1
         while n <= Self.maximumNumber.rawValue {
-            if byNumber[DatapathPortNumber(n)] == nil { return DatapathPortNumber(n) }
+            if byNumber[DatapathPort(n)] == nil { return DatapathPort(n) }
             n += 1
         }
         return nil
@@ -88,7 +90,7 @@ public struct PortTable {
                              registry: PortTypeRegistry) throws(PortError) -> any Port {
         try Self.validate(name: configuration.name)
         guard byName[configuration.name] == nil else { throw .nameInUse(configuration.name) }
-        let number: DatapathPortNumber
+        let number: DatapathPort
         if let requested = configuration.requestedNumber {
             guard requested != .local, requested <= Self.maximumNumber, byNumber[requested] == nil else {
                 throw .numberInUse(requested)
@@ -120,7 +122,7 @@ public struct PortTable {
 
     /// Removes and returns the port with `number`.
     @discardableResult
-    public mutating func remove(number: DatapathPortNumber) throws(PortError) -> any Port {
+    public mutating func remove(number: DatapathPort) throws(PortError) -> any Port {
         guard number != .local else { throw .cannotRemoveLocalPort }
         guard let port = byNumber.removeValue(forKey: number) else { throw .noSuchPort(number.description) }
         byName[port.name] = nil

@@ -1,27 +1,66 @@
 import Wire
 
-/// What a packet carries besides its bytes: the metadata segment of its key
-/// (tunnel, skb priority, mark, dp_hash, recirculation, conntrack, packet
-/// type) and the conntrack original tuple.
-///
-/// Extraction copies these the way OVS's `miniflow_extract` pushes
-/// `struct pkt_metadata`: the tunnel only when its destination is set,
-/// conntrack zone/mark/label only with a nonzero `ctState`, the original
-/// tuple only with a nonzero `ctState` and a matching IP version.
-public struct PacketMetadata: Sendable {
+/// A packet's metadata laid out as key words, the form extraction copies
+/// from (as OVS's `miniflow_extract` pushes `struct pkt_metadata`): the
+/// tunnel only when its destination is set, conntrack zone/mark/label only
+/// with a nonzero state, the original tuple only with a nonzero state and a
+/// matching IP version.
+@usableFromInline struct ExtractionMetadata {
     /// The metadata fields (only the metadata segment is read).
-    public var fields: FlowKey
-    /// The conntrack original tuple; fill `ctNetworkProtocol`, addresses and
-    /// ports in a `FlowKey` (`ctIPv4*` or `ctIPv6*`).
-    public var conntrackTuple: FlowKey
+    var fields: FlowKey
+    /// The conntrack original tuple, in the `ct*` fields of a key.
+    var conntrackTuple: FlowKey
     /// True if `conntrackTuple` is IPv6 (OVS's `ct_orig_tuple_ipv6`).
-    public var conntrackTupleIsIPv6: Bool
+    var conntrackTupleIsIPv6: Bool
 
-    public init(inPort: DatapathPort) {
-        fields = FlowKey()
-        fields.inPort = inPort
-        conntrackTuple = FlowKey()
+    init(_ md: PacketMetadata) {
+        var f = FlowKey()
+        f.inPort = md.inPort
+        f.recirculationID = md.recirculationID
+        f.dpHash = md.dpHash
+        f.skbPriority = md.skbPriority
+        f.packetMark = md.packetMark
+        f.packetType = md.packetType
+        let t = md.tunnel
+        if t.isPresent {
+            f.tunnelIPv4Source = t.ipv4Source
+            f.tunnelIPv4Destination = t.ipv4Destination
+            f.tunnelIPv6Source = t.ipv6Source
+            f.tunnelIPv6Destination = t.ipv6Destination
+            f.tunnelTOS = t.tos
+            f.tunnelTTL = t.ttl
+            f.tunnelTransportSource = t.sourcePort
+            f.tunnelTransportDestination = t.destinationPort
+            var flags = t.flags.rawValue
+            if let id = t.tunnelID {
+                f.tunnelID = id
+                flags |= FlowKey.TunnelFlags.key
+            }
+            f.tunnelFlags = flags
+        }
+        let ct = md.conntrack
+        f.ctState = UInt8(truncatingIfNeeded: ct.state.rawValue)
+        f.ctZone = ct.zone
+        f.ctMark = ct.mark
+        f.ctLabel = (UInt64(truncatingIfNeeded: ct.labels >> 64), UInt64(truncatingIfNeeded: ct.labels))
+        fields = f
+        var tuple = FlowKey()
         conntrackTupleIsIPv6 = false
+        if let o = ct.originalTuple {
+            tuple.ctNetworkProtocol = o.networkProtocol
+            tuple.ctTransportSource = o.sourcePort
+            tuple.ctTransportDestination = o.destinationPort
+            switch o.addresses {
+            case let .ipv4(source, destination):
+                tuple.ctIPv4Source = source
+                tuple.ctIPv4Destination = destination
+            case let .ipv6(source, destination):
+                tuple.ctIPv6Source = source
+                tuple.ctIPv6Destination = destination
+                conntrackTupleIsIPv6 = true
+            }
+        }
+        conntrackTuple = tuple
     }
 }
 
@@ -73,8 +112,9 @@ extension FlowKey {
     /// Extracts the flow of a packet with full metadata (tunnel, conntrack,
     /// packet type). A nonzero `packetType` makes the packet an L3 packet
     /// whose EtherType is the type's low 16 bits, as OVS does.
-    public init(extractingFrom packet: UnsafeRawBufferPointer, metadata md: PacketMetadata) {
+    public init(extractingFrom packet: UnsafeRawBufferPointer, metadata: PacketMetadata) {
         self.init()
+        let md = ExtractionMetadata(metadata)
         let f = md.fields
         // Tunnel: only with a destination.
         if f.words[0] & 0xffff_ffff_0000_0000 != 0 || f.words[1] | f.words[2] != 0 {
@@ -107,7 +147,7 @@ extension FlowKey {
     /// carries the conntrack original tuple when the packet has a ct state.
     @inline(__always)
     mutating func extractHeaders(_ p: UnsafeRawPointer, _ count: Int, packetType: UInt32,
-                                 ct: UnsafePointer<PacketMetadata>?) {
+                                 ct: UnsafePointer<ExtractionMetadata>?) {
         var off = 0
         var size = count
         let dlType: UInt64

@@ -154,9 +154,19 @@ extension FlowField {
 }
 
 /// A datapath port number (OVS's `odp_port_t`).
-public struct DatapathPort: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+///
+/// Port 0 is the datapath's local port, named after the datapath.
+public struct DatapathPort: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible {
     public var rawValue: UInt32
     @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
+    @inlinable public init(_ rawValue: UInt32) { self.rawValue = rawValue }
+
+    /// The local port (`OVSP_LOCAL`), created with the datapath.
+    public static let local = DatapathPort(rawValue: 0)
+    /// No port (`ODPP_NONE`).
+    public static let none = DatapathPort(rawValue: .max)
+
+    @inlinable public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
     public var description: String { String(rawValue) }
 }
 
@@ -377,8 +387,8 @@ extension FlowWordStorage {
         set { self[.ethType] = UInt64(newValue.rawValue) }
     }
     /// The VLAN headers, outermost first (unused ones are zero).
-    @inlinable public var vlans: VLANHeaders {
-        get { VLANHeaders(word: words[FlowField.vlan0.word]) }
+    @inlinable public var vlans: FlowVLANHeaders {
+        get { FlowVLANHeaders(word: words[FlowField.vlan0.word]) }
         set { words[FlowField.vlan0.word] = newValue.word }
     }
     /// MPLS label stack entry `i` (0...2) as on the wire (label, TC, BOS, TTL).
@@ -476,7 +486,7 @@ extension FlowWordStorage {
 
 /// One VLAN header as the flow keeps it: TPID and TCI (OVS sets the CFI bit,
 /// 0x1000, in the TCI of every header present in a packet).
-public struct VLANHeader: Hashable, Sendable {
+public struct FlowVLANHeader: Hashable, Sendable {
     public var tpid: UInt16
     public var tci: UInt16
     @inlinable public init(tpid: UInt16, tci: UInt16) { self.tpid = tpid; self.tci = tci }
@@ -489,14 +499,14 @@ public struct VLANHeader: Hashable, Sendable {
 }
 
 /// The two VLAN headers of a flow (`vlans[0]` outermost).
-public struct VLANHeaders: Hashable, Sendable {
+public struct FlowVLANHeaders: Hashable, Sendable {
     @usableFromInline var word: UInt64
     @inlinable init(word: UInt64) { self.word = word }
     public static let count = 2
-    @inlinable public subscript(i: Int) -> VLANHeader {
+    @inlinable public subscript(i: Int) -> FlowVLANHeader {
         get {
             let q = UInt32(truncatingIfNeeded: word >> (i == 0 ? 32 : 0))
-            return VLANHeader(tpid: UInt16(q >> 16), tci: UInt16(truncatingIfNeeded: q))
+            return FlowVLANHeader(tpid: UInt16(q >> 16), tci: UInt16(truncatingIfNeeded: q))
         }
         set {
             let s: UInt64 = i == 0 ? 32 : 0

@@ -1,3 +1,4 @@
+import Flow
 import Datapath
 import Synchronization
 import Wire
@@ -20,7 +21,7 @@ import Wire
 public final class DummyPort: Port, @unchecked Sendable {
     public let name: String
     public let type: PortType
-    public let number: DatapathPortNumber
+    public let number: DatapathPort
     /// Frames the receive queue holds at most.
     public let receiveQueueLimit: Int
 
@@ -52,7 +53,7 @@ public final class DummyPort: Port, @unchecked Sendable {
     private let transmitCapture: PcapAppender?
 
     /// Makes a dummy port from its configuration (see the type's options).
-    public init(configuration: PortConfiguration, number: DatapathPortNumber) throws(PortError) {
+    public init(configuration: PortConfiguration, number: DatapathPort) throws(PortError) {
         name = configuration.name
         type = configuration.type
         self.number = number

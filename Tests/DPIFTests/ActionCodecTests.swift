@@ -1,3 +1,4 @@
+import Flow
 import Datapath
 @testable import DPIF
 import Testing
@@ -12,7 +13,7 @@ struct ActionFixture: Sendable, CustomTestStringConvertible {
 
 @Suite struct ActionCodecTests {
     @Test(arguments: [
-        ActionFixture(testDescription: "output(5)", action: .output(DatapathPortNumber(5)),
+        ActionFixture(testDescription: "output(5)", action: .output(DatapathPort(5)),
                       bytes: [8, 0, 1, 0, 5, 0, 0, 0]),
         ActionFixture(testDescription: "push_vlan(vid=5)", action: .pushVLAN(VLANPush(vlanID: 5)),
                       bytes: [8, 0, 4, 0, 0x81, 0x00, 0x10, 0x05]),
@@ -47,21 +48,21 @@ struct ActionFixture: Sendable, CustomTestStringConvertible {
                               8, 0, 2, 0, 1, 2, 3, 4,
                               5, 0, 4, 0, 64, 0, 0, 0]),
         ActionFixture(testDescription: "sample(always, output(1))",
-                      action: .sample(SampleAction(probability: .max, actions: [.output(DatapathPortNumber(1))])),
+                      action: .sample(SampleAction(probability: .max, actions: [.output(DatapathPort(1))])),
                       bytes: [24, 0, 6, 0, 8, 0, 1, 0, 0xff, 0xff, 0xff, 0xff, 12, 0, 2, 0, 8, 0, 1, 0, 1, 0, 0, 0]),
         ActionFixture(testDescription: "clone(pop_vlan)", action: .clone([.popVLAN]), bytes: [8, 0, 20, 0, 4, 0, 5, 0]),
         ActionFixture(testDescription: "check_pkt_len(size=200,gt(drop),le(output(2)))",
                       action: .checkPacketLength(CheckPacketLength(length: 200, ifGreater: [],
-                                                                   ifLessOrEqual: [.output(DatapathPortNumber(2))])),
+                                                                   ifLessOrEqual: [.output(DatapathPort(2))])),
                       bytes: [28, 0, 21, 0, 6, 0, 1, 0, 200, 0, 0, 0, 4, 0, 2, 0, 12, 0, 3, 0, 8, 0, 1, 0, 2, 0, 0, 0]),
         ActionFixture(testDescription: "userspace(pid=9,userdata(01 02))",
                       action: .userspace(UserspaceAction(pid: 9, userdata: [1, 2])),
                       bytes: [20, 0, 2, 0, 8, 0, 1, 0, 9, 0, 0, 0, 6, 0, 2, 0, 1, 2, 0, 0]),
         ActionFixture(testDescription: "ct(commit,zone=5)", action: .conntrack(ConntrackAction(commit: true, zone: 5)),
                       bytes: [16, 0, 12, 0, 4, 0, 1, 0, 6, 0, 2, 0, 5, 0, 0, 0]),
-        ActionFixture(testDescription: "tnl_pop(4)", action: .tunnelPop(DatapathPortNumber(4)), bytes: [8, 0, 24, 0, 4, 0, 0, 0]),
+        ActionFixture(testDescription: "tnl_pop(4)", action: .tunnelPop(DatapathPort(4)), bytes: [8, 0, 24, 0, 4, 0, 0, 0]),
         ActionFixture(testDescription: "tnl_push(header 2 bytes)",
-                      action: .tunnelPush(TunnelPush(tunnelPort: DatapathPortNumber(4), outPort: DatapathPortNumber(1),
+                      action: .tunnelPush(TunnelPush(tunnelPort: DatapathPort(4), outPort: DatapathPort(1),
                                                      tunnelType: .vxlan, header: [0xaa, 0xbb])),
                       bytes: [22, 0, 23, 0, 4, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 4, 0, 0, 0, 0xaa, 0xbb, 0, 0]),
     ])

@@ -1,3 +1,4 @@
+import Flow
 import Datapath
 @testable import DPIF
 import Wire
@@ -38,7 +39,7 @@ struct Gen {
         let letters = Array("abcdefghijklmnopqrstuvwxyz0123456789-_.é")
         return String((0..<int(1...15)).map { _ in letters[int(0...letters.count - 1)] })
     }
-    mutating func port() -> DatapathPortNumber { DatapathPortNumber(u32()) }
+    mutating func port() -> DatapathPort { DatapathPort(u32()) }
     mutating func mac() -> EthernetAddress { EthernetAddress(rawValue: u64()) }
     mutating func ipv4() -> IPv4Address { IPv4Address(rawValue: u32()) }
     mutating func ipv6() -> IPv6Address { IPv6Address(high: u64(), low: u64()) }

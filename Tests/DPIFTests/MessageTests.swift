@@ -1,3 +1,4 @@
+import Flow
 import Datapath
 @testable import DPIF
 import Testing
@@ -20,7 +21,7 @@ let key = KeyAttributes { e in
     e.putU32(OVSKeyAttribute.inPort, 1)
     e.putBE16(OVSKeyAttribute.etherType, 0x0800)
 }
-let someActions: [DatapathAction] = [.pushVLAN(VLANPush(vlanID: 10)), .output(DatapathPortNumber(2))]
+let someActions: [DatapathAction] = [.pushVLAN(VLANPush(vlanID: 10)), .output(DatapathPort(2))]
 
 let messageTable: [AnyMessage] = [
     AnyMessage("new", DatapathRequest.new(name: "br0", upcallPID: 7, features: [.unaligned, .vportPIDs])),
@@ -33,12 +34,12 @@ let messageTable: [AnyMessage] = [
                                       megaflowStats: MegaflowStats(maskHits: 30, masks: 2, cacheHits: 8),
                                       userFeatures: [.unaligned])),
     AnyMessage("new", VportRequest(command: .new, datapathIndex: 5, type: .netdev, name: "p1", upcallPIDs: [9])),
-    AnyMessage("new vxlan", VportRequest(command: .new, datapathIndex: 5, portNumber: DatapathPortNumber(4), type: .vxlan,
+    AnyMessage("new vxlan", VportRequest(command: .new, datapathIndex: 5, portNumber: DatapathPort(4), type: .vxlan,
                                          name: "vx0", options: VportOptions(destinationPort: 4789, extensions: [1]),
                                          upcallPIDs: [9, 10])),
-    AnyMessage("del", VportRequest(command: .delete, datapathIndex: 5, portNumber: DatapathPortNumber(4))),
+    AnyMessage("del", VportRequest(command: .delete, datapathIndex: 5, portNumber: DatapathPort(4))),
     AnyMessage("dump", VportRequest(command: .dump, datapathIndex: 5)),
-    AnyMessage("reply", VportReply(command: .new, datapathIndex: 5, portNumber: DatapathPortNumber(1), type: .netdev,
+    AnyMessage("reply", VportReply(command: .new, datapathIndex: 5, portNumber: DatapathPort(1), type: .netdev,
                                    name: "p1", upcallPIDs: [9], stats: PortStats(rxPackets: 1, txBytes: 60),
                                    ifindex: 12, netnsID: -1)),
     AnyMessage("new", FlowRequest(command: .new, datapathIndex: 5, key: key, mask: key, actions: someActions,

@@ -1,3 +1,4 @@
+import Flow
 import Datapath
 import Testing
 
@@ -95,10 +96,10 @@ import Testing
     @Test func metadataLivesWithTheBuffer() {
         var p = PacketBuffer(copying: [1])
         #expect(p.metadata == PacketMetadata())
-        p.metadata.inPort = DatapathPortNumber(7)
+        p.metadata.inPort = DatapathPort(7)
         p.metadata.conntrack.labels = 1 << 100
         p.metadata.tunnel.tunnelID = 42
-        #expect(p.metadata.inPort == DatapathPortNumber(7))
+        #expect(p.metadata.inPort == DatapathPort(7))
         #expect(p.metadata.conntrack.labels == 1 << 100)
         #expect(p.metadata.tunnel.tunnelID == 42)
         p.reset(headroom: 3)

@@ -1,3 +1,4 @@
+import Flow
 import Datapath
 import Testing
 
@@ -9,7 +10,7 @@ import Testing
             var batch = PacketBatch()
             for i in 0..<4 {
                 var p = pool.allocate(copying: [UInt8(round & 0xff), UInt8(i)])
-                p.metadata.inPort = DatapathPortNumber(UInt32(i))
+                p.metadata.inPort = DatapathPort(UInt32(i))
                 #expect(appended(&batch, p))
             }
             #expect(pool.available == 0)

@@ -1,3 +1,4 @@
+import Flow
 import Datapath
 import Foundation
 import NetDevices
@@ -29,20 +30,20 @@ import Wire
         var table = try makeTable()
         let p1 = try table.add(PortConfiguration(name: "p1", type: .dummy), registry: registry)
         let p2 = try table.add(PortConfiguration(name: "p2", type: .dummy), registry: registry)
-        let p9 = try table.add(PortConfiguration(name: "p9", type: .dummy, requestedNumber: DatapathPortNumber(9)),
+        let p9 = try table.add(PortConfiguration(name: "p9", type: .dummy, requestedNumber: DatapathPort(9)),
                                registry: registry)
-        #expect(p1.number == DatapathPortNumber(1))
-        #expect(p2.number == DatapathPortNumber(2))
-        #expect(p9.number == DatapathPortNumber(9))
+        #expect(p1.number == DatapathPort(1))
+        #expect(p2.number == DatapathPort(2))
+        #expect(p9.number == DatapathPort(9))
         #expect(table.ports.map(\.name) == ["br0", "p1", "p2", "p9"])
-        #expect(table[DatapathPortNumber(2)]?.name == "p2")
-        #expect(table.number(named: "p9") == DatapathPortNumber(9))
+        #expect(table[DatapathPort(2)]?.name == "p2")
+        #expect(table.number(named: "p9") == DatapathPort(9))
 
         #expect(throws: PortError.nameInUse("p1")) {
             try table.add(PortConfiguration(name: "p1", type: .dummy), registry: registry)
         }
-        #expect(throws: PortError.numberInUse(DatapathPortNumber(9))) {
-            try table.add(PortConfiguration(name: "x", type: .dummy, requestedNumber: DatapathPortNumber(9)),
+        #expect(throws: PortError.numberInUse(DatapathPort(9))) {
+            try table.add(PortConfiguration(name: "x", type: .dummy, requestedNumber: DatapathPort(9)),
                           registry: registry)
         }
         #expect(throws: PortError.numberInUse(.local)) {
@@ -52,11 +53,11 @@ import Wire
             try table.add(PortConfiguration(name: "x", type: "vxlan"), registry: registry)
         }
 
-        try table.remove(number: DatapathPortNumber(1))
+        try table.remove(number: DatapathPort(1))
         #expect(table.port(named: "p1") == nil)
-        #expect(table.nextFreeNumber() == DatapathPortNumber(1))
+        #expect(table.nextFreeNumber() == DatapathPort(1))
         let again = try table.add(PortConfiguration(name: "p1b", type: .dummy), registry: registry)
-        #expect(again.number == DatapathPortNumber(1))
+        #expect(again.number == DatapathPort(1))
         try table.remove(named: "p9")
         #expect(table.count == 3)
         #expect(throws: PortError.noSuchPort("p9")) { try table.remove(named: "p9") }
@@ -82,7 +83,7 @@ import Wire
 @Suite struct DummyPortTests {
     func makePort(_ options: [String: String] = [:]) throws -> DummyPort {
         try DummyPort(configuration: PortConfiguration(name: "p1", type: .dummy, options: options),
-                      number: DatapathPortNumber(3))
+                      number: DatapathPort(3))
     }
 
     @Test func injectedFramesAreReceivedInBatchesOf32() throws {
@@ -91,7 +92,7 @@ import Wire
         for i in 0..<40 { #expect(port.inject([UInt8(i), 0xff])) }
         var batch = PacketBatch()
         #expect(try port.receive(into: &batch, pool: pool) == 32)
-        #expect(batch[0].metadata.inPort == DatapathPortNumber(3))
+        #expect(batch[0].metadata.inPort == DatapathPort(3))
         #expect(batch[31].copyBytes() == [31, 0xff])
         #expect(try port.receive(into: &batch, pool: pool) == 0)   // batch full
         pool.recycle(&batch)

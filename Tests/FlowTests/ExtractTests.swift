@@ -48,8 +48,8 @@ private func ipv6(next: UInt8, payload: [UInt8], label: UInt32 = 0) -> [UInt8] {
 @Test func vlanHeadersGetCFI() {
     let frame = ethHeader + [0x88, 0xa8, 0xa0, 0x0a, 0x81, 0x00, 0x00, 0x14, 0x81, 0x00, 0x00, 0x1e, 0x12, 0x34]
     let k = extract(frame)
-    #expect(k.vlans[0] == VLANHeader(tpid: 0x88a8, tci: 0xb00a))
-    #expect(k.vlans[1] == VLANHeader(tpid: 0x8100, tci: 0x1014))
+    #expect(k.vlans[0] == FlowVLANHeader(tpid: 0x88a8, tci: 0xb00a))
+    #expect(k.vlans[1] == FlowVLANHeader(tpid: 0x8100, tci: 0x1014))
     // A third tag is not parsed: its TPID becomes the EtherType.
     #expect(k.ethType == .vlan)
 }
@@ -140,14 +140,14 @@ private func ipv6(next: UInt8, payload: [UInt8], label: UInt32 = 0) -> [UInt8] {
     let udp: [UInt8] = [0, 7, 0, 8, 0, 8, 0, 0]
     let frame = ethHeader + [0x08, 0x00] + ipv4(proto: 17, payload: udp)
     var md = PacketMetadata(inPort: DatapathPort(rawValue: 9))
-    md.fields.tunnelIPv4Destination = IPv4Address(192, 0, 2, 1)
-    md.fields.tunnelID = 42
-    md.fields.ctState = FlowKey.ConntrackState.tracked | FlowKey.ConntrackState.new
-    md.fields.ctZone = 3
-    md.fields.packetMark = 5
-    md.conntrackTuple.ctNetworkProtocol = 17
-    md.conntrackTuple.ctIPv4Source = IPv4Address(1, 1, 1, 1)
-    md.conntrackTuple.ctTransportSource = 99
+    md.tunnel.ipv4Destination = IPv4Address(192, 0, 2, 1)
+    md.tunnel.tunnelID = 42
+    md.conntrack.state = [.tracked, .new]
+    md.conntrack.zone = 3
+    md.packetMark = 5
+    md.conntrack.originalTuple = ConntrackTuple(
+        addresses: .ipv4(source: IPv4Address(1, 1, 1, 1), destination: .any),
+        networkProtocol: 17, sourcePort: 99)
     let k = frame.withUnsafeBytes { FlowKey(extractingFrom: $0, metadata: md) }
     #expect(k.tunnelID == 42 && k.ctZone == 3 && k.packetMark == 5)
     #expect(k.ctNetworkProtocol == 17 && k.ctIPv4Source == IPv4Address(1, 1, 1, 1) && k.ctTransportSource == 99)
@@ -157,7 +157,7 @@ private func ipv6(next: UInt8, payload: [UInt8], label: UInt32 = 0) -> [UInt8] {
     #expect(plain.equals(k, under: { var m = FlowMask.exact; for i in 0..<33 { m.words[i] = 0 }; m.words[39] = 0; m.words[56] = 0xffff_ffff_0000_0000; return m }()))
     // An L3 packet type: no Ethernet header, EtherType from the type.
     var l3 = PacketMetadata(inPort: DatapathPort(rawValue: 1))
-    l3.fields.packetType = 0x1_0800
+    l3.packetType = 0x1_0800
     let ip = ipv4(proto: 17, payload: udp)
     let k3 = ip.withUnsafeBytes { FlowKey(extractingFrom: $0, metadata: l3) }
     #expect(k3.ethType == .ipv4 && k3.ethSource == .zero && k3.transportSource == 7)

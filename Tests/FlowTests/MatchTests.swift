@@ -128,7 +128,7 @@ func randomMask(_ g: inout SplitMix) -> FlowMask {
     k.ethSource = EthernetAddress(1, 2, 3, 4, 5, 6)
     k.ethType = .ipv6
     var v = k.vlans
-    v[1] = VLANHeader(tpid: 0x8100, tci: 0x1234)
+    v[1] = FlowVLANHeader(tpid: 0x8100, tci: 0x1234)
     k.vlans = v
     #expect(k.vlans[1].vlanID == 0x234 && k.vlans[1].isPresent && k.vlans[0].tci == 0)
     k.ipv6Source = IPv6Address("2001:db8::1")!

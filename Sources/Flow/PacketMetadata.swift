@@ -1,23 +1,8 @@
 import Wire
 
-/// A port number inside one datapath (Open vSwitch's `odp_port_t`).
-///
-/// Port 0 is the datapath's local port, named after the datapath.
-public struct DatapathPortNumber: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible {
-    public var rawValue: UInt32
-    @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
-    @inlinable public init(_ rawValue: UInt32) { self.rawValue = rawValue }
-
-    /// The local port (`OVSP_LOCAL`), created with the datapath.
-    public static let local = DatapathPortNumber(rawValue: 0)
-    /// No port (`ODPP_NONE`).
-    public static let none = DatapathPortNumber(rawValue: .max)
-
-    @inlinable public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
-    public var description: String { String(rawValue) }
-}
-
 /// Connection-tracking state bits (`OVS_CS_F_*`).
+///
+/// The bits are those of `FlowKey.ConntrackState` (the flow's `ct_state`).
 public struct ConntrackState: OptionSet, Hashable, Sendable {
     public var rawValue: UInt32
     @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
@@ -39,26 +24,52 @@ public struct ConntrackMetadata: Hashable, Sendable {
     public var mark: UInt32
     /// The 128-bit label, most significant bit first on the wire.
     public var labels: UInt128
+    /// The connection's original-direction tuple (OVS's `ct_orig_tuple`),
+    /// when conntrack recorded one.
+    public var originalTuple: ConntrackTuple?
 
-    public init(state: ConntrackState = [], zone: UInt16 = 0, mark: UInt32 = 0, labels: UInt128 = 0) {
+    public init(state: ConntrackState = [], zone: UInt16 = 0, mark: UInt32 = 0, labels: UInt128 = 0,
+                originalTuple: ConntrackTuple? = nil) {
         self.state = state
         self.zone = zone
         self.mark = mark
         self.labels = labels
+        self.originalTuple = originalTuple
     }
 }
 
-/// Flags of a tunnel's outer header.
+/// The addresses, protocol and ports of a connection's original direction.
+public struct ConntrackTuple: Hashable, Sendable {
+    public enum Addresses: Hashable, Sendable {
+        case ipv4(source: IPv4Address, destination: IPv4Address)
+        case ipv6(source: IPv6Address, destination: IPv6Address)
+    }
+    public var addresses: Addresses
+    public var networkProtocol: UInt8
+    /// Ports, or ICMP type and code, as OVS stores them.
+    public var sourcePort: UInt16
+    public var destinationPort: UInt16
+
+    public init(addresses: Addresses, networkProtocol: UInt8, sourcePort: UInt16 = 0, destinationPort: UInt16 = 0) {
+        self.addresses = addresses
+        self.networkProtocol = networkProtocol
+        self.sourcePort = sourcePort
+        self.destinationPort = destinationPort
+    }
+}
+
+/// Flags of a tunnel's outer header (the bits of OVS's `FLOW_TNL_F_*`,
+/// the same as `FlowKey.TunnelFlags`).
 public struct TunnelFlags: OptionSet, Hashable, Sendable {
     public var rawValue: UInt16
     @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
 
-    /// Set the outer IPv4 header's don't-fragment bit.
-    public static let dontFragment = TunnelFlags(rawValue: 1 << 0)
-    /// Compute the outer UDP checksum.
-    public static let checksum = TunnelFlags(rawValue: 1 << 1)
     /// Operations-and-management frame (VXLAN/Geneve O bit).
-    public static let oam = TunnelFlags(rawValue: 1 << 2)
+    public static let oam = TunnelFlags(rawValue: FlowKey.TunnelFlags.oam)
+    /// Set the outer IPv4 header's don't-fragment bit.
+    public static let dontFragment = TunnelFlags(rawValue: FlowKey.TunnelFlags.dontFragment)
+    /// Compute the outer UDP checksum.
+    public static let checksum = TunnelFlags(rawValue: FlowKey.TunnelFlags.checksum)
 }
 
 /// The outer header of a tunnelled packet: where it came from on receive,
@@ -108,7 +119,7 @@ public struct TunnelMetadata: Hashable, Sendable {
 /// The type is plain data (no references): it lives in the raw header of
 /// each packet buffer, so copying it never touches a reference count.
 public struct PacketMetadata: Hashable, Sendable {
-    public var inPort: DatapathPortNumber
+    public var inPort: DatapathPort
     public var recirculationID: UInt32
     /// Hash computed by the `hash` action; 0 means not computed.
     public var dpHash: UInt32
@@ -119,11 +130,14 @@ public struct PacketMetadata: Hashable, Sendable {
     public var tunnel: TunnelMetadata
     /// Bytes to cut from the frame's end at output (`trunc` action); 0 for none.
     public var cutLength: UInt32
+    /// OVS's `packet_type`: 0 for Ethernet; `0x1_0000 | EtherType` for an L3
+    /// packet without an Ethernet header.
+    public var packetType: UInt32
 
-    public init(inPort: DatapathPortNumber = .none, recirculationID: UInt32 = 0, dpHash: UInt32 = 0,
+    public init(inPort: DatapathPort = .none, recirculationID: UInt32 = 0, dpHash: UInt32 = 0,
                 skbPriority: UInt32 = 0, packetMark: UInt32 = 0,
                 conntrack: ConntrackMetadata = .init(), tunnel: TunnelMetadata = .init(),
-                cutLength: UInt32 = 0) {
+                cutLength: UInt32 = 0, packetType: UInt32 = 0) {
         self.inPort = inPort
         self.recirculationID = recirculationID
         self.dpHash = dpHash
@@ -132,5 +146,6 @@ public struct PacketMetadata: Hashable, Sendable {
         self.conntrack = conntrack
         self.tunnel = tunnel
         self.cutLength = cutLength
+        self.packetType = packetType
     }
 }
