@@ -201,7 +201,7 @@ public struct SampleRandom: Sendable {
     @usableFromInline @inline(never)
     static func freshSeed() -> UInt64 {
         // splitmix64 of a counter: distinct, never zero in practice.
-        var z = seedCounter.add(0x9e37_79b9_7f4a_7c15, ordering: .relaxed).newValue
+        var z = seedCounter.wrappingAdd(0x9e37_79b9_7f4a_7c15, ordering: .relaxed).newValue
         z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
         z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
         z ^= z >> 31

@@ -24,18 +24,27 @@ struct Recorded: Equatable, CustomStringConvertible {
 /// A sink that records every call in order.
 struct RecordingSink: ActionSink {
     var events: [Recorded] = []
+    /// Where recorded packets go back to (else they are freed).
+    var pool: PacketPool?
+
+    init(pool: PacketPool? = nil) { self.pool = pool }
+
+    mutating func record(_ kind: Recorded.Kind, _ packet: consuming PacketBuffer) {
+        events.append(Recorded(kind: kind, bytes: packet.copyBytes(), metadata: packet.metadata))
+        if let pool { pool.recycle(packet) }
+    }
 
     mutating func output(_ packet: consuming PacketBuffer, to port: DatapathPort) {
-        events.append(Recorded(kind: .output(port), bytes: packet.copyBytes(), metadata: packet.metadata))
+        record(.output(port), packet)
     }
     mutating func userspace(_ packet: consuming PacketBuffer, action: UserspaceAction) {
-        events.append(Recorded(kind: .userspace(action.pid), bytes: packet.copyBytes(), metadata: packet.metadata))
+        record(.userspace(action.pid), packet)
     }
     mutating func recirculate(_ packet: consuming PacketBuffer, id: UInt32) {
-        events.append(Recorded(kind: .recirculate(id), bytes: packet.copyBytes(), metadata: packet.metadata))
+        record(.recirculate(id), packet)
     }
     mutating func drop(_ packet: consuming PacketBuffer, reason: DropReason) {
-        events.append(Recorded(kind: .drop(reason), bytes: packet.copyBytes(), metadata: packet.metadata))
+        record(.drop(reason), packet)
     }
 
     var outputs: [Recorded] { events.filter { if case .output = $0.kind { true } else { false } } }
@@ -46,7 +55,7 @@ func execute(_ actions: [DatapathAction], on bytes: [UInt8], metadata: PacketMet
              executor: inout ActionExecutor, pool: PacketPool) -> [Recorded] {
     var packet = pool.allocate(copying: bytes)
     packet.metadata = metadata
-    var sink = RecordingSink()
+    var sink = RecordingSink(pool: pool)
     executor.execute(actions, on: packet, key: FlowKey(), pool: pool, sink: &sink)
     return sink.events
 }
