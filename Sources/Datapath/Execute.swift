@@ -55,6 +55,7 @@ public struct ActionExecutor {
     /// done. Never traps: an action that cannot apply to the packet drops it
     /// with a reason. (`key` is not needed: header offsets and hashes come
     /// from the bytes, which earlier actions may have rewritten.)
+    @inlinable
     public static func execute<Sink: ActionSink>(
         _ actions: [DatapathAction], on packet: consuming PacketBuffer, key: borrowing FlowKey,
         pool: PacketPool, sink: inout Sink
@@ -65,6 +66,7 @@ public struct ActionExecutor {
 
     /// Runs `actions` on `packet` with this executor's random state (see
     /// the static `execute`).
+    @inlinable
     public mutating func execute<Sink: ActionSink>(
         _ actions: [DatapathAction], on packet: consuming PacketBuffer, key: borrowing FlowKey,
         pool: PacketPool, sink: inout Sink
@@ -74,6 +76,7 @@ public struct ActionExecutor {
 
     /// Runs `actions` on every packet of `batch` (all of one flow), leaving
     /// the batch empty.
+    @inlinable
     public mutating func execute<Sink: ActionSink>(
         _ actions: [DatapathAction], on batch: inout PacketBatch,
         pool: PacketPool, sink: inout Sink
@@ -86,7 +89,11 @@ public struct ActionExecutor {
 
     // MARK: The loop
 
-        mutating func run<Sink: ActionSink>(
+    // Inlinable (with the helpers it calls `@usableFromInline`) so that a
+    // datapath in another module gets it specialized for its sink: direct
+    // calls, no witness-table dispatch per packet.
+    @inlinable
+    mutating func run<Sink: ActionSink>(
         _ actions: [DatapathAction], _ packet: consuming PacketBuffer,
         pool: PacketPool, sink: inout Sink, depth: Int
     ) {
@@ -280,7 +287,7 @@ public struct ActionExecutor {
     }
 
     /// Cuts the bytes a `trunc` asked for and forgets the cut.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func applyCut(_ packet: inout PacketBuffer) {
         let cut = Int(packet.metadata.cutLength)
         if cut > 0 {
@@ -290,7 +297,7 @@ public struct ActionExecutor {
     }
 
     /// Finds the headers of `packet` as it is now.
-    @inline(__always)
+    @usableFromInline
     static func parse(_ packet: inout PacketBuffer) -> PacketLayout {
         let packetType = packet.metadata.packetType
         return packet.withUnsafeMutableBytes { PacketLayout(parsing: $0, packetType: packetType) }

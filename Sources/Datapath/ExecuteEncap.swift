@@ -36,6 +36,7 @@ func l3PacketType(_ etherType: EtherType) -> UInt32 {
 extension ActionExecutor {
     /// Inserts an 802.1Q/802.1ad tag after the MAC addresses. The CFI bit,
     /// which OVS uses to mean "tag present", is cleared on the wire.
+    @usableFromInline
     static func pushVLAN(_ tag: VLANPush, on packet: inout PacketBuffer, layout: PacketLayout) -> Bool {
         guard layout.hasEthernet else { return true }
         do { try packet.push(VLANField.headerLength) } catch { return false }
@@ -48,6 +49,7 @@ extension ActionExecutor {
     }
 
     /// Removes the outermost VLAN tag, if there is one.
+    @usableFromInline
     static func popVLAN(on packet: inout PacketBuffer, layout: PacketLayout) {
         guard layout.hasEthernet,
               packet.count >= EthernetField.headerLength &+ VLANField.headerLength else { return }
@@ -62,6 +64,7 @@ extension ActionExecutor {
 
     /// Pushes `entry` on top of the label stack, after the L2 headers; the
     /// EtherType naming the stack becomes `etherType` (OVS's push_mpls).
+    @usableFromInline
     static func pushMPLS(_ entry: UInt32, etherType: EtherType, on packet: inout PacketBuffer,
                          layout: PacketLayout) -> Bool {
         guard etherType.isMPLS else { return true }
@@ -82,6 +85,7 @@ extension ActionExecutor {
     /// Pops the top label stack entry; the EtherType naming the stack
     /// becomes `etherType` (OVS's pop_mpls). A packet without L2 headers
     /// becomes an L3 packet of `etherType` (Ethernet for 0x6558).
+    @usableFromInline
     static func popMPLS(_ etherType: EtherType, on packet: inout PacketBuffer, layout: PacketLayout) {
         let at = layout.mplsOffset
         guard at >= 0, packet.count &- at >= MPLSField.headerLength else { return }
@@ -100,6 +104,7 @@ extension ActionExecutor {
     /// OVS's add_mpls: with the L3-tunnel flag, a `push_mpls`; without it,
     /// the entry goes in front of everything and the packet becomes an L3
     /// MPLS packet.
+    @usableFromInline
     static func addMPLS(_ add: MPLSAdd, on packet: inout PacketBuffer, layout: PacketLayout) -> Bool {
         guard add.etherType.isMPLS else { return true }
         if add.isL3Tunnel {
@@ -113,6 +118,7 @@ extension ActionExecutor {
 
     /// Puts an Ethernet header on an L3 packet (an Ethernet packet is left
     /// alone; OVS asserts this never happens).
+    @usableFromInline
     static func pushEthernet(_ addresses: EthernetKey, on packet: inout PacketBuffer) -> Bool {
         let packetType = packet.metadata.packetType
         guard packetType != 0 else { return true }
@@ -129,6 +135,7 @@ extension ActionExecutor {
     /// Removes the Ethernet header and any VLAN tags, making the packet an
     /// L3 packet of the EtherType they named. A packet without a network
     /// header (802.3 without SNAP, runts) is left alone.
+    @usableFromInline
     static func popEthernet(on packet: inout PacketBuffer, layout: PacketLayout) {
         guard layout.hasEthernet else { return }
         let at = layout.mplsOffset >= 0 ? layout.mplsOffset : layout.l3Offset

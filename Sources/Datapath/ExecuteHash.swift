@@ -100,6 +100,7 @@ struct HashFields {
 
 extension ActionExecutor {
     /// OVS's flow_hash_5tuple: addresses, protocol, ports; the basis seeds it.
+    @usableFromInline
     static func l4Hash(_ frame: UnsafeMutableRawBufferPointer, layout: PacketLayout, basis: UInt32) -> UInt32 {
         var hash = basis
         let type = layout.etherType
@@ -125,6 +126,7 @@ extension ActionExecutor {
     /// OVS's flow_hash_symmetric_l3l4 (UDP ports left out): the same in both
     /// directions. Non-IP packets hash their L2 addresses, VLAN ids and
     /// EtherType symmetrically; L3 packets without Ethernet hash to 0.
+    @usableFromInline
     static func symmetricL4Hash(_ frame: UnsafeMutableRawBufferPointer, layout: PacketLayout,
                                 packetType: UInt32, basis: UInt32) -> UInt32 {
         var hash = basis

@@ -9,6 +9,7 @@ import Wire
 /// or IPv6 with its extension headers. Offsets are -1 for a header the
 /// packet does not have. Actions that move headers (push/pop) make the
 /// executor walk again.
+@usableFromInline
 struct PacketLayout {
     /// True when the frame starts with an Ethernet header (packet type 0).
     var hasEthernet = false
@@ -45,8 +46,10 @@ struct PacketLayout {
     var l4Length: Int { l4Offset < 0 ? 0 : l3End &- l4Offset }
 
     /// Bytes of L2 padding after the network packet.
+    @usableFromInline
     func paddingLength(frameLength: Int) -> Int { frameLength &- l3End }
 
+    @usableFromInline
     init() {}
 
     /// Walks `bytes`; `packetType` is `PacketMetadata.packetType` (0 for

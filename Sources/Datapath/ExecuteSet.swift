@@ -72,7 +72,8 @@ extension NDKey {
 
 extension ActionExecutor {
     /// Runs a `set`; returns true when the header layout may have changed.
-        static func applySet(_ field: SetField, to packet: inout PacketBuffer, layout: PacketLayout) -> Bool {
+    @usableFromInline
+    static func applySet(_ field: SetField, to packet: inout PacketBuffer, layout: PacketLayout) -> Bool {
         switch field {
         case .ethernet(let key):
             packet.withUnsafeMutableBytes { setEthernet(key, mask: .allOnes, $0, layout) }
@@ -108,7 +109,8 @@ extension ActionExecutor {
     }
 
     /// Runs a `set_masked`; returns true when the header layout may have changed.
-        static func applySetMasked(_ field: MaskedSetField, to packet: inout PacketBuffer, layout: PacketLayout) -> Bool {
+    @usableFromInline
+    static func applySetMasked(_ field: MaskedSetField, to packet: inout PacketBuffer, layout: PacketLayout) -> Bool {
         switch field {
         case .ethernet(let m):
             packet.withUnsafeMutableBytes { setEthernet(m.value, mask: m.mask, $0, layout) }
