@@ -39,7 +39,7 @@ public protocol ActionSink {
 public struct ActionExecutor {
     /// How deep `clone`/`sample`/`check_pkt_len` lists may nest; a list
     /// deeper than this drops its packet with `.actionsTooDeep`.
-    public static let maximumDepth = 8
+    @inlinable public static var maximumDepth: Int { 8 }
 
     /// The generator `sample` draws from.
     public var random: SampleRandom
