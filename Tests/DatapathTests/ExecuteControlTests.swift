@@ -217,6 +217,16 @@ let port3 = DatapathPort(3)
         #expect(hash(arp, sym) == hash(arpBack, sym))
     }
 
+    @Test func sctpKeepsAWrongChecksumWrongByTheSameAmount() {
+        var frame = ethernet().ipv4(ip1, ip2).sctp(sourcePort: 1, destinationPort: 2).payload(payload).build()
+        let crcAt = 14 + 20 + 8
+        frame[crcAt] ^= 0x5a   // corrupt the CRC
+        let out = execute([.set(.sctp(TransportPorts(source: 3, destination: 4))), .output(port1)], on: frame)
+        var correct = ethernet().ipv4(ip1, ip2).sctp(sourcePort: 3, destinationPort: 4).payload(payload).build()
+        correct[crcAt] ^= 0x5a
+        #expect(out.first?.bytes == correct)
+    }
+
     @Test func nestingIsBounded() {
         func nested(_ depth: Int) -> [DatapathAction] {
             var actions: [DatapathAction] = [.output(port2)]
