@@ -13,16 +13,16 @@ public final class Subtable {
     /// Per-word hash constants.
     @usableFromInline let constants: UnsafeMutablePointer<UInt64>
 
-    @usableFromInline var capacity: Int
+    @exclusivity(unchecked) @usableFromInline var capacity: Int
     /// Flows in the subtable.
     public private(set) var count = 0
     @usableFromInline var tombstones = 0
-    @usableFromInline var hashes: UnsafeMutablePointer<UInt64>
-    @usableFromInline var slots: UnsafeMutablePointer<FlowSlot>
+    @exclusivity(unchecked) @usableFromInline var hashes: UnsafeMutablePointer<UInt64>
+    @exclusivity(unchecked) @usableFromInline var slots: UnsafeMutablePointer<FlowSlot>
     /// `capacity * wordCount` words: each bucket's masked key, compacted.
-    @usableFromInline var keys: UnsafeMutablePointer<UInt64>
+    @exclusivity(unchecked) @usableFromInline var keys: UnsafeMutablePointer<UInt64>
     /// Packets this subtable matched since the last ranking.
-    public internal(set) var hits: UInt64 = 0
+    @exclusivity(unchecked) public internal(set) var hits: UInt64 = 0
 
     @usableFromInline static var empty: FlowSlot { .max }
     @usableFromInline static var tombstone: FlowSlot { .max - 1 }
@@ -161,8 +161,8 @@ public final class MegaflowClassifier {
     private var byMask: [FlowMask: Subtable] = [:]
     /// Subtables in search order as unowned references (no reference
     /// counting when the per-packet loop walks them).
-    @usableFromInline var ranked: UnsafeMutablePointer<Unmanaged<Subtable>>
-    @usableFromInline var rankedCount = 0
+    @exclusivity(unchecked) @usableFromInline var ranked: UnsafeMutablePointer<Unmanaged<Subtable>>
+    @exclusivity(unchecked) @usableFromInline var rankedCount = 0
     private var rankedCapacity = 16
 
     public init() {

@@ -25,19 +25,19 @@ public final class PollThread {
     public let upcalls: UpcallQueue
     /// The buffers this thread allocates and recycles.
     public let pool: PacketPool
-    public private(set) var configuration: CacheConfiguration
+    @exclusivity(unchecked) public private(set) var configuration: CacheConfiguration
     public let exactMatch = ExactMatchCache()
     public let classifier = MegaflowClassifier()
     /// Counters since the thread was made.
-    public private(set) var stats = PollThreadStats()
+    @exclusivity(unchecked) public private(set) var stats = PollThreadStats()
 
     /// The deepest recirculation a packet may go (`MAX_RECIRC_DEPTH`).
     public static let maximumRecirculationDepth = 6
 
     // Flow store, indexed by slot.
-    @usableFromInline var generations: UnsafeMutablePointer<UInt32>
-    @usableFromInline var counters: UnsafeMutablePointer<FlowCounters>
-    @usableFromInline var actions: [[DatapathAction]] = []
+    @exclusivity(unchecked) @usableFromInline var generations: UnsafeMutablePointer<UInt32>
+    @exclusivity(unchecked) @usableFromInline var counters: UnsafeMutablePointer<FlowCounters>
+    @exclusivity(unchecked) @usableFromInline var actions: [[DatapathAction]] = []
     private var records: [FlowRecord?] = []
     private var slotCapacity: Int
     private var freeSlots: [FlowSlot] = []
@@ -52,11 +52,11 @@ public final class PollThread {
     private static let transmitSlots = 8
     private let transmit: UnsafeMutablePointer<PacketBatch>
     private let transmitPorts: UnsafeMutablePointer<DatapathPort>
-    private var transmitCount = 0
-    private var ports: [DatapathPort: any Port] = [:]
-    private var recirculation = PacketBatch()
-    private var pendingUpcalls: [DatapathUpcall] = []
-    private var random: UInt64 = 0x2545_f491_4f6c_dd1d
+    @exclusivity(unchecked) private var transmitCount = 0
+    @exclusivity(unchecked) private var ports: [DatapathPort: any Port] = [:]
+    @exclusivity(unchecked) private var recirculation = PacketBatch()
+    @exclusivity(unchecked) private var pendingUpcalls: [DatapathUpcall] = []
+    @exclusivity(unchecked) private var random: UInt64 = 0x2545_f491_4f6c_dd1d
 
     /// Makes a thread's state with empty caches.
     public init(id: Int = 0, control: ControlQueue = ControlQueue(), upcalls: UpcallQueue,
