@@ -37,6 +37,10 @@ public final class PollThread {
     // Flow store, indexed by slot.
     @exclusivity(unchecked) @usableFromInline var generations: UnsafeMutablePointer<UInt32>
     @exclusivity(unchecked) @usableFromInline var counters: UnsafeMutablePointer<FlowCounters>
+    /// The port of flows whose actions are exactly one `output` (`.none`
+    /// otherwise): their packets go straight to the transmit batch, without
+    /// walking the action list (most flows of a switch look like this).
+    @exclusivity(unchecked) @usableFromInline var singleOutput: UnsafeMutablePointer<DatapathPort>
     @exclusivity(unchecked) @usableFromInline var actions: [[DatapathAction]] = []
     private var records: [FlowRecord?] = []
     private var slotCapacity: Int
@@ -71,6 +75,8 @@ public final class PollThread {
         generations.initialize(repeating: 0, count: slotCapacity)
         counters = .allocate(capacity: slotCapacity)
         counters.initialize(repeating: FlowCounters(), count: slotCapacity)
+        singleOutput = .allocate(capacity: slotCapacity)
+        singleOutput.initialize(repeating: .none, count: slotCapacity)
         keys = .allocate(capacity: PacketBatch.capacity)
         keys.initialize(repeating: FlowKey(), count: PacketBatch.capacity)
         results = .allocate(capacity: PacketBatch.capacity)
@@ -87,6 +93,7 @@ public final class PollThread {
     deinit {
         generations.deallocate()
         counters.deallocate()
+        singleOutput.deallocate()
         keys.deinitialize(count: PacketBatch.capacity)
         keys.deallocate()
         results.deallocate()
@@ -108,6 +115,7 @@ public final class PollThread {
             case .modify(let ufid, let newActions, let clear):
                 if let slot = slotByUFID[ufid] {
                     actions[Int(slot)] = newActions
+                    singleOutput[Int(slot)] = Self.singleOutputPort(newActions)
                     records[Int(slot)]?.actions = newActions
                     if clear { counters[Int(slot)] = FlowCounters() }
                 }
@@ -140,6 +148,7 @@ public final class PollThread {
         let i = Int(slot)
         records[i] = record
         actions[i] = record.actions
+        singleOutput[i] = Self.singleOutputPort(record.actions)
         counters[i] = FlowCounters()
         slotByUFID[record.ufid] = slot
         withUnsafePointer(to: record.key) { classifier.insert(key: $0, mask: record.mask, slot: slot) }
@@ -159,6 +168,7 @@ public final class PollThread {
         generations[i] &+= 1
         records[i] = nil
         actions[i] = []
+        singleOutput[i] = .none
         freeSlots.append(slot)
     }
 
@@ -170,11 +180,21 @@ public final class PollThread {
         let c = UnsafeMutablePointer<FlowCounters>.allocate(capacity: newCapacity)
         c.initialize(repeating: FlowCounters(), count: newCapacity)
         c.update(from: counters, count: slotCapacity)
+        let o = UnsafeMutablePointer<DatapathPort>.allocate(capacity: newCapacity)
+        o.initialize(repeating: .none, count: newCapacity)
+        o.update(from: singleOutput, count: slotCapacity)
         generations.deallocate()
         counters.deallocate()
+        singleOutput.deallocate()
         generations = g
         counters = c
+        singleOutput = o
         slotCapacity = newCapacity
+    }
+
+    private static func singleOutputPort(_ actions: [DatapathAction]) -> DatapathPort {
+        if actions.count == 1, case .output(let port) = actions[0], port != .none { return port }
+        return .none
     }
 
     // MARK: Reading (on the thread)
@@ -299,20 +319,37 @@ public final class PollThread {
         while done != all {
             let first = (~done & all).trailingZeroBitCount
             let slot = results[first]
-            let flowActions = actions[Int(slot)]
             var packets: UInt64 = 0, bytes: UInt64 = 0, tcpFlags: UInt64 = 0
-            var j = first
-            while j < n {
-                if done & (1 << UInt32(j)) == 0 && results[j] == slot {
-                    done |= 1 << UInt32(j)
-                    if let p = batch.takePacket(at: j) {
-                        packets &+= 1
-                        bytes &+= UInt64(p.count)
-                        tcpFlags |= keyWords(keys + j)[51]
-                        ActionExecutor.execute(flowActions, on: p, key: keys[j], pool: pool, sink: &sink)
+            let output = singleOutput[Int(slot)]
+            if output != .none {
+                var j = first
+                while j < n {
+                    if done & (1 << UInt32(j)) == 0 && results[j] == slot {
+                        done |= 1 << UInt32(j)
+                        if let p = batch.takePacket(at: j) {
+                            packets &+= 1
+                            bytes &+= UInt64(p.count)
+                            tcpFlags |= keyWords(keys + j)[51]
+                            queueOutput(p, to: output)
+                        }
                     }
+                    j &+= 1
                 }
-                j &+= 1
+            } else {
+                let flowActions = actions[Int(slot)]
+                var j = first
+                while j < n {
+                    if done & (1 << UInt32(j)) == 0 && results[j] == slot {
+                        done |= 1 << UInt32(j)
+                        if let p = batch.takePacket(at: j) {
+                            packets &+= 1
+                            bytes &+= UInt64(p.count)
+                            tcpFlags |= keyWords(keys + j)[51]
+                            ActionExecutor.execute(flowActions, on: p, key: keys[j], pool: pool, sink: &sink)
+                        }
+                    }
+                    j &+= 1
+                }
             }
             let c = counters + Int(slot)
             c.pointee.packets &+= packets
