@@ -109,6 +109,29 @@ public final class ExactMatchCache {
         return .none
     }
 
+    /// Looks up `count` keys at once: first every hash and a load of each
+    /// key's first entry (independent loads, so their cache misses overlap),
+    /// then the comparisons. Writes each result (or `.none`) to `results`;
+    /// returns the bits of the keys that hit.
+    @inline(__always)
+    func lookup(_ keys: UnsafePointer<FlowKey>, count: Int, hashes: UnsafeMutablePointer<UInt32>,
+                results: UnsafeMutablePointer<FlowSlot>, generations: UnsafePointer<UInt32>) -> UInt32 {
+        var touched: UInt64 = 0
+        for i in 0..<count {
+            let h = packetHash(keyWords(keys + i))
+            hashes[i] = h
+            let index = Int(h & Self.indexMask)
+            touched &+= UInt64(entries[index].slot) &+ keyWords(self.keys + index)[27]
+        }
+        var hits: UInt32 = touched == 0x5eed_5eed_5eed_5eed ? 0 : 0   // keeps the loads
+        for i in 0..<count {
+            let slot = lookup(keys + i, hash: hashes[i], generations: generations)
+            results[i] = slot
+            if slot != .none { hits |= 1 << UInt32(i) }
+        }
+        return hits
+    }
+
     /// Caches `key` → `slot` (whose generation is `generation`).
     @usableFromInline
     func insert(_ key: UnsafePointer<FlowKey>, hash: UInt32, slot: FlowSlot, generation: UInt32,

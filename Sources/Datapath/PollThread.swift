@@ -289,19 +289,10 @@ public final class PollThread {
         var pending: UInt32 = n == 32 ? .max : (1 << UInt32(n)) &- 1
         let useEMC = configuration.exactMatchEnabled
         if useEMC {
-            let gens = UnsafePointer(generations)
-            var hits: UInt64 = 0
-            for i in 0..<n {
-                let h = packetHash(keyWords(keys + i))
-                hashes[i] = h
-                let slot = exactMatch.lookup(keys + i, hash: h, generations: gens)
-                results[i] = slot
-                if slot != .none {
-                    pending &= ~(1 << UInt32(i))
-                    hits &+= 1
-                }
-            }
-            stats.exactMatchHits &+= hits
+            let hits = exactMatch.lookup(keys, count: n, hashes: hashes, results: results,
+                                         generations: generations)
+            pending &= ~hits
+            stats.exactMatchHits &+= UInt64(hits.nonzeroBitCount)
         }
         var misses = pending
         if misses != 0 {
