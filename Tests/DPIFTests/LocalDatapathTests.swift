@@ -293,3 +293,39 @@ struct Switch {
         }
     }
 }
+
+@Suite struct MessageServerTests {
+    @Test func datapathAndVportFamilies() throws {
+        let ports = MemoryPorts()
+        let registry = DatapathRegistry(portTypes: ports.registry, localType: "memory")
+        let server = DPIFMessageServer(registry: registry) { $0 == .netdev ? "memory" : nil }
+
+        // Requests travel encoded, as they would from another process.
+        let new = try DatapathRequest(decoding: DatapathRequest.new(name: "ovs-netdev", upcallPID: 1).encoded())
+        let created = try server.handle(new)
+        #expect(created.count == 1 && created[0].name == "ovs-netdev")
+        let index = created[0].datapathIndex
+        #expect(throws: DPIFError.datapathExists("ovs-netdev")) { try server.handle(new) }
+        #expect(try server.handle(DatapathRequest(command: .get, name: "ovs-netdev"))[0].datapathIndex == index)
+        #expect(try server.handle(DatapathRequest(command: .dump)).map(\.name) == ["ovs-netdev"])
+
+        let add = VportRequest(command: .new, datapathIndex: index, type: .netdev, name: "eth0", upcallPIDs: [1])
+        let added = try server.handle(try VportRequest(decoding: add.encoded()))
+        #expect(added[0].portNumber == DatapathPort(1))
+        #expect(added[0].type == .netdev)
+        #expect(throws: DPIFError.notSupported("vport type 4")) {
+            try server.handle(VportRequest(command: .new, datapathIndex: index, type: .vxlan, name: "vx"))
+        }
+        let dump = try server.handle(VportRequest(command: .dump, datapathIndex: index))
+        #expect(dump.map(\.name) == ["ovs-netdev", "eth0"])
+        // Replies encode and decode.
+        #expect(try VportReply(decoding: dump[1].encoded()) == dump[1])
+        #expect(try server.handle(VportRequest(command: .get, datapathIndex: index, name: "eth0"))[0].portNumber
+                == DatapathPort(1))
+        _ = try server.handle(VportRequest(command: .delete, datapathIndex: index, portNumber: DatapathPort(1)))
+        #expect(try server.handle(VportRequest(command: .dump, datapathIndex: index)).count == 1)
+
+        _ = try server.handle(DatapathRequest(command: .delete, datapathIndex: index))
+        #expect(registry.names.isEmpty)
+    }
+}
