@@ -52,12 +52,43 @@ func keysEqual(_ a: KeyWords, _ b: KeyWords) -> Bool {
     return d == 0
 }
 
-/// The exact-match cache (OVS's EMC): 8192 entries, each a whole flow key
-/// and the flow it hit. A key may sit in two places chosen by its hash
-/// (two "ways"); inserting replaces a dead entry first, else the one with
-/// the smaller hash. Entries refer to flows by slot and generation: when
-/// a flow dies its generation changes and every entry for it stops
+/// The key words the exact-match cache stores (metadata, tunnel, L2, L3
+/// and L4 words that vary between packets); a key whose other words are
+/// not all zero is not cached.
+@usableFromInline let emcWords: [Int] = [0, 5, 6, 27, 28, 33, 34, 35, 38, 40, 41, 42, 43, 48, 51, 56]
+
+/// True if every word the EMC does not store is zero in `w` (a word loop
+/// without shifts or branches, so it vectorises).
+@inlinable @inline(__always)
+func emcCacheable(_ w: KeyWords, _ cold: UnsafePointer<UInt64>) -> Bool {
+    var d: UInt64 = 0
+    for i in 0..<FlowKey.wordCount { d |= w[i] & cold[i] }
+    return d == 0
+}
+
+/// Differences between an entry's 16 words and the key's EMC words
+/// (constant indices: plain loads).
+@inlinable @inline(__always)
+func emcDifference(_ e: UnsafePointer<UInt64>, _ w: KeyWords) -> UInt64 {
+    var d = (e[0] ^ w[0]) | (e[1] ^ w[5]) | (e[2] ^ w[6]) | (e[3] ^ w[27])
+    d |= (e[4] ^ w[28]) | (e[5] ^ w[33]) | (e[6] ^ w[34]) | (e[7] ^ w[35])
+    d |= (e[8] ^ w[38]) | (e[9] ^ w[40]) | (e[10] ^ w[41]) | (e[11] ^ w[42])
+    d |= (e[12] ^ w[43]) | (e[13] ^ w[48]) | (e[14] ^ w[51]) | (e[15] ^ w[56])
+    return d
+}
+
+/// The exact-match cache (OVS's EMC): 8192 entries, each a flow key and
+/// the flow it hit. A key may sit in two places chosen by its hash (two
+/// "ways"); inserting replaces a dead entry first, else the one with the
+/// smaller hash. Entries refer to flows by slot and generation: when a
+/// flow dies its generation changes and every entry for it stops
 /// matching, without touching the cache.
+///
+/// **Compact keys.** Like OVS's miniflows, an entry keeps only part of
+/// the key: the 16 words in which packets differ (`emcWords`), 128 bytes
+/// (two cache lines) instead of 464, so thousands of cached flows stay in
+/// L2. A key with a non-zero word outside those (rare: NSH, ND, MPLS,
+/// conntrack tuples, tunnel options) is not cached and takes the classifier.
 ///
 /// Owned by one poll thread. Not thread-safe.
 public final class ExactMatchCache {
@@ -65,103 +96,120 @@ public final class ExactMatchCache {
     public static let entryCount = 1 << 13
     @usableFromInline static let indexMask = UInt32(entryCount - 1)
     @usableFromInline static let shift: UInt32 = 13
+    @usableFromInline static let stride = 16
 
     @usableFromInline struct Entry {
         @usableFromInline var hash: UInt32
         @usableFromInline var slot: FlowSlot
         @usableFromInline var generation: UInt32
-        @usableFromInline var isUsed: Bool
+        @usableFromInline var isUsed: UInt32
     }
 
-    @usableFromInline let keys: UnsafeMutablePointer<FlowKey>
     @usableFromInline let entries: UnsafeMutablePointer<Entry>
+    /// `entryCount * 16` words, 64-byte aligned.
+    @usableFromInline let words: UnsafeMutablePointer<UInt64>
+    /// `.max` for the words the EMC does not store, 0 for those it does.
+    @usableFromInline let coldMask: UnsafeMutablePointer<UInt64>
 
     public init() {
-        keys = .allocate(capacity: Self.entryCount)
-        keys.initialize(repeating: FlowKey(), count: Self.entryCount)
+        coldMask = .allocate(capacity: FlowKey.wordCount)
+        coldMask.initialize(repeating: .max, count: FlowKey.wordCount)
+        for i in emcWords { coldMask[i] = 0 }
         entries = .allocate(capacity: Self.entryCount)
-        entries.initialize(repeating: Entry(hash: 0, slot: .none, generation: 0, isUsed: false),
-                           count: Self.entryCount)
+        entries.initialize(repeating: Entry(hash: 0, slot: 0, generation: 0, isUsed: 0), count: Self.entryCount)
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: Self.entryCount * Self.stride * 8, alignment: 64)
+        words = raw.bindMemory(to: UInt64.self, capacity: Self.entryCount * Self.stride)
+        words.initialize(repeating: 0, count: Self.entryCount * Self.stride)
     }
 
     deinit {
-        keys.deinitialize(count: Self.entryCount)
-        keys.deallocate()
         entries.deallocate()
+        coldMask.deallocate()
+        UnsafeMutableRawPointer(words).deallocate()
     }
 
-    /// The flow cached for `key` (hash `hash`), if its entry is still alive
-    /// (`generations[slot]` equals the entry's generation).
+    /// The flow cached for the cacheable key `w` (hash `hash`), if its
+    /// entry is still alive (`generations[slot]` equals the entry's).
     @inlinable @inline(__always)
-    func lookup(_ key: UnsafePointer<FlowKey>, hash: UInt32,
-                generations: UnsafePointer<UInt32>) -> FlowSlot {
-        var index = hash & Self.indexMask
+    func lookup(_ w: KeyWords, hash: UInt32, generations: UnsafePointer<UInt32>) -> FlowSlot {
         var h = hash
         for _ in 0..<2 {
-            let e = entries[Int(index)]
-            if e.isUsed, e.hash == hash, generations[Int(e.slot)] == e.generation,
-               keysEqual(keyWords(key), keyWords(keys + Int(index))) {
+            let index = Int(h & Self.indexMask)
+            let e = entries[index]
+            if e.isUsed != 0, e.hash == hash, generations[Int(e.slot)] == e.generation,
+               emcDifference(words + index &* Self.stride, w) == 0 {
                 return e.slot
             }
             h >>= Self.shift
-            index = h & Self.indexMask
         }
         return .none
     }
 
-    /// Looks up `count` keys at once: first every hash and a load of each
-    /// key's first entry (independent loads, so their cache misses overlap),
-    /// then the comparisons. Writes each result (or `.none`) to `results`;
-    /// returns the bits of the keys that hit.
+    /// The flow cached for `key`, if any.
+    @inlinable @inline(__always)
+    func lookup(_ key: UnsafePointer<FlowKey>, hash: UInt32, generations: UnsafePointer<UInt32>) -> FlowSlot {
+        let w = keyWords(key)
+        guard emcCacheable(w, coldMask) else { return .none }
+        return lookup(w, hash: hash, generations: generations)
+    }
+
+    /// Looks up `count` keys at once: first every hash, and a load of each
+    /// key's first entry (independent loads, so their cache misses
+    /// overlap), then the comparisons. Writes each result (or `.none`) to
+    /// `results`; returns the bits of the keys that hit.
     @inline(__always)
     func lookup(_ keys: UnsafePointer<FlowKey>, count: Int, hashes: UnsafeMutablePointer<UInt32>,
                 results: UnsafeMutablePointer<FlowSlot>, generations: UnsafePointer<UInt32>) -> UInt32 {
-        var touched: UInt64 = 0
+        var touched: UInt32 = 0
         for i in 0..<count {
             let h = packetHash(keyWords(keys + i))
             hashes[i] = h
-            let index = Int(h & Self.indexMask)
-            touched &+= UInt64(entries[index].slot) &+ keyWords(self.keys + index)[27]
+            touched |= entries[Int(h & Self.indexMask)].isUsed
         }
-        var hits: UInt32 = touched == 0x5eed_5eed_5eed_5eed ? 0 : 0   // keeps the loads
+        let cold = UnsafePointer(coldMask)
+        var hits: UInt32 = 0
         for i in 0..<count {
-            let slot = lookup(keys + i, hash: hashes[i], generations: generations)
+            let w = keyWords(keys + i)
+            var slot = FlowSlot.none
+            if touched != 0, emcCacheable(w, cold) { slot = lookup(w, hash: hashes[i], generations: generations) }
             results[i] = slot
             if slot != .none { hits |= 1 << UInt32(i) }
         }
         return hits
     }
 
-    /// Caches `key` → `slot` (whose generation is `generation`).
-    @usableFromInline
+    /// Caches `key` → `slot` (whose generation is `generation`). Returns
+    /// false when the key cannot be cached (see the type's notes).
+    @usableFromInline @discardableResult
     func insert(_ key: UnsafePointer<FlowKey>, hash: UInt32, slot: FlowSlot, generation: UInt32,
-                generations: UnsafePointer<UInt32>) {
+                generations: UnsafePointer<UInt32>) -> Bool {
+        let w = keyWords(key)
+        guard emcCacheable(w, coldMask) else { return false }
         let first = Int(hash & Self.indexMask)
         let second = Int((hash >> Self.shift) & Self.indexMask)
-        var victim = -1
-        for index in [first, second] {
-            let e = entries[index]
-            if e.isUsed, e.hash == hash, keysEqual(keyWords(key), keyWords(keys + index)) {
-                victim = index       // same key: refresh its flow
-                break
-            }
+        func sameKey(_ i: Int) -> Bool {
+            let e = entries[i]
+            return e.isUsed != 0 && e.hash == hash && emcDifference(words + i * Self.stride, w) == 0
         }
-        if victim < 0 {
-            func isDead(_ i: Int) -> Bool {
-                let e = entries[i]
-                return !e.isUsed || generations[Int(e.slot)] != e.generation
-            }
-            if isDead(first) { victim = first }
-            else if isDead(second) { victim = second }
-            else { victim = entries[first].hash <= entries[second].hash ? first : second }
+        func isDead(_ i: Int) -> Bool {
+            let e = entries[i]
+            return e.isUsed == 0 || generations[Int(e.slot)] != e.generation
         }
-        (keys + victim).update(from: key, count: 1)
-        entries[victim] = Entry(hash: hash, slot: slot, generation: generation, isUsed: true)
+        let victim: Int
+        if sameKey(first) { victim = first }
+        else if sameKey(second) { victim = second }
+        else if isDead(first) { victim = first }
+        else if isDead(second) { victim = second }
+        else { victim = entries[first].hash <= entries[second].hash ? first : second }
+        entries[victim] = Entry(hash: hash, slot: slot, generation: generation, isUsed: 1)
+        let e = words + victim * Self.stride
+        for (j, i) in emcWords.enumerated() { e[j] = w[i] }
+        return true
     }
 
     /// Forgets every entry.
     public func clear() {
-        for i in 0..<Self.entryCount { entries[i].isUsed = false }
+        for i in 0..<Self.entryCount { entries[i].isUsed = 0 }
     }
 
     /// Entries whose flow is alive.
@@ -169,7 +217,7 @@ public final class ExactMatchCache {
         var n = 0
         for i in 0..<Self.entryCount {
             let e = entries[i]
-            if e.isUsed, generations[Int(e.slot)] == e.generation { n += 1 }
+            if e.isUsed != 0, generations[Int(e.slot)] == e.generation { n += 1 }
         }
         return n
     }

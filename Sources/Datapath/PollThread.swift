@@ -51,6 +51,7 @@ public final class PollThread {
     @usableFromInline let keys: UnsafeMutablePointer<FlowKey>
     @usableFromInline let results: UnsafeMutablePointer<FlowSlot>
     @usableFromInline let hashes: UnsafeMutablePointer<UInt32>
+    @usableFromInline let maps: UnsafeMutablePointer<UInt64>
 
     // Transmit batches, one per port used in the current batch.
     private static let transmitSlots = 8
@@ -83,6 +84,8 @@ public final class PollThread {
         results.initialize(repeating: .none, count: PacketBatch.capacity)
         hashes = .allocate(capacity: PacketBatch.capacity)
         hashes.initialize(repeating: 0, count: PacketBatch.capacity)
+        maps = .allocate(capacity: PacketBatch.capacity)
+        maps.initialize(repeating: 0, count: PacketBatch.capacity)
         transmit = .allocate(capacity: Self.transmitSlots)
         for i in 0..<Self.transmitSlots { (transmit + i).initialize(to: PacketBatch()) }
         transmitPorts = .allocate(capacity: Self.transmitSlots)
@@ -98,6 +101,7 @@ public final class PollThread {
         keys.deallocate()
         results.deallocate()
         hashes.deallocate()
+        maps.deallocate()
         transmit.deinitialize(count: Self.transmitSlots)
         transmit.deallocate()
         transmitPorts.deallocate()
