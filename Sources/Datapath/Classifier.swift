@@ -77,8 +77,42 @@ public final class Subtable {
 
     /// The flow whose masked key equals `key` under the mask, or `.none`.
     @inlinable @inline(__always)
-    func lookup(_ key: KeyWords) -> FlowSlot {
-        let h = hash(key)
+    func lookup(_ key: KeyWords) -> FlowSlot { lookup(key, hash: hash(key)) }
+
+    /// The packets of `pending` this subtable matches: hashes first (and a
+    /// load of each first bucket, so cache misses overlap), then probes.
+    /// Writes matches to `results`; returns their bits.
+    @inlinable @inline(__always)
+    func lookup(_ keys: UnsafePointer<FlowKey>, pending: UInt32, hashes: UnsafeMutablePointer<UInt64>,
+                results: UnsafeMutablePointer<FlowSlot>) -> UInt32 {
+        let m = capacity &- 1
+        var bits = pending
+        var allEmpty: FlowSlot = .max
+        while bits != 0 {
+            let i = bits.trailingZeroBitCount
+            bits &= bits &- 1
+            let h = hash(keyWords(keys + i))
+            hashes[i] = h
+            allEmpty &= slots[Int(truncatingIfNeeded: h) & m]
+        }
+        if allEmpty == Self.empty { return 0 }      // every first bucket empty: nothing here
+        var found: UInt32 = 0
+        bits = pending
+        while bits != 0 {
+            let i = bits.trailingZeroBitCount
+            bits &= bits &- 1
+            let slot = lookup(keyWords(keys + i), hash: hashes[i])
+            if slot != .none {
+                results[i] = slot
+                found |= 1 << UInt32(i)
+            }
+        }
+        return found
+    }
+
+    /// The flow whose masked key (hash `h`) equals `key` under the mask.
+    @inlinable @inline(__always)
+    func lookup(_ key: KeyWords, hash h: UInt64) -> FlowSlot {
         let m = capacity &- 1
         var i = Int(truncatingIfNeeded: h) & m
         while true {
@@ -165,11 +199,19 @@ public final class MegaflowClassifier {
     @exclusivity(unchecked) @usableFromInline var rankedCount = 0
     private var rankedCapacity = 16
 
+    /// Per-packet hashes of the subtable being searched.
+    @usableFromInline let hashScratch: UnsafeMutablePointer<UInt64>
+
     public init() {
         ranked = .allocate(capacity: rankedCapacity)
+        hashScratch = .allocate(capacity: 32)
+        hashScratch.initialize(repeating: 0, count: 32)
     }
 
-    deinit { ranked.deallocate() }
+    deinit {
+        ranked.deallocate()
+        hashScratch.deallocate()
+    }
 
     /// Subtables (distinct masks).
     public var maskCount: Int { subtables.count }
@@ -238,19 +280,11 @@ public final class MegaflowClassifier {
         while t < rankedCount && pending != 0 {
             visited &+= 1
             let table = ranked[t]
-            var bits = pending
             var found: UInt64 = 0
             table._withUnsafeGuaranteedRef { table in
-                while bits != 0 {
-                    let i = bits.trailingZeroBitCount
-                    bits &= bits &- 1
-                    let slot = table.lookup(keyWords(keys + i))
-                    if slot != .none {
-                        results[i] = slot
-                        pending &= ~(1 << UInt32(i))
-                        found &+= 1
-                    }
-                }
+                let hit = table.lookup(keys, pending: pending, hashes: hashScratch, results: results)
+                pending &= ~hit
+                found = UInt64(hit.nonzeroBitCount)
                 table.hits &+= found
             }
             lookups &+= found &* visited

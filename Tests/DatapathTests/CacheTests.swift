@@ -217,3 +217,25 @@ struct Rig {
         #expect(rig.thread.stats.exactMatchHits >= 2500)
     }
 }
+
+@Suite struct ExactMatchCacheCoverageTests {
+    /// An ARP reply: its target hardware address lives in a key word the
+    /// EMC does not store, so it is never cached and always classified.
+    @Test func keysWithWordsTheEMCDoesNotStoreTakeTheClassifier() throws {
+        let rig = try Rig()
+        let sha: [UInt8] = [0x02, 0, 0, 0, 0, 0x01], tha: [UInt8] = [0x02, 0, 0, 0, 0, 0x02]
+        let arp: [UInt8] = tha + sha + [0x08, 0x06, 0, 1, 0x08, 0x00, 6, 4, 0, 2] + sha + [10, 0, 0, 1] + tha
+            + [10, 0, 0, 2] + [UInt8](repeating: 0, count: 18)
+        let k = key(of: arp, inPort: DatapathPort(1))
+        #expect(k.arpTHA.rawValue != 0)
+        var m = FlowMask.catchAll
+        m.setExact(.inPort)
+        m.setExact(.ethType)
+        _ = rig.install(k, m)
+        for _ in 0..<3 { rig.send([arp]) }
+        #expect(rig.thread.stats.megaflowHits == 3)
+        #expect(rig.thread.stats.exactMatchHits == 0)
+        #expect(rig.thread.exactMatchCount == 0)
+        #expect(rig.p2.drainTransmitted() == [arp, arp, arp])
+    }
+}
