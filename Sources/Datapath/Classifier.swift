@@ -8,17 +8,17 @@ public final class Subtable {
     public let mask: FlowMask
     /// Words the mask keeps.
     public let wordCount: Int
-    @usableFromInline let indices: UnsafeMutablePointer<Int>
-    @usableFromInline let maskWords: UnsafeMutablePointer<UInt64>
-    /// Per-word hash constants.
-    @usableFromInline let constants: UnsafeMutablePointer<UInt64>
+    /// For each kept word `j`: its index, its mask, its hash constant
+    /// (`3 * wordCount` words in one allocation: one or two cache lines).
+    @usableFromInline let descriptor: UnsafeMutablePointer<UInt64>
 
     @exclusivity(unchecked) @usableFromInline var capacity: Int
     /// Flows in the subtable.
     public private(set) var count = 0
     @usableFromInline var tombstones = 0
-    @exclusivity(unchecked) @usableFromInline var hashes: UnsafeMutablePointer<UInt64>
-    @exclusivity(unchecked) @usableFromInline var slots: UnsafeMutablePointer<FlowSlot>
+    /// Two words per bucket: the hash, then the slot (`empty`, `tombstone`
+    /// or a flow), so a probe reads one cache line.
+    @exclusivity(unchecked) @usableFromInline var buckets: UnsafeMutablePointer<UInt64>
     /// `capacity * wordCount` words: each bucket's masked key, compacted.
     @exclusivity(unchecked) @usableFromInline var keys: UnsafeMutablePointer<UInt64>
     /// Packets this subtable matched since the last ranking.
@@ -27,35 +27,45 @@ public final class Subtable {
     @usableFromInline static var empty: FlowSlot { .max }
     @usableFromInline static var tombstone: FlowSlot { .max - 1 }
 
+    @inlinable @inline(__always) func slot(_ i: Int) -> FlowSlot { FlowSlot(truncatingIfNeeded: buckets[i &* 2 &+ 1]) }
+    @inlinable @inline(__always) func bucketHash(_ i: Int) -> UInt64 { buckets[i &* 2] }
+    @inline(__always) func setBucket(_ i: Int, hash: UInt64, slot: FlowSlot) {
+        buckets[i * 2] = hash
+        buckets[i * 2 + 1] = UInt64(slot)
+    }
+    @inline(__always) func setSlot(_ i: Int, _ slot: FlowSlot) { buckets[i * 2 + 1] = UInt64(slot) }
+
+    static func makeBuckets(_ capacity: Int) -> UnsafeMutablePointer<UInt64> {
+        let b = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity * 2)
+        for i in 0..<capacity {
+            b[2 * i] = 0
+            b[2 * i + 1] = UInt64(empty)
+        }
+        return b
+    }
+
     init(mask: FlowMask) {
         self.mask = mask
         var idx: [Int] = []
         for i in 0..<FlowKey.wordCount where mask.words[i] != 0 { idx.append(i) }
         wordCount = idx.count
-        indices = .allocate(capacity: max(1, idx.count))
-        maskWords = .allocate(capacity: max(1, idx.count))
-        constants = .allocate(capacity: max(1, idx.count))
+        descriptor = .allocate(capacity: max(3, 3 * idx.count))
         for (j, i) in idx.enumerated() {
-            indices[j] = i
-            maskWords[j] = mask.words[i]
+            descriptor[3 * j] = UInt64(i)
+            descriptor[3 * j + 1] = mask.words[i]
             // Odd per-word constants (splitmix64 of the word index).
             var z = UInt64(i &+ 1) &* 0x9e37_79b9_7f4a_7c15
             z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            constants[j] = (z ^ (z >> 27)) | 1
+            descriptor[3 * j + 2] = (z ^ (z >> 27)) | 1
         }
         capacity = 8
-        hashes = .allocate(capacity: capacity)
-        slots = .allocate(capacity: capacity)
-        slots.initialize(repeating: Self.empty, count: capacity)
+        buckets = Self.makeBuckets(capacity)
         keys = .allocate(capacity: capacity * max(1, wordCount))
     }
 
     deinit {
-        indices.deallocate()
-        maskWords.deallocate()
-        constants.deallocate()
-        hashes.deallocate()
-        slots.deallocate()
+        descriptor.deallocate()
+        buckets.deallocate()
         keys.deallocate()
     }
 
@@ -65,8 +75,9 @@ public final class Subtable {
     func hash(_ key: KeyWords) -> UInt64 {
         var s: UInt64 = 0
         for j in 0..<wordCount {
-            let w = key[indices[j]] & maskWords[j]
-            let c = constants[j]
+            let d = descriptor + j &* 3
+            let w = key[Int(truncatingIfNeeded: d[0])] & d[1]
+            let c = d[2]
             s = s &+ UInt64(UInt32(truncatingIfNeeded: w) &+ UInt32(truncatingIfNeeded: c))
                 &* UInt64(UInt32(truncatingIfNeeded: w >> 32) &+ UInt32(truncatingIfNeeded: c >> 32))
         }
@@ -93,7 +104,7 @@ public final class Subtable {
             bits &= bits &- 1
             let h = hash(keyWords(keys + i))
             hashes[i] = h
-            allEmpty &= slots[Int(truncatingIfNeeded: h) & m]
+            allEmpty &= slot(Int(truncatingIfNeeded: h) & m)
         }
         if allEmpty == Self.empty { return 0 }      // every first bucket empty: nothing here
         var found: UInt32 = 0
@@ -116,12 +127,15 @@ public final class Subtable {
         let m = capacity &- 1
         var i = Int(truncatingIfNeeded: h) & m
         while true {
-            let s = slots[i]
+            let s = slot(i)
             if s == Self.empty { return .none }
-            if s != Self.tombstone, hashes[i] == h {
+            if s != Self.tombstone, bucketHash(i) == h {
                 let stored = keys + i &* wordCount
                 var d: UInt64 = 0
-                for j in 0..<wordCount { d |= stored[j] ^ (key[indices[j]] & maskWords[j]) }
+                for j in 0..<wordCount {
+                    let x = descriptor + j &* 3
+                    d |= stored[j] ^ (key[Int(truncatingIfNeeded: x[0])] & x[1])
+                }
                 if d == 0 { return s }
             }
             i = (i &+ 1) & m
@@ -134,12 +148,11 @@ public final class Subtable {
         let h = hash(key)
         let m = capacity - 1
         var i = Int(truncatingIfNeeded: h) & m
-        while slots[i] != Self.empty && slots[i] != Self.tombstone { i = (i + 1) & m }
-        if slots[i] == Self.tombstone { tombstones -= 1 }
-        slots[i] = slot
-        hashes[i] = h
+        while self.slot(i) != Self.empty && self.slot(i) != Self.tombstone { i = (i + 1) & m }
+        if self.slot(i) == Self.tombstone { tombstones -= 1 }
+        setBucket(i, hash: h, slot: slot)
         let stored = keys + i * wordCount
-        for j in 0..<wordCount { stored[j] = key[indices[j]] & maskWords[j] }
+        for j in 0..<wordCount { stored[j] = key[Int(descriptor[3 * j])] & descriptor[3 * j + 1] }
         count += 1
     }
 
@@ -149,9 +162,9 @@ public final class Subtable {
         let h = hash(key)
         let m = capacity - 1
         var i = Int(truncatingIfNeeded: h) & m
-        while slots[i] != Self.empty {
-            if slots[i] == slot {
-                slots[i] = Self.tombstone
+        while self.slot(i) != Self.empty {
+            if self.slot(i) == slot {
+                setSlot(i, Self.tombstone)
                 tombstones += 1
                 count -= 1
                 return true
@@ -162,23 +175,21 @@ public final class Subtable {
     }
 
     private func rehash(to newCapacity: Int) {
-        let oldCapacity = capacity, oldHashes = hashes, oldSlots = slots, oldKeys = keys
+        let oldCapacity = capacity, oldBuckets = buckets, oldKeys = keys
         capacity = newCapacity
-        hashes = .allocate(capacity: capacity)
-        slots = .allocate(capacity: capacity)
-        slots.initialize(repeating: Self.empty, count: capacity)
+        buckets = Self.makeBuckets(capacity)
         keys = .allocate(capacity: capacity * max(1, wordCount))
         let m = capacity - 1
-        for o in 0..<oldCapacity where oldSlots[o] != Self.empty && oldSlots[o] != Self.tombstone {
-            var i = Int(truncatingIfNeeded: oldHashes[o]) & m
-            while slots[i] != Self.empty { i = (i + 1) & m }
-            slots[i] = oldSlots[o]
-            hashes[i] = oldHashes[o]
+        for o in 0..<oldCapacity {
+            let s = FlowSlot(truncatingIfNeeded: oldBuckets[2 * o + 1])
+            guard s != Self.empty && s != Self.tombstone else { continue }
+            var i = Int(truncatingIfNeeded: oldBuckets[2 * o]) & m
+            while slot(i) != Self.empty { i = (i + 1) & m }
+            setBucket(i, hash: oldBuckets[2 * o], slot: s)
             (keys + i * wordCount).update(from: oldKeys + o * wordCount, count: wordCount)
         }
         tombstones = 0
-        oldHashes.deallocate()
-        oldSlots.deallocate()
+        oldBuckets.deallocate()
         oldKeys.deallocate()
     }
 }
