@@ -81,9 +81,8 @@ public final class Subtable {
             s = s &+ UInt64(UInt32(truncatingIfNeeded: w) &+ UInt32(truncatingIfNeeded: c))
                 &* UInt64(UInt32(truncatingIfNeeded: w >> 32) &+ UInt32(truncatingIfNeeded: c >> 32))
         }
-        s = (s ^ (s >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        s = (s ^ (s >> 27)) &* 0x94d0_49bb_1331_11eb
-        return s ^ (s >> 31)
+        s = (s ^ (s >> 32)) &* 0x9e37_79b9_7f4a_7c15
+        return s ^ (s >> 29)
     }
 
     /// The flow whose masked key equals `key` under the mask, or `.none`.
