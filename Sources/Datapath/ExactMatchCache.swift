@@ -57,12 +57,19 @@ func keysEqual(_ a: KeyWords, _ b: KeyWords) -> Bool {
 /// not all zero is not cached.
 @usableFromInline let emcWords: [Int] = [0, 5, 6, 27, 28, 33, 34, 35, 38, 40, 41, 42, 43, 48, 51, 56]
 
-/// True if every word the EMC does not store is zero in `w` (a word loop
-/// without shifts or branches, so it vectorises).
+/// True if every word the EMC does not store is zero in `w` (`cold` is
+/// the same set as a mask, kept for callers that loop).
 @inlinable @inline(__always)
 func emcCacheable(_ w: KeyWords, _ cold: UnsafePointer<UInt64>) -> Bool {
+    // The 42 words outside `emcWords`, written out (constant indices).
     var d: UInt64 = 0
-    for i in 0..<FlowKey.wordCount { d |= w[i] & cold[i] }
+    d |= w[1] | w[2] | w[3] | w[4] | w[7] | w[8]
+    d |= w[9] | w[10] | w[11] | w[12] | w[13] | w[14]
+    d |= w[15] | w[16] | w[17] | w[18] | w[19] | w[20]
+    d |= w[21] | w[22] | w[23] | w[24] | w[25] | w[26]
+    d |= w[29] | w[30] | w[31] | w[32] | w[36] | w[37]
+    d |= w[39] | w[44] | w[45] | w[46] | w[47] | w[49]
+    d |= w[50] | w[52] | w[53] | w[54] | w[55] | w[57]
     return d == 0
 }
 
@@ -110,6 +117,8 @@ public final class ExactMatchCache {
     @usableFromInline let words: UnsafeMutablePointer<UInt64>
     /// `.max` for the words the EMC does not store, 0 for those it does.
     @usableFromInline let coldMask: UnsafeMutablePointer<UInt64>
+    /// Where the batch lookup's early loads go, so they are not optimised away.
+    @exclusivity(unchecked) @usableFromInline var touchSink: UInt64 = 0
 
     public init() {
         coldMask = .allocate(capacity: FlowKey.wordCount)
@@ -160,18 +169,21 @@ public final class ExactMatchCache {
     @inline(__always)
     func lookup(_ keys: UnsafePointer<FlowKey>, count: Int, hashes: UnsafeMutablePointer<UInt32>,
                 results: UnsafeMutablePointer<FlowSlot>, generations: UnsafePointer<UInt32>) -> UInt32 {
-        var touched: UInt32 = 0
+        var touched: UInt64 = 0
         for i in 0..<count {
             let h = packetHash(keyWords(keys + i))
             hashes[i] = h
-            touched |= entries[Int(h & Self.indexMask)].isUsed
+            let index = Int(h & Self.indexMask)
+            let e = words + index &* Self.stride
+            touched ^= UInt64(entries[index].hash) ^ e[0] ^ e[15]
         }
+        touchSink = touched                         // keeps the early loads
         let cold = UnsafePointer(coldMask)
         var hits: UInt32 = 0
         for i in 0..<count {
             let w = keyWords(keys + i)
             var slot = FlowSlot.none
-            if touched != 0, emcCacheable(w, cold) { slot = lookup(w, hash: hashes[i], generations: generations) }
+            if emcCacheable(w, cold) { slot = lookup(w, hash: hashes[i], generations: generations) }
             results[i] = slot
             if slot != .none { hits |= 1 << UInt32(i) }
         }
