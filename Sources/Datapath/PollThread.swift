@@ -231,7 +231,7 @@ public final class PollThread {
         var b = batch
         stats.receivedPackets &+= UInt64(b.count)
         b.forEachPacket { _, p in p.metadata.inPort = port }
-        run(&b, now: now)
+        run(&b, now: now, receivedOn: port)
         drainRecirculation(now: now)
         flushTransmit()
         finishBatch(start: start)
@@ -267,26 +267,37 @@ public final class PollThread {
                 pool.recycle(&r)
             } else {
                 stats.recirculations &+= UInt64(r.count)
-                run(&r, now: now)
+                run(&r, now: now, receivedOn: nil)
             }
             depth += 1
         }
     }
 
     /// One pass of `batch` through the caches and actions; leaves it empty.
+    /// `port` is the port a fresh batch came from (its packets carry no
+    /// other metadata); `nil` for recirculated packets, whose in port and
+    /// recirculation id are read from their metadata.
     @inline(__always)
-    private func run(_ batch: inout PacketBatch, now: UInt64) {
+    private func run(_ batch: inout PacketBatch, now: UInt64, receivedOn port: DatapathPort?) {
         let n = batch.count
         guard n > 0 else { return }
         stats.packets &+= UInt64(n)
         let keys = self.keys, results = self.results, hashes = self.hashes
 
         // Keys, in place.
-        for i in 0..<n {
-            let inPort = batch[i].metadata.inPort.rawValue
-            batch[i].withUnsafeBytes { raw in keys[i].extract(from: raw, inPort: inPort) }
-            let recirculationID = batch[i].metadata.recirculationID
-            if recirculationID != 0 { keys[i].recirculationID = recirculationID }
+        if let port {
+            // Reading `metadata` copies the whole struct: not per packet.
+            let inPort = port.rawValue
+            for i in 0..<n {
+                batch[i].withUnsafeBytes { raw in keys[i].extract(from: raw, inPort: inPort) }
+            }
+        } else {
+            for i in 0..<n {
+                let md = batch[i].metadata
+                batch[i].withUnsafeBytes { raw in keys[i].extract(from: raw, inPort: md.inPort.rawValue) }
+                keys[i].recirculationID = md.recirculationID
+                keys[i].dpHash = md.dpHash
+            }
         }
 
         // Exact-match cache, then the classifier for what it missed.
