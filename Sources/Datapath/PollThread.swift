@@ -285,16 +285,18 @@ public final class PollThread {
         let keys = self.keys, results = self.results, hashes = self.hashes
 
         // Keys, in place.
+        // `forEachPacket` reaches each packet in place; the batch's `_read`
+        // subscript copies its 768-byte slot array per access (Swift 6.3).
         if let port {
             // Reading `metadata` copies the whole struct: not per packet.
             let inPort = port.rawValue
-            for i in 0..<n {
-                batch[i].withUnsafeBytes { raw in keys[i].extract(from: raw, inPort: inPort) }
+            batch.forEachPacket { i, p in
+                p.withUnsafeBytes { raw in keys[i].extract(from: raw, inPort: inPort) }
             }
         } else {
-            for i in 0..<n {
-                let md = batch[i].metadata
-                batch[i].withUnsafeBytes { raw in keys[i].extract(from: raw, inPort: md.inPort.rawValue) }
+            batch.forEachPacket { i, p in
+                let md = p.metadata
+                p.withUnsafeBytes { raw in keys[i].extract(from: raw, inPort: md.inPort.rawValue) }
                 keys[i].recirculationID = md.recirculationID
                 keys[i].dpHash = md.dpHash
             }
