@@ -320,44 +320,47 @@ public final class PollThread {
             if misses != 0 { upcallMisses(&batch, misses) }
         }
 
-        // Group by flow and execute.
-        var done = misses
-        var sink = Sink(thread: self)
+        // Flows whose actions are one output: straight to the transmit
+        // batch, in arrival order (no grouping needed).
         let all: UInt32 = n == 32 ? .max : (1 << UInt32(n)) &- 1
+        var done = misses
+        var bits = all & ~misses
+        while bits != 0 {
+            let j = bits.trailingZeroBitCount
+            bits &= bits &- 1
+            let slot = results[j]
+            let output = singleOutput[Int(slot)]
+            guard output != .none else { continue }
+            done |= 1 << UInt32(j)
+            if let p = batch.takePacket(at: j) {
+                let c = counters + Int(slot)
+                c.pointee.packets &+= 1
+                c.pointee.bytes &+= UInt64(p.count)
+                c.pointee.usedMilliseconds = now
+                c.pointee.tcpFlags |= UInt16(truncatingIfNeeded: keyWords(keys + j)[51]) & 0x0fff
+                queueOutput(p, to: output)
+            }
+        }
+
+        // Other flows: group by flow, run the flow's actions on its packets.
+        var sink = Sink(thread: self)
         while done != all {
             let first = (~done & all).trailingZeroBitCount
             let slot = results[first]
             var packets: UInt64 = 0, bytes: UInt64 = 0, tcpFlags: UInt64 = 0
-            let output = singleOutput[Int(slot)]
-            if output != .none {
-                var j = first
-                while j < n {
-                    if done & (1 << UInt32(j)) == 0 && results[j] == slot {
-                        done |= 1 << UInt32(j)
-                        if let p = batch.takePacket(at: j) {
-                            packets &+= 1
-                            bytes &+= UInt64(p.count)
-                            tcpFlags |= keyWords(keys + j)[51]
-                            queueOutput(p, to: output)
-                        }
+            let flowActions = actions[Int(slot)]
+            var j = first
+            while j < n {
+                if done & (1 << UInt32(j)) == 0 && results[j] == slot {
+                    done |= 1 << UInt32(j)
+                    if let p = batch.takePacket(at: j) {
+                        packets &+= 1
+                        bytes &+= UInt64(p.count)
+                        tcpFlags |= keyWords(keys + j)[51]
+                        ActionExecutor.execute(flowActions, on: p, key: keys[j], pool: pool, sink: &sink)
                     }
-                    j &+= 1
                 }
-            } else {
-                let flowActions = actions[Int(slot)]
-                var j = first
-                while j < n {
-                    if done & (1 << UInt32(j)) == 0 && results[j] == slot {
-                        done |= 1 << UInt32(j)
-                        if let p = batch.takePacket(at: j) {
-                            packets &+= 1
-                            bytes &+= UInt64(p.count)
-                            tcpFlags |= keyWords(keys + j)[51]
-                            ActionExecutor.execute(flowActions, on: p, key: keys[j], pool: pool, sink: &sink)
-                        }
-                    }
-                    j &+= 1
-                }
+                j &+= 1
             }
             let c = counters + Int(slot)
             c.pointee.packets &+= packets
