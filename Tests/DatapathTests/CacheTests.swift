@@ -239,3 +239,29 @@ struct Rig {
         #expect(rig.p2.drainTransmitted() == [arp, arp, arp])
     }
 }
+
+@Suite struct SubtableRankingTests {
+    /// The busiest subtable moves to the front, so its packets stop
+    /// visiting the others (`masks: hit/pkt` falls towards 1).
+    @Test func busiestSubtableIsSearchedFirstAfterRanking() throws {
+        let rig = try Rig(configuration: CacheConfiguration(exactMatchEnabled: false, subtableRankingInterval: 0))
+        // Three masks; the last installed gets all the traffic.
+        var bySource = dstMask
+        bySource.setExact(.ipv4Source)
+        var byPort = dstMask
+        byPort.setExact(.transportDestination)
+        _ = rig.install(key(of: tcpFrame(dst: 1), inPort: DatapathPort(1)), dstMask)
+        _ = rig.install(key(of: tcpFrame(src: 7, dst: 2), inPort: DatapathPort(1)), bySource)
+        _ = rig.install(key(of: tcpFrame(dst: 3, dport: 443), inPort: DatapathPort(1)), byPort)
+        let busy = Array(repeating: tcpFrame(dst: 3, dport: 443), count: 32)
+        rig.send(busy)
+        let before = rig.thread.stats.subtableLookups
+        #expect(rig.thread.classifier.maskCount == 3)
+        #expect(rig.thread.classifier.subtables.last?.mask == byPort)
+        rig.thread.classifier.rank()
+        #expect(rig.thread.classifier.subtables.first?.mask == byPort)
+        rig.send(busy)
+        #expect(rig.thread.stats.subtableLookups - before == 32)      // one subtable per packet
+        #expect(before == 96)                                          // three before ranking
+    }
+}
