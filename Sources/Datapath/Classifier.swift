@@ -231,7 +231,8 @@ public final class MegaflowClassifier {
     public var flowCount: Int { subtables.reduce(0) { $0 + $1.count } }
 
     /// Adds `slot` for `key` (already masked) under `mask`.
-    func insert(key: UnsafePointer<FlowKey>, mask: FlowMask, slot: FlowSlot) {
+    @discardableResult
+    func insert(key: UnsafePointer<FlowKey>, mask: FlowMask, slot: FlowSlot) -> Subtable {
         let table: Subtable
         if let t = byMask[mask] {
             table = t
@@ -242,6 +243,7 @@ public final class MegaflowClassifier {
             publishRanking()
         }
         table.insert(keyWords(key), slot: slot)
+        return table
     }
 
     /// Removes `slot` (masked key `key`, mask `mask`); an emptied subtable goes.
