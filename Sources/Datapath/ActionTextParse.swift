@@ -140,7 +140,6 @@ extension DatapathActionText {
             return .pushEthernet(EthernetKey(source: EthernetAddress(rawValue: src), destination: EthernetAddress(rawValue: dst)))
         }
         if s.take("pop_eth") { return .popEthernet }
-        if s.take("drop") { return .drop(.ok) }
         throw s.error("unknown action")
     }
 
@@ -155,7 +154,8 @@ extension DatapathActionText {
 
     static func parseUserspace(_ s: inout DatapathTextScanner) throws(DatapathKeyError) -> DatapathAction {
         guard s.take("pid="), let pid = s.scanInt(width: 32) else { throw s.error("expected pid=") }
-        var u = UserspaceAction(pid: UInt32(pid))
+        // Without userdata, OVS sends an all-zero cookie (`struct user_action_cookie`, 48 bytes).
+        var u = UserspaceAction(pid: UInt32(pid), userdata: [UInt8](repeating: 0, count: 48))
         while s.take(",") {
             if s.take("userdata(") {
                 var data: [UInt8] = []
@@ -166,6 +166,8 @@ extension DatapathActionText {
                     data.append(UInt8(hi << 4 | lo))
                 }
                 try s.expect(0x29)
+                // At least 8 bytes, zero-padded (`odp_put_userspace_action`).
+                if data.count < 8 { data += [UInt8](repeating: 0, count: 8 - data.count) }
                 u.userdata = data
             } else if s.take("actions") {
                 u.includesActions = true

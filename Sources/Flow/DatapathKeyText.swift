@@ -195,18 +195,27 @@ public enum DatapathKeyAttributes {
     /// (`odp_flow_key_from_flow` and `odp_flow_key_from_mask` with the
     /// netdev datapath's support: recirculation, all conntrack fields, any
     /// number of VLAN headers up to 2, no ND extensions).
-    public static func encode(key: FlowKey, mask: FlowMask) -> (key: [DatapathKeyAttribute], mask: [DatapathKeyAttribute]) {
-        (encode(key, mask: mask, exportMask: false), encode(key, mask: mask, exportMask: true))
+    ///
+    /// `vlanLimit` is Open vSwitch's `other_config:vlan-limit` (default 1;
+    /// 0 means the most the key holds, 2).
+    public static func encode(key: FlowKey, mask: FlowMask, vlanLimit: Int = 1) -> (key: [DatapathKeyAttribute], mask: [DatapathKeyAttribute]) {
+        (encode(key, mask: mask, exportMask: false, vlanLimit: vlanLimit),
+         encode(key, mask: mask, exportMask: true, vlanLimit: vlanLimit))
     }
 
     /// The key attributes alone (an exact flow, e.g. for a packet upcall).
-    public static func encode(key: FlowKey) -> [DatapathKeyAttribute] {
-        encode(key, mask: nil, exportMask: false)
+    public static func encode(key: FlowKey, vlanLimit: Int = 1) -> [DatapathKeyAttribute] {
+        encode(key, mask: nil, exportMask: false, vlanLimit: vlanLimit)
+    }
+
+    /// The number of VLAN headers a key carries given `vlan-limit`.
+    static func maximumVLANs(_ limit: Int) -> Int {
+        limit <= 0 ? FlowVLANHeaders.count : min(limit, FlowVLANHeaders.count)
     }
 
     static func isVLANType(_ t: UInt64) -> Bool { t == 0x8100 || t == 0x88a8 }
 
-    static func encode(_ flow: FlowKey, mask: FlowMask?, exportMask: Bool) -> [DatapathKeyAttribute] {
+    static func encode(_ flow: FlowKey, mask: FlowMask?, exportMask: Bool, vlanLimit: Int) -> [DatapathKeyAttribute] {
         typealias T = DatapathKeyAttributeType
         var data = flow
         if exportMask { data.words = (mask ?? .exact).words }
@@ -253,7 +262,7 @@ public enum DatapathKeyAttributes {
         l3: do {
             if flow.packetType == 0 {
                 put(T.ethernet) { $0.eth(data[.ethSource]); $0.eth(data[.ethDestination]) }
-                for i in 0..<FlowVLANHeaders.count {
+                for i in 0..<maximumVLANs(vlanLimit) {
                     var tpid = UInt64(flow.vlans[i].tpid)
                     if flow.vlans[i].tci == 0 {
                         if isVLANType(flow[.ethType]) { tpid = flow[.ethType] } else { break }
@@ -288,7 +297,7 @@ public enum DatapathKeyAttributes {
             case 0x0806, 0x8035:
                 put(T.arp) {
                     $0.be32(data.ipv4Source.rawValue); $0.be32(data.ipv4Destination.rawValue)
-                    $0.be16(UInt16(data.networkProtocol.rawValue))
+                    $0.be16(data.networkProtocol.rawValue == 0xff ? 0xffff : UInt16(data.networkProtocol.rawValue))
                     $0.eth(data[.arpSHA]); $0.eth(data[.arpTHA]); $0.zeros(2)
                 }
             case 0x8847, 0x8848:

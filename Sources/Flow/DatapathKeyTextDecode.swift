@@ -8,19 +8,22 @@ import Wire
 extension DatapathKeyAttributes {
     /// The flow key and mask the attributes describe. A `nil` mask means an
     /// exact match on everything the key holds.
-    public static func decode(key: [DatapathKeyAttribute], mask: [DatapathKeyAttribute]?) throws(DatapathKeyError) -> (key: FlowKey, mask: FlowMask) {
-        let k = try decodeKey(key)
+    /// `vlanLimit` is OVS's `vlan-limit` (default 1; 0 for the most, 2):
+    /// VLAN headers beyond it are refused.
+    public static func decode(key: [DatapathKeyAttribute], mask: [DatapathKeyAttribute]?,
+                              vlanLimit: Int = 1) throws(DatapathKeyError) -> (key: FlowKey, mask: FlowMask) {
+        let k = try decodeKey(key, vlanLimit: vlanLimit)
         guard let mask else {
-            return (k, FlowMask(words: encodeExactMask(k).words))
+            return (k, FlowMask(words: encodeExactMask(k, vlanLimit: vlanLimit).words))
         }
-        let m = try decodeMask(mask, key: k)
+        let m = try decodeMask(mask, key: k, vlanLimit: vlanLimit)
         return (k, m)
     }
 
     /// The mask that `odp_flow_key_to_mask` makes of a missing mask: every
     /// field the key's attributes carry.
-    static func encodeExactMask(_ key: FlowKey) -> FlowMask {
-        let attributes = encode(key, mask: nil, exportMask: false)
+    static func encodeExactMask(_ key: FlowKey, vlanLimit: Int) -> FlowMask {
+        let attributes = encode(key, mask: nil, exportMask: false, vlanLimit: vlanLimit)
         var mask = FlowMask.catchAll
         var ones = attributes
         func fill(_ list: inout [DatapathKeyAttribute]) {
@@ -35,7 +38,7 @@ extension DatapathKeyAttributes {
             }
         }
         fill(&ones)
-        if let m = try? decodeMask(ones, key: key) { mask = m }
+        if let m = try? decodeMask(ones, key: key, vlanLimit: vlanLimit) { mask = m }
         return mask
     }
 
@@ -63,7 +66,7 @@ extension DatapathKeyAttributes {
 
     // MARK: Key
 
-    static func decodeKey(_ list: [DatapathKeyAttribute]) throws(DatapathKeyError) -> FlowKey {
+    static func decodeKey(_ list: [DatapathKeyAttribute], vlanLimit: Int) throws(DatapathKeyError) -> FlowKey {
         typealias T = DatapathKeyAttributeType
         var attrs = try index(list)
         var flow = FlowKey()
@@ -118,7 +121,7 @@ extension DatapathKeyAttributes {
         try parseEtherType(&attrs, &used, &flow)
         if isVLANType(flow[.ethType]) {
             var level = 0
-            while level < FlowVLANHeaders.count && isVLANType(flow[.ethType]) {
+            while level < maximumVLANs(vlanLimit) && isVLANType(flow[.ethType]) {
                 guard let vlan = take(T.vlan), let encap = take(T.encap) else {
                     throw DatapathKeyError("VLAN flow key needs vlan() and encap()")
                 }
@@ -280,6 +283,7 @@ extension DatapathKeyAttributes {
     static func decodeTunnel(_ list: [DatapathKeyAttribute], into flow: inout FlowKey, isMask: Bool) throws(DatapathKeyError) {
         typealias A = DatapathTunnelAttributeType
         var flags: UInt16 = 0
+        var hasTTL = false
         var seen: Set<UInt16> = []
         for a in list {
             if let expected = A.expectedLength(a.type), expected >= 0, a.payload.count != expected {
@@ -294,7 +298,7 @@ extension DatapathKeyAttributes {
             case A.ipv6Source: flow.tunnelIPv6Source = r.ipv6(0)
             case A.ipv6Destination: flow.tunnelIPv6Destination = r.ipv6(0)
             case A.tos: flow.tunnelTOS = r.u8(0)
-            case A.ttl: flow.tunnelTTL = r.u8(0)
+            case A.ttl: flow.tunnelTTL = r.u8(0); hasTTL = true
             case A.dontFragment: flags |= FlowKey.TunnelFlags.dontFragment
             case A.checksum: flags |= FlowKey.TunnelFlags.checksum
             case A.oam: flags |= FlowKey.TunnelFlags.oam
@@ -311,19 +315,13 @@ extension DatapathKeyAttributes {
                 throw DatapathKeyError("unsupported tunnel attribute \(a.type)")
             }
         }
-        if isMask {
-            flow.tunnelFlags = flags
-        } else {
-            flow.tunnelFlags = flags
-            if flow.tunnelIPv4Destination.rawValue == 0 && flow.tunnelIPv6Destination == .any {
-                throw DatapathKeyError("tunnel key lacks a destination")
-            }
-        }
+        flow.tunnelFlags = flags
+        guard hasTTL else { throw DatapathKeyError("tunnel options missing TTL") }
     }
 
     // MARK: Mask
 
-    static func decodeMask(_ list: [DatapathKeyAttribute], key src: FlowKey) throws(DatapathKeyError) -> FlowMask {
+    static func decodeMask(_ list: [DatapathKeyAttribute], key src: FlowKey, vlanLimit: Int) throws(DatapathKeyError) -> FlowMask {
         typealias T = DatapathKeyAttributeType
         var attrs = try index(list)
         var m = FlowKey()
@@ -368,7 +366,7 @@ extension DatapathKeyAttributes {
         try maskEtherType(attrs, &m, src)
         if src.vlans[0].tci & 0x1000 != 0 {
             var level = 0
-            while level < FlowVLANHeaders.count && src.vlans[level].tci & 0x1000 != 0 {
+            while level < maximumVLANs(vlanLimit) && src.vlans[level].tci & 0x1000 != 0 {
                 var vlans = m.vlans
                 let tci = attrs[T.vlan].map { PayloadReader($0.payload).be16(0) } ?? 0
                 vlans[level] = FlowVLANHeader(tpid: UInt16(m[.ethType]), tci: tci)

@@ -5,9 +5,9 @@ import Wire
 
 extension DatapathKeyAttributes {
     /// The flow as `dpctl/dump-flows` prints its key and mask.
-    public static func formatted(key: FlowKey, mask: FlowMask, verbose: Bool = false) -> String {
+    public static func formatted(key: FlowKey, mask: FlowMask, verbose: Bool = false, vlanLimit: Int = 1) -> String {
         var out = TextBuffer()
-        let (k, m) = encode(key: key, mask: mask)
+        let (k, m) = encode(key: key, mask: mask, vlanLimit: vlanLimit)
         format(key: k, mask: m, into: &out, verbose: verbose)
         return out.string
     }

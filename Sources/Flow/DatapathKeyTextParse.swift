@@ -16,9 +16,9 @@ extension DatapathKeyAttributes {
     /// stores a flow added with `dpctl/add-flow`: the attributes are decoded
     /// (`odp_flow_key_to_flow`/`_to_mask`), `in_port` must be exact, and a
     /// flow without a VLAN mask matches "no VLAN" exactly.
-    public static func parseFlow(_ text: String) throws(DatapathKeyError) -> (key: FlowKey, mask: FlowMask) {
+    public static func parseFlow(_ text: String, vlanLimit: Int = 1) throws(DatapathKeyError) -> (key: FlowKey, mask: FlowMask) {
         let (k, m) = try parse(text)
-        let (key, decodedMask) = try decode(key: k, mask: m)
+        let (key, decodedMask) = try decode(key: k, mask: m, vlanLimit: vlanLimit)
         var mask = decodedMask
         guard mask.inPort.rawValue == .max else { throw DatapathKeyError("in_port is not an exact match") }
         if mask.vlans[0].tci == 0 {
