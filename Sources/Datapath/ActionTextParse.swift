@@ -26,8 +26,12 @@ extension DatapathActionText {
     static func isDelimiter(_ c: UInt8) -> Bool { c == 0x2c || c == 0x20 || c == 0x09 || c == 0x0a || c == 0x0d }
 
     /// `parse_action_list`: actions up to (not including) `)`.
+    ///
+    /// A lone `drop` is the empty list, as `format_odp_actions` prints it
+    /// (OVS itself reads that only inside `check_pkt_len`).
     static func parseList(_ s: inout DatapathTextScanner, depth: Int) throws(DatapathKeyError) -> [DatapathAction] {
         var list: [DatapathAction] = []
+        if s.hasPrefix("drop)") { _ = s.take("drop"); return list }
         while true {
             s.skipDelimiters()
             if s.peek == 0x29 { return list }
@@ -49,7 +53,8 @@ extension DatapathActionText {
         if s.take("lb_output(") { let v = try number(32); try s.expect(0x29); return .loadBalancedOutput(bondID: UInt32(v)) }
         if s.take("trunc(") { let v = try number(32); try s.expect(0x29); return .truncate(UInt32(v)) }
         if s.take("recirc(") {
-            guard let v = s.scanDecimal(width: 32) else { throw s.error("expected a number") }
+            // OVS reads only decimal here, but prints hex: svs reads both, so dump-flows output parses.
+            guard let v = s.scanInt(width: 32) else { throw s.error("expected a number") }
             try s.expect(0x29)
             return .recirculate(UInt32(v))
         }

@@ -100,6 +100,10 @@ while IFS= read -r o <&3; do
         fi
     fi
 done
+# DPCTL_SYNTAX_SAVE=FILE keeps Open vSwitch's answers (input, tab, output) for unit-test tables.
+if [ -n "${DPCTL_SYNTAX_SAVE:-}" ]; then
+    paste <(grep -v -e '^#' -e '^$' "$corpus") "$ovs_out" >"$DPCTL_SYNTAX_SAVE"
+fi
 if [ $mismatch -gt 0 ]; then
     echo "dpctl-syntax: $mismatch of $n flows differ ($same identical, $refused refused by both)"
     exit 1
