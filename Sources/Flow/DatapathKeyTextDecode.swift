@@ -20,26 +20,17 @@ extension DatapathKeyAttributes {
         return (k, m)
     }
 
-    /// The mask that `odp_flow_key_to_mask` makes of a missing mask: every
-    /// field the key's attributes carry.
+    /// The exact mask of a key given without one: every field its
+    /// attributes carry (ICMP type and code are 8 bits wide).
     static func encodeExactMask(_ key: FlowKey, vlanLimit: Int) -> FlowMask {
-        let attributes = encode(key, mask: nil, exportMask: false, vlanLimit: vlanLimit)
-        var mask = FlowMask.catchAll
-        var ones = attributes
-        func fill(_ list: inout [DatapathKeyAttribute]) {
-            for i in list.indices {
-                if list[i].nested != nil {
-                    var n = list[i].nested!
-                    fill(&n)
-                    list[i].nested = n
-                } else {
-                    list[i].payload = [UInt8](repeating: 0xff, count: list[i].payload.count)
-                }
-            }
+        var all = FlowMask.exact
+        let proto = key.networkProtocol.rawValue
+        if proto == 1 || proto == 58 {
+            all.transportSource = 0xff
+            all.transportDestination = 0xff
         }
-        fill(&ones)
-        if let m = try? decodeMask(ones, key: key, vlanLimit: vlanLimit) { mask = m }
-        return mask
+        let attributes = encode(key, mask: all, exportMask: true, vlanLimit: vlanLimit)
+        return (try? decodeMask(attributes, key: key, vlanLimit: vlanLimit)) ?? .catchAll
     }
 
     static func index(_ list: [DatapathKeyAttribute]) throws(DatapathKeyError) -> [UInt16: DatapathKeyAttribute] {

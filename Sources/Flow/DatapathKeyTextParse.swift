@@ -301,8 +301,9 @@ extension DatapathTextScanner {
                 if s.take("src=") { let (v, m) = try s.scanMaskedIPv6(); p.setIPv6(0, v, m); return true }
                 if s.take("dst=") { let (v, m) = try s.scanMaskedIPv6(); p.setIPv6(16, v, m); return true }
                 if s.take("proto=") { let (v, m) = try s.scanMaskedInt(width: 8); p.set(36, v, m, bytes: 1); return true }
-                if s.take("tp_src=") { let (v, m) = try s.scanMaskedInt(width: 16); p.set(32, v, m, bytes: 2); return true }
-                if s.take("tp_dst=") { let (v, m) = try s.scanMaskedInt(width: 16); p.set(34, v, m, bytes: 2); return true }
+                // OVS prints src_port=/dst_port= but reads only tp_src=/tp_dst=; svs reads both.
+                if s.take("tp_src=") || s.take("src_port=") { let (v, m) = try s.scanMaskedInt(width: 16); p.set(32, v, m, bytes: 2); return true }
+                if s.take("tp_dst=") || s.take("dst_port=") { let (v, m) = try s.scanMaskedInt(width: 16); p.set(34, v, m, bytes: 2); return true }
                 return false
             }
             return (DatapathKeyAttribute(type: T.ctTupleIPv6, payload: p.key), DatapathKeyAttribute(type: T.ctTupleIPv6, payload: p.mask))
