@@ -34,6 +34,10 @@ extension DatapathKeyAttributes {
 public struct DatapathTextScanner {
     public let bytes: [UInt8]
     public var index: Int = 0
+    /// How many `encap(` are open (at most `maximumDepth`).
+    var depth = 0
+    /// The deepest `encap(` nesting read (more than any real key has).
+    public static let maximumDepth = 16
 
     public init(_ text: String) { bytes = Array(text.utf8) }
 
@@ -481,6 +485,9 @@ extension DatapathTextScanner {
             return (DatapathKeyAttribute(type: T.packetType, payload: p.key), DatapathKeyAttribute(type: T.packetType, payload: p.mask))
         }
         if take("encap(") {
+            guard depth < Self.maximumDepth else { throw error("encap() nested too deeply") }
+            depth += 1
+            defer { depth -= 1 }
             let (k, m) = try parseKey(until: 0x29)
             return (DatapathKeyAttribute(type: T.encap, nested: k), DatapathKeyAttribute(type: T.encap, nested: m))
         }
