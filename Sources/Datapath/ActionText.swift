@@ -201,10 +201,59 @@ public enum DatapathActionText {
         case .mpls(let e): type = T.mpls; w.be(UInt64(e.rawValue), 4)
         case .skbPriority(let v): type = T.priority; w.le32(v)
         case .packetMark(let v): type = T.skbMark; w.le32(v)
-        case .tunnel:
-            return DatapathKeyAttribute(type: T.tunnel, nested: [])
+        case .tunnel(let t):
+            return DatapathKeyAttribute(type: T.tunnel, nested: tunnelAttributes(t))
         }
         return DatapathKeyAttribute(type: type, payload: w.bytes)
+    }
+
+    typealias TA = DatapathTunnelAttributeType
+
+    /// The nested attributes of `set(tunnel(...))` (`tun_key_to_attr`).
+    static func tunnelAttributes(_ t: TunnelMetadata) -> [DatapathKeyAttribute] {
+        var out: [DatapathKeyAttribute] = []
+        func put(_ type: UInt16, _ body: (inout PayloadWriterPublic) -> Void) {
+            var w = PayloadWriterPublic()
+            body(&w)
+            out.append(DatapathKeyAttribute(type: type, payload: w.bytes))
+        }
+        if let id = t.tunnelID { put(TA.id) { $0.be(id, 8) } }
+        if t.ipv4Source.rawValue != 0 { put(TA.ipv4Source) { $0.be(UInt64(t.ipv4Source.rawValue), 4) } }
+        if t.ipv4Destination.rawValue != 0 { put(TA.ipv4Destination) { $0.be(UInt64(t.ipv4Destination.rawValue), 4) } }
+        if t.ipv6Source != .any { put(TA.ipv6Source) { $0.ipv6(t.ipv6Source) } }
+        if t.ipv6Destination != .any { put(TA.ipv6Destination) { $0.ipv6(t.ipv6Destination) } }
+        if t.tos != 0 { put(TA.tos) { $0.bytes.append(t.tos) } }
+        put(TA.ttl) { $0.bytes.append(t.ttl) }
+        if t.flags.contains(.dontFragment) { put(TA.dontFragment) { _ in } }
+        if t.flags.contains(.checksum) { put(TA.checksum) { _ in } }
+        if t.sourcePort != 0 { put(TA.transportSource) { $0.be(UInt64(t.sourcePort), 2) } }
+        if t.destinationPort != 0 { put(TA.transportDestination) { $0.be(UInt64(t.destinationPort), 2) } }
+        if t.flags.contains(.oam) { put(TA.oam) { _ in } }
+        return out
+    }
+
+    /// The tunnel a `set(tunnel(...))` writes, or `nil` for options svs cannot carry.
+    static func tunnelMetadata(_ list: [DatapathKeyAttribute]) -> TunnelMetadata? {
+        var t = TunnelMetadata()
+        for a in list {
+            let r = Reader(a.payload)
+            switch a.type {
+            case TA.id: t.tunnelID = r.be64(0)
+            case TA.ipv4Source: t.ipv4Source = IPv4Address(rawValue: r.be32(0))
+            case TA.ipv4Destination: t.ipv4Destination = IPv4Address(rawValue: r.be32(0))
+            case TA.ipv6Source: t.ipv6Source = r.ipv6(0)
+            case TA.ipv6Destination: t.ipv6Destination = r.ipv6(0)
+            case TA.tos: t.tos = r.u8(0)
+            case TA.ttl: t.ttl = r.u8(0)
+            case TA.dontFragment: t.flags.insert(.dontFragment)
+            case TA.checksum: t.flags.insert(.checksum)
+            case TA.oam: t.flags.insert(.oam)
+            case TA.transportSource: t.sourcePort = r.be16(0)
+            case TA.transportDestination: t.destinationPort = r.be16(0)
+            default: return nil
+            }
+        }
+        return t
     }
 
     static func maskedSetAttributes(_ s: MaskedSetField) -> (DatapathKeyAttribute, DatapathKeyAttribute) {

@@ -62,6 +62,10 @@ extension DatapathActionText {
         if s.take("set(") {
             let (k, m) = try s.parseAttribute()
             try s.expect(0x29)
+            if k.type == DatapathKeyAttributeType.tunnel {
+                guard let t = tunnelMetadata(k.nested ?? []) else { throw s.error("unsupported tunnel set") }
+                return .set(.tunnel(t))
+            }
             if k.nested == nil, m.payload.count == k.payload.count, m.payload.allSatisfy({ $0 == 0xff }) {
                 guard let f = setField(k) else { throw s.error("unsupported set") }
                 return .set(f)
@@ -212,7 +216,33 @@ extension DatapathActionText {
             if s.take("nat") { c.nat = try parseNAT(&s); continue }
             throw s.error("unknown ct option")
         }
+        // What `parse_conntrack_action` keeps.
+        guard !(c.commit && c.forceCommit) else { throw s.error("ct: commit and force_commit") }
+        if c.forceCommit && c.commit { c.forceCommit = false }
+        if c.mark?.mask == 0 { c.mark = nil }
+        if c.labels?.mask == 0 { c.labels = nil }
+        if var n = c.nat {
+            if n.kind == nil || n.minimumAddress == nil {
+                let kind = n.kind
+                n = NATAction()
+                n.kind = kind
+            } else {
+                if let lo = n.minimumAddress, let hi = n.maximumAddress, !natAddress(hi, isAbove: lo) { n.maximumAddress = nil }
+                if n.minimumPort == 0 { n.minimumPort = nil; n.maximumPort = nil }
+                if let lo = n.minimumPort, let hi = n.maximumPort, hi <= lo { n.maximumPort = nil }
+            }
+            c.nat = n
+        }
         return .conntrack(c)
+    }
+
+    /// `memcmp(max, min) > 0` of two NAT addresses of the same family.
+    static func natAddress(_ a: NATAddress, isAbove b: NATAddress) -> Bool {
+        switch (a, b) {
+        case (.ipv4(let x), .ipv4(let y)): x.rawValue > y.rawValue
+        case (.ipv6(let x), .ipv6(let y)): (x.high, x.low) > (y.high, y.low)
+        default: false
+        }
     }
 
     static func name(_ s: inout DatapathTextScanner) throws(DatapathKeyError) -> String {

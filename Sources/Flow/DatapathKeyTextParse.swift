@@ -524,6 +524,21 @@ extension DatapathTextScanner {
             if s.take("ttl=") { let (v, m) = try s.scanMaskedInt(width: 8); add(A.ttl, v, m, bytes: 1); return true }
             if s.take("tp_src=") { let (v, m) = try s.scanMaskedInt(width: 16); add(A.transportSource, v, m, bytes: 2); return true }
             if s.take("tp_dst=") { let (v, m) = try s.scanMaskedInt(width: 16); add(A.transportDestination, v, m, bytes: 2); return true }
+            if s.take("vxlan(gbp(") {
+                var id: UInt64 = 0, idMask: UInt64 = 0, flags: UInt64 = 0, flagsMask: UInt64 = 0
+                if s.take("id=") { (id, idMask) = try s.scanMaskedInt(width: 16) }
+                _ = s.take(",")
+                if s.take("flags=") { (flags, flagsMask) = try s.scanMaskedInt(width: 8) }
+                guard s.take("))") else { throw s.error("expected '))'") }
+                let gbp = flags << 16 | id
+                if gbp != 0 {
+                    var kp = MaskedPayload(count: 4)
+                    kp.set(0, gbp, flagsMask << 16 | idMask, bytes: 4, littleEndian: true)
+                    key.append(DatapathKeyAttribute(type: A.vxlanOptions, nested: [DatapathKeyAttribute(type: 1, payload: kp.key)]))
+                    mask.append(DatapathKeyAttribute(type: A.vxlanOptions, nested: [DatapathKeyAttribute(type: 1, payload: kp.mask)]))
+                }
+                return true
+            }
             if s.take("flags(") {
                 let (v, m) = try s.scanFlags(allowed: 0xf, name: tunnelFlagName)
                 try s.expect(0x29)
