@@ -30,7 +30,7 @@ public enum DatapathActionText {
         case .output(let p): out.append(decimal: UInt64(p.rawValue))
         case .userspace(let u):
             out.append("userspace(pid="); out.append(decimal: UInt64(u.pid))
-            if let d = u.userdata {
+            if let d = u.userdata, !UserspaceCookie.format(d, into: &out) {
                 out.append(",userdata(")
                 for b in d { out.append(hex: UInt64(b), width: 2) }
                 out.append(")")

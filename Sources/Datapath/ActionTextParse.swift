@@ -165,6 +165,7 @@ extension DatapathActionText {
         guard s.take("pid="), let pid = s.scanInt(width: 32) else { throw s.error("expected pid=") }
         // Without userdata, OVS sends an all-zero cookie (`struct user_action_cookie`, 48 bytes).
         var u = UserspaceAction(pid: UInt32(pid), userdata: [UInt8](repeating: 0, count: 48))
+        if let cookie = try UserspaceCookie.parse(&s) { u.userdata = cookie }
         while s.take(",") {
             if s.take("userdata(") {
                 var data: [UInt8] = []

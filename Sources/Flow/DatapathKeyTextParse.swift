@@ -610,38 +610,62 @@ extension DatapathTextScanner {
         return (0, v)
     }
 
-    /// OVS's `parse_flags` ending at `)`: a number `[/mask]`, names joined by
-    /// `|` (mask = every allowed bit), or `+name`/`-name` terms (mask = those bits).
-    mutating func scanFlags(allowed: UInt32, name: (UInt32) -> String?) throws(DatapathKeyError) -> (UInt32, UInt32) {
+    /// OVS's `parse_flags` ending at `)`: `number/mask`; `+name-name...`
+    /// (mask = those bits); or names and numbers joined by `|` (mask all ones).
+    public mutating func scanFlags(allowed: UInt32, name: (UInt32) -> String?) throws(DatapathKeyError) -> (UInt32, UInt32) {
         if peek >= 0x30 && peek <= 0x39 {
-            guard let v = scanInt(width: 32) else { throw error("bad flags") }
-            var m = UInt64(allowed)
-            if take("/") { guard let mm = scanInt(width: 32) else { throw error("bad flags mask") }; m = mm }
-            guard UInt32(v) & ~allowed == 0 else { throw error("unsupported flags") }
-            return (UInt32(v), UInt32(m))
+            let save = index
+            if let v = scanInt(width: 32), take("/") {
+                guard let m = scanInt(width: 32) else { throw error("bad flags mask") }
+                guard UInt32(v) & ~allowed == 0, UInt32(m) & ~allowed == 0 else { throw error("unknown flags") }
+                return (UInt32(v), UInt32(m))
+            }
+            index = save
         }
-        var flags: UInt32 = 0
-        var mask: UInt32 = 0
-        var plain = false
-        while peek != 0x29 {
-            if atEnd { throw error("unterminated flags") }
-            var sign: UInt8 = 0
-            if peek == 0x2b || peek == 0x2d { sign = peek; index += 1 } else { plain = true }
-            var i = index
-            while i < bytes.count, bytes[i] != 0x7c, bytes[i] != 0x29, bytes[i] != 0x2b, bytes[i] != 0x2d, bytes[i] != 0x2c { i += 1 }
-            let word = String(decoding: bytes[index..<i], as: UTF8.self)
-            var found: UInt32? = nil
+        func term() -> (bit: UInt32, length: Int)? {
             for b in 0..<32 {
                 let bit = UInt32(1) << UInt32(b)
-                if allowed & bit != 0, name(bit) == word { found = bit; break }
+                guard let n = name(bit) else { continue }
+                let u = Array(n.utf8)
+                guard index + u.count <= bytes.count, bytes[index..<(index + u.count)].elementsEqual(u) else { continue }
+                return (bit, u.count)
             }
-            guard let bit = found else { throw error("unknown flag \(word)") }
-            index = i
-            if sign == 0x2d { flags &= ~bit } else { flags |= bit }
-            mask |= bit
-            if peek == 0x7c { index += 1 }
+            return nil
         }
-        return (flags, plain ? allowed : mask)
+        if peek == 0x2b || peek == 0x2d {
+            var flags: UInt32 = 0
+            var mask: UInt32 = 0
+            while peek != 0x29 {
+                guard peek == 0x2b || peek == 0x2d else { throw error("flags must be preceded by '+' or '-'") }
+                let set = peek == 0x2b
+                index += 1
+                guard let (bit, n) = term() else { throw error("unknown flag") }
+                let after = index + n < bytes.count ? bytes[index + n] : 0
+                guard after == 0x2b || after == 0x2d || after == 0x29 else { throw error("unknown flag") }
+                guard mask & bit == 0 else { throw error("flag given twice") }
+                guard allowed & bit != 0 else { throw error("unsupported flag") }
+                if set { flags |= bit }
+                mask |= bit
+                index += n
+            }
+            return (flags, mask)
+        }
+        var flags: UInt32 = 0
+        while peek != 0x29 {
+            if atEnd { throw error("unterminated flags") }
+            if let v = scanInt(width: 64) {
+                guard v & ~UInt64(allowed) == 0 else { throw error("unknown flags") }
+                flags |= UInt32(v)
+            } else if let (bit, n) = term(), index + n < bytes.count, bytes[index + n] == 0x7c || bytes[index + n] == 0x29 {
+                guard allowed & bit != 0 else { throw error("unsupported flag") }
+                flags |= bit
+                index += n
+            } else {
+                throw error("unknown flag")
+            }
+            _ = take("|")
+        }
+        return (flags, .max)
     }
 }
 
