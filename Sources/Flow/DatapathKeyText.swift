@@ -230,7 +230,7 @@ public enum DatapathKeyAttributes {
         put(T.priority) { $0.le32(data.skbPriority) }
         if flow.tunnelIPv4Destination.rawValue != 0 || flow.tunnelIPv6Destination != .any
             || flow.tunnelIPv4Source.rawValue != 0 || flow.tunnelIPv6Source != .any || exportMask {
-            out.append(DatapathKeyAttribute(type: T.tunnel, nested: encodeTunnel(data)))
+            out.append(DatapathKeyAttribute(type: T.tunnel, nested: encodeTunnel(data, flow: flow)))
         }
         put(T.skbMark) { $0.le32(data.packetMark) }
         put(T.ctState) { $0.le32(UInt32(data.ctState)) }
@@ -337,7 +337,7 @@ public enum DatapathKeyAttributes {
         return out
     }
 
-    static func encodeTunnel(_ t: FlowKey) -> [DatapathKeyAttribute] {
+    static func encodeTunnel(_ t: FlowKey, flow: FlowKey) -> [DatapathKeyAttribute] {
         typealias A = DatapathTunnelAttributeType
         var out: [DatapathKeyAttribute] = []
         func put(_ type: UInt16, _ body: (inout PayloadWriter) -> Void) {
@@ -362,6 +362,15 @@ public enum DatapathKeyAttributes {
             var w = PayloadWriter()
             w.le32(UInt32(t.tunnelGBPFlags) << 16 | UInt32(t.tunnelGBPID))
             out.append(DatapathKeyAttribute(type: A.vxlanOptions, nested: [DatapathKeyAttribute(type: 1, payload: w.bytes)]))
+        }
+        if flow.tunnelFlags & FlowKey.TunnelFlags.udpif != 0 {
+            // Raw Geneve options: the key's length, the data's (key or mask) bytes.
+            let n = min(Int(flow[.tunnelOptionsLength]), FlowKey.tunnelOptionsCapacity)
+            var raw = [UInt8](repeating: 0, count: n)
+            for i in 0..<n {
+                raw[i] = UInt8(truncatingIfNeeded: t.words[FlowField.tunnelOptionsFirstWord + i / 8] >> UInt64(56 - 8 * (i % 8)))
+            }
+            out.append(DatapathKeyAttribute(type: A.geneveOptions, payload: raw))
         }
         return out
     }

@@ -301,6 +301,14 @@ extension DatapathKeyAttributes {
                     flow.tunnelGBPID = UInt16(truncatingIfNeeded: gbp)
                     flow.tunnelGBPFlags = UInt8(truncatingIfNeeded: gbp >> 16)
                 }
+            case A.geneveOptions:
+                // Raw options (OVS's FLOW_TNL_F_UDPIF), as the userspace datapath keeps them.
+                guard a.payload.count <= FlowKey.tunnelOptionsCapacity else {
+                    throw DatapathKeyError("Geneve options longer than \(FlowKey.tunnelOptionsCapacity) bytes")
+                }
+                flow.tunnelOptions = a.payload
+                if isMask { flow[.tunnelOptionsLength] = 0xff }
+                flags |= FlowKey.TunnelFlags.udpif
             case A.pad: break
             default:
                 throw DatapathKeyError("unsupported tunnel attribute \(a.type)")

@@ -342,6 +342,55 @@ extension DatapathKeyAttributes {
         f.out.chomp(0x2c)
     }
 
+    /// OVS's `format_geneve_opts`.
+    static func formatGeneve(_ key: [UInt8], _ mask: [UInt8]?, _ f: inout FieldFormatter) {
+        var o = 0
+        while o < key.count {
+            let remaining = key.count - o
+            guard remaining >= 4 else {
+                f.out.append("opt len "); f.out.append(decimal: UInt64(remaining)); f.out.append(" less than minimum 4")
+                return
+            }
+            let k = PayloadReader(key)
+            let m = mask.map { PayloadReader($0) }
+            let dataLength = Int(key[o + 3] & 0x1f) * 4
+            let length = 4 + dataLength
+            guard length <= remaining else {
+                f.out.append("opt len "); f.out.append(decimal: UInt64(length))
+                f.out.append(" greater than remaining "); f.out.append(decimal: UInt64(remaining))
+                return
+            }
+            f.out.append("{")
+            f.be16x("class", k.be16(o), m?.be16(o))
+            f.u8x("type", k.u8(o + 2), m?.u8(o + 2))
+            let lengthMask: UInt8? = m.map { $0.u8(o + 3) & 0x1f == 0x1f ? 0xff : $0.u8(o + 3) & 0x1f }
+            f.u8u("len", UInt8(dataLength), lengthMask)
+            let data = key[(o + 4)..<(o + length)]
+            let dataMask = mask.map { $0[(o + 4)..<(o + length)] }
+            if dataLength > 0 && (f.verbose || dataMask == nil || dataMask!.contains(where: { $0 != 0 })) {
+                appendHex(&f.out, data)
+                if let dataMask, !dataMask.allSatisfy({ $0 == 0xff }) {
+                    f.out.append("/")
+                    appendHex(&f.out, dataMask)
+                }
+            } else {
+                f.out.chomp(0x2c)
+            }
+            f.out.append("}")
+            o += length
+        }
+    }
+
+    /// `ds_put_hex`.
+    static func appendHex(_ out: inout TextBuffer, _ bytes: ArraySlice<UInt8>) {
+        var printed = false
+        for b in bytes where b != 0 || printed {
+            if !printed { out.append("0x"); out.append(hex: UInt64(b)) } else { out.append(hex: UInt64(b), width: 2) }
+            printed = true
+        }
+        if !printed { out.append("0") }
+    }
+
     static func formatTunnel(_ list: [DatapathKeyAttribute], _ mask: [DatapathKeyAttribute]?, _ f: inout FieldFormatter) {
         typealias A = DatapathTunnelAttributeType
         var flags: UInt32 = 0
@@ -372,6 +421,15 @@ extension DatapathKeyAttributes {
             case A.oam: flags |= UInt32(FlowKey.TunnelFlags.oam)
             case A.transportSource: f.be16("tp_src", k.be16(0), m?.be16(0))
             case A.transportDestination: f.be16("tp_dst", k.be16(0), m?.be16(0))
+            case A.geneveOptions:
+                f.out.append("geneve(")
+                if let mp = ma?.payload, mp.count != a.payload.count {
+                    f.out.append("value len "); f.out.append(decimal: UInt64(a.payload.count))
+                    f.out.append(" different from mask len "); f.out.append(decimal: UInt64(mp.count))
+                } else {
+                    formatGeneve(a.payload, ma?.payload, &f)
+                }
+                f.out.append("),")
             case A.vxlanOptions:
                 f.out.append("vxlan(")
                 if let gbp = a.nested?.first(ofType: 1) {

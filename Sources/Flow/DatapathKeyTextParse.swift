@@ -524,6 +524,12 @@ extension DatapathTextScanner {
             if s.take("ttl=") { let (v, m) = try s.scanMaskedInt(width: 8); add(A.ttl, v, m, bytes: 1); return true }
             if s.take("tp_src=") { let (v, m) = try s.scanMaskedInt(width: 16); add(A.transportSource, v, m, bytes: 2); return true }
             if s.take("tp_dst=") { let (v, m) = try s.scanMaskedInt(width: 16); add(A.transportDestination, v, m, bytes: 2); return true }
+            if s.take("geneve(") {
+                let (k, m) = try s.scanGeneve()
+                key.append(DatapathKeyAttribute(type: A.geneveOptions, payload: k))
+                mask.append(DatapathKeyAttribute(type: A.geneveOptions, payload: m))
+                return true
+            }
             if s.take("vxlan(gbp(") {
                 var id: UInt64 = 0, idMask: UInt64 = 0, flags: UInt64 = 0, flagsMask: UInt64 = 0
                 if s.take("id=") { (id, idMask) = try s.scanMaskedInt(width: 16) }
@@ -551,6 +557,82 @@ extension DatapathTextScanner {
             return false
         }
         return (DatapathKeyAttribute(type: T.tunnel, nested: key), DatapathKeyAttribute(type: T.tunnel, nested: mask))
+    }
+
+    /// `{class=C,type=T,len=L,DATA[/MASK]}...)`, as `scan_geneve` reads
+    /// Geneve options: raw option bytes for key and mask (unset mask bits
+    /// of the data are ones; of class and type, zeros).
+    mutating func scanGeneve() throws(DatapathKeyError) -> ([UInt8], [UInt8]) {
+        var key: [UInt8] = []
+        var mask: [UInt8] = []
+        var remaining = 252
+        while peek == 0x7b && remaining >= 4 {
+            index += 1
+            remaining -= 4
+            var header: [UInt8] = [0, 0, 0, 0]
+            var headerMask: [UInt8] = [0, 0, 0xff, 0x1f]
+            if take("class=") {
+                let (v, m) = try scanMaskedInt(width: 16)
+                header[0] = UInt8(v >> 8); header[1] = UInt8(v & 0xff)
+                headerMask[0] = UInt8(m >> 8); headerMask[1] = UInt8(m & 0xff)
+            }
+            _ = take(",")
+            if take("type=") {
+                let (v, m) = try scanMaskedInt(width: 8)
+                header[2] = UInt8(v); headerMask[2] = UInt8(m)
+            } else {
+                headerMask[2] = 0
+            }
+            _ = take(",")
+            var dataLength = 0
+            if take("len=") {
+                let (v, m) = try scanMaskedInt(width: 8)
+                guard v <= 124, v % 4 == 0, Int(v) <= remaining else { throw error("bad Geneve option length") }
+                header[3] = UInt8(v / 4)
+                headerMask[3] = UInt8(m) & 0x1f
+                dataLength = Int(v)
+            }
+            var data = [UInt8](repeating: 0, count: dataLength)
+            var dataMask = [UInt8](repeating: 0xff, count: dataLength)
+            if take(",") {
+                data = try scanIntString(width: dataLength)
+                if take("/") { dataMask = try scanIntString(width: dataLength) }
+            }
+            guard take("}") else { throw error("expected '}'") }
+            key += header + data
+            mask += headerMask + dataMask
+            remaining -= dataLength
+        }
+        guard take(")") else { throw error("expected ')'") }
+        return (key, mask)
+    }
+
+    /// `parse_int_string`: a number right-aligned in `width` bytes (big-endian);
+    /// wider than 64 bits only in hex.
+    mutating func scanIntString(width: Int) throws(DatapathKeyError) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: width)
+        if take("0x") || take("0X") {
+            var digits: [UInt8] = []
+            while let d = hexValue(peek), !atEnd { digits.append(UInt8(d)); index += 1 }
+            guard !digits.isEmpty else { throw error("expected hex digits") }
+            while digits.count > 1 && digits.first == 0 { digits.removeFirst() }
+            guard (digits.count + 1) / 2 <= width || (digits == [0]) else { throw error("value too wide") }
+            var i = width - 1
+            var k = digits.count - 1
+            while k >= 0 && i >= 0 {
+                var b = digits[k]
+                if k > 0 { b |= digits[k - 1] << 4 }
+                out[i] = b
+                i -= 1
+                k -= 2
+            }
+            return out
+        }
+        guard var v = scanInt(width: 64) else { throw error("expected a number") }
+        var i = width - 1
+        while i >= 0 { out[i] = UInt8(truncatingIfNeeded: v); v >>= 8; i -= 1 }
+        guard v == 0 else { throw error("value too wide") }
+        return out
     }
 
     public mutating func scanMaskedIPv4() throws(DatapathKeyError) -> (UInt32, UInt32) {
