@@ -24,6 +24,9 @@ struct Normalize: ParsableCommand {
         commandName: "normalize", abstract: "Parse datapath flows from stdin and print them as dump-flows would.",
         shouldDisplay: false)
 
+    @Option(name: .customLong("vlan-limit"), help: "Open vSwitch's other_config:vlan-limit (0: no limit).")
+    var vlanLimit: Int = 1
+
     func run() throws {
         var out = TextBuffer(capacity: 1 << 16)
         while let line = readLine(strippingNewline: true) {
@@ -32,9 +35,9 @@ struct Normalize: ParsableCommand {
             let keyText = String(parts[0])
             let actionText = parts.count > 1 ? String(parts[1]) : "drop"
             do {
-                let (key, mask) = try DatapathKeyAttributes.parseFlow(keyText)
+                let (key, mask) = try DatapathKeyAttributes.parseFlow(keyText, vlanLimit: vlanLimit)
                 let actions = try DatapathActionText.parse(actionText)
-                out.append(DatapathKeyAttributes.formatted(key: key, mask: mask))
+                out.append(DatapathKeyAttributes.formatted(key: key, mask: mask, vlanLimit: vlanLimit))
                 out.append(", actions:")
                 DatapathActionText.format(actions, into: &out)
             } catch {

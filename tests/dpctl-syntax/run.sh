@@ -6,10 +6,14 @@
 # Open vSwitch refuses must be refused by svs too. Run as root.
 #
 #   SVS=path/to/svs tests/dpctl-syntax/run.sh [CORPUS]
+#
+# VLAN_LIMIT=N sets other_config:vlan-limit (default 1, OVS's; 0 = no limit)
+# for both switches.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 SVS=${SVS:-.build/debug/svs}
 corpus=${1:-$here/corpus.txt}
+vlan_limit=${VLAN_LIMIT:-1}
 [ -x "$SVS" ] || { echo "dpctl-syntax: no svs binary at $SVS (set SVS)" >&2; exit 2; }
 for tool in ovsdb-tool ovsdb-server ovs-vswitchd ovs-vsctl ovs-appctl; do
     command -v "$tool" >/dev/null || { echo "dpctl-syntax: $tool not installed" >&2; exit 2; }
@@ -35,7 +39,7 @@ trap stop EXIT
 ovsdb-tool create "$RUN/conf.db" /usr/share/openvswitch/vswitch.ovsschema
 ovsdb-server "$RUN/conf.db" --remote=punix:"$RUN/db.sock" --pidfile="$RUN/ovsdb-server.pid" \
     --detach --no-chdir --log-file="$RUN/ovsdb-server.log" -vconsole:off
-ovs-vsctl --db=unix:"$RUN/db.sock" --timeout=10 --no-wait init
+ovs-vsctl --db=unix:"$RUN/db.sock" --timeout=10 --no-wait init -- set Open_vSwitch . other_config:vlan-limit="$vlan_limit"
 ovs-vswitchd unix:"$RUN/db.sock" --enable-dummy --disable-system --pidfile="$RUN/ovs-vswitchd.pid" \
     --detach --no-chdir --log-file="$RUN/ovs-vswitchd.log" -vconsole:off
 for _ in $(seq 1 100); do
@@ -74,7 +78,7 @@ while IFS= read -r line; do
 done <"$corpus"
 
 svs_out=$RUN/svs.txt
-"$SVS" dpctl normalize <"$corpus" >"$svs_out"
+"$SVS" dpctl normalize --vlan-limit "$vlan_limit" <"$corpus" >"$svs_out"
 
 # Compare line by line; both refusing is agreement.
 mismatch=0
