@@ -185,7 +185,7 @@ public enum DatapathActionText {
     typealias T = DatapathKeyAttributeType
 
     static func setAttribute(_ s: SetField) -> DatapathKeyAttribute {
-        var w = PayloadWriterPublic()
+        var w = SetPayloadWriter()
         let type: UInt16
         switch s {
         case .ethernet(let e): type = T.ethernet; w.ethernet(e)
@@ -212,8 +212,8 @@ public enum DatapathActionText {
     /// The nested attributes of `set(tunnel(...))` (`tun_key_to_attr`).
     static func tunnelAttributes(_ t: TunnelMetadata) -> [DatapathKeyAttribute] {
         var out: [DatapathKeyAttribute] = []
-        func put(_ type: UInt16, _ body: (inout PayloadWriterPublic) -> Void) {
-            var w = PayloadWriterPublic()
+        func put(_ type: UInt16, _ body: (inout SetPayloadWriter) -> Void) {
+            var w = SetPayloadWriter()
             body(&w)
             out.append(DatapathKeyAttribute(type: type, payload: w.bytes))
         }
@@ -325,7 +325,7 @@ public enum DatapathActionText {
 }
 
 /// Big-endian/little-endian payload building for `set` keys.
-struct PayloadWriterPublic {
+struct SetPayloadWriter {
     var bytes: [UInt8] = []
     mutating func be(_ v: UInt64, _ n: Int) { for i in (0..<n).reversed() { bytes.append(UInt8(truncatingIfNeeded: v >> UInt64(8 * i))) } }
     mutating func le32(_ v: UInt32) { for i in 0..<4 { bytes.append(UInt8(truncatingIfNeeded: v >> UInt32(8 * i))) } }
