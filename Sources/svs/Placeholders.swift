@@ -20,13 +20,6 @@ struct VSCtl: ParsableCommand {
     func run() throws { throw NotYetImplemented(what: "vsctl") }
 }
 
-struct DPCtl: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "dpctl", abstract: "Inspect and program the datapath (as ovs-dpctl).")
-    @Argument(parsing: .captureForPassthrough) var arguments: [String] = []
-    func run() throws { throw NotYetImplemented(what: "dpctl") }
-}
-
 struct AppCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "appctl", abstract: "Send a command to a running daemon (as ovs-appctl).")
