@@ -26,6 +26,7 @@ struct DatapathBench: ParsableCommand {
         for subtables in [1, 10, 100] where wanted("megaflow_\(subtables)_") {
             try measureMegaflow(subtables: subtables)
         }
+        if wanted("smc_100_") { try measureMegaflow(subtables: 100, signatureMatch: true) }
         if wanted("miss_upcall") { try measureMisses() }
     }
 
@@ -86,16 +87,18 @@ struct DatapathBench: ParsableCommand {
         reportRate("datapath.emc_hit", m)
     }
 
-    func measureMegaflow(subtables: Int) throws {
-        let dp = try makeDatapath(CacheConfiguration(exactMatchEnabled: false))
+    /// Megaflow hits with the EMC off; with `signatureMatch`, the SMC on.
+    func measureMegaflow(subtables: Int, signatureMatch: Bool = false) throws {
+        let dp = try makeDatapath(CacheConfiguration(exactMatchEnabled: false, signatureMatchEnabled: signatureMatch))
         let perGroup = 10
         let frames = Self.frames(groups: subtables, perGroup: perGroup)
         try install(dp, frames: frames, subtables: subtables, perGroup: perGroup)
         let m = forward(dp, frames)
         let st = dp.statistics()
         precondition(st.datapath.missed == 0 && st.megaflow.masks == UInt32(subtables), "\(st)")
-        reportRate("datapath.megaflow_\(subtables)_subtables", m)
-        report("datapath.megaflow_\(subtables)_subtables.masks_per_hit", st.maskHitsPerPacket, "lookups")
+        let name = signatureMatch ? "datapath.smc_\(subtables)_subtables" : "datapath.megaflow_\(subtables)_subtables"
+        reportRate(name, m)
+        report("\(name).masks_per_hit", st.maskHitsPerPacket, "lookups")
     }
 
     func measureMisses() throws {

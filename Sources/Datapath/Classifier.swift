@@ -143,7 +143,9 @@ public final class Subtable {
 
     /// Adds `slot` for the masked key `key` (not already present).
     func insert(_ key: KeyWords, slot: FlowSlot) {
-        if (count + tombstones + 1) * 2 > capacity { rehash(to: count + 1 > capacity / 4 ? capacity * 2 : capacity) }
+        // Load at most 1/4: a lookup that misses (most do: a packet matches
+        // one subtable of many) stops at an empty bucket sooner.
+        if (count + tombstones + 1) * 4 > capacity { rehash(to: (count + 1) * 8 > capacity ? capacity * 2 : capacity) }
         let h = hash(key)
         let m = capacity - 1
         var i = Int(truncatingIfNeeded: h) & m
@@ -229,7 +231,8 @@ public final class MegaflowClassifier {
     public var flowCount: Int { subtables.reduce(0) { $0 + $1.count } }
 
     /// Adds `slot` for `key` (already masked) under `mask`.
-    func insert(key: UnsafePointer<FlowKey>, mask: FlowMask, slot: FlowSlot) {
+    @discardableResult
+    func insert(key: UnsafePointer<FlowKey>, mask: FlowMask, slot: FlowSlot) -> Subtable {
         let table: Subtable
         if let t = byMask[mask] {
             table = t
@@ -240,6 +243,7 @@ public final class MegaflowClassifier {
             publishRanking()
         }
         table.insert(keyWords(key), slot: slot)
+        return table
     }
 
     /// Removes `slot` (masked key `key`, mask `mask`); an emptied subtable goes.

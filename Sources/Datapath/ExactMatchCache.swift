@@ -44,14 +44,6 @@ func packetHash(_ w: KeyWords) -> UInt32 {
     return UInt32(truncatingIfNeeded: s ^ (s >> 31))
 }
 
-/// True if the two keys' 58 words are equal.
-@inlinable @inline(__always)
-func keysEqual(_ a: KeyWords, _ b: KeyWords) -> Bool {
-    var d: UInt64 = 0
-    for i in 0..<FlowKey.wordCount { d |= a[i] ^ b[i] }
-    return d == 0
-}
-
 /// The key words the exact-match cache stores (metadata, tunnel, L2, L3
 /// and L4 words that vary between packets); a key whose other words are
 /// not all zero is not cached.

@@ -112,12 +112,15 @@ public struct CacheConfiguration: Hashable, Sendable {
     public var exactMatchInsertInverseProbability: UInt32
     /// Batches between two re-rankings of the classifier's subtables.
     public var subtableRankingInterval: Int
+    /// Whether the signature-match cache is used (`smc-enable`, default off).
+    public var signatureMatchEnabled: Bool
 
     public init(exactMatchEnabled: Bool = true, exactMatchInsertInverseProbability: UInt32 = 100,
-                subtableRankingInterval: Int = 1024) {
+                subtableRankingInterval: Int = 1024, signatureMatchEnabled: Bool = false) {
         self.exactMatchEnabled = exactMatchEnabled
         self.exactMatchInsertInverseProbability = exactMatchInsertInverseProbability
         self.subtableRankingInterval = subtableRankingInterval
+        self.signatureMatchEnabled = signatureMatchEnabled
     }
 }
 
@@ -249,7 +252,7 @@ public struct PollThreadStats: Hashable, Sendable {
     /// Packets recirculated.
     public var recirculations: UInt64 = 0
     public var exactMatchHits: UInt64 = 0
-    /// Signature-match cache hits (no SMC yet: always 0).
+    /// Signature-match cache hits.
     public var signatureMatchHits: UInt64 = 0
     public var megaflowHits: UInt64 = 0
     /// Packets that matched no flow.

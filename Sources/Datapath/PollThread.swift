@@ -41,6 +41,14 @@ public final class PollThread {
     /// otherwise): their packets go straight to the transmit batch, without
     /// walking the action list (most flows of a switch look like this).
     @exclusivity(unchecked) @usableFromInline var singleOutput: UnsafeMutablePointer<DatapathPort>
+    /// The subtable that holds each live flow (for the signature-match cache).
+    @exclusivity(unchecked) @usableFromInline var slotSubtable: UnsafeMutablePointer<Unmanaged<Subtable>?>
+    /// The signature-match cache (OVS's SMC), allocated when enabled: per
+    /// packet-hash bucket, the hash and the flow last found for it. A hit
+    /// is checked by one lookup in that flow's subtable, so a packet costs
+    /// one subtable instead of a search through all of them.
+    @exclusivity(unchecked) private var signatureMatch: UnsafeMutablePointer<UInt64>?
+    static let signatureMatchEntries = 1 << 18
     @exclusivity(unchecked) @usableFromInline var actions: [[DatapathAction]] = []
     private var records: [FlowRecord?] = []
     private var slotCapacity: Int
@@ -78,6 +86,8 @@ public final class PollThread {
         counters.initialize(repeating: FlowCounters(), count: slotCapacity)
         singleOutput = .allocate(capacity: slotCapacity)
         singleOutput.initialize(repeating: .none, count: slotCapacity)
+        slotSubtable = .allocate(capacity: slotCapacity)
+        slotSubtable.initialize(repeating: nil, count: slotCapacity)
         keys = .allocate(capacity: PacketBatch.capacity)
         keys.initialize(repeating: FlowKey(), count: PacketBatch.capacity)
         results = .allocate(capacity: PacketBatch.capacity)
@@ -97,6 +107,8 @@ public final class PollThread {
         generations.deallocate()
         counters.deallocate()
         singleOutput.deallocate()
+        slotSubtable.deallocate()
+        signatureMatch?.deallocate()
         keys.deinitialize(count: PacketBatch.capacity)
         keys.deallocate()
         results.deallocate()
@@ -134,6 +146,10 @@ public final class PollThread {
             case .configure(let c):
                 configuration = c
                 if !c.exactMatchEnabled { exactMatch.clear() }
+                if !c.signatureMatchEnabled {
+                    signatureMatch?.deallocate()
+                    signatureMatch = nil
+                }
             }
         }
     }
@@ -155,7 +171,8 @@ public final class PollThread {
         singleOutput[i] = Self.singleOutputPort(record.actions)
         counters[i] = FlowCounters()
         slotByUFID[record.ufid] = slot
-        withUnsafePointer(to: record.key) { classifier.insert(key: $0, mask: record.mask, slot: slot) }
+        let table = withUnsafePointer(to: record.key) { classifier.insert(key: $0, mask: record.mask, slot: slot) }
+        slotSubtable[i] = Unmanaged.passUnretained(table)
     }
 
     private func remove(_ slot: FlowSlot) {
@@ -173,6 +190,7 @@ public final class PollThread {
         records[i] = nil
         actions[i] = []
         singleOutput[i] = .none
+        slotSubtable[i] = nil
         freeSlots.append(slot)
     }
 
@@ -187,6 +205,11 @@ public final class PollThread {
         let o = UnsafeMutablePointer<DatapathPort>.allocate(capacity: newCapacity)
         o.initialize(repeating: .none, count: newCapacity)
         o.update(from: singleOutput, count: slotCapacity)
+        let t = UnsafeMutablePointer<Unmanaged<Subtable>?>.allocate(capacity: newCapacity)
+        t.initialize(repeating: nil, count: newCapacity)
+        t.update(from: slotSubtable, count: slotCapacity)
+        slotSubtable.deallocate()
+        slotSubtable = t
         generations.deallocate()
         counters.deallocate()
         singleOutput.deallocate()
@@ -312,52 +335,71 @@ public final class PollThread {
             stats.exactMatchHits &+= UInt64(hits.nonzeroBitCount)
         }
         var misses = pending
+        if misses != 0 && configuration.signatureMatchEnabled {
+            if !useEMC {
+                var bits = misses
+                while bits != 0 {
+                    let i = bits.trailingZeroBitCount
+                    bits &= bits &- 1
+                    hashes[i] = packetHash(keyWords(keys + i))
+                }
+            }
+            let hit = signatureMatchLookup(misses)
+            stats.signatureMatchHits &+= UInt64(hit.nonzeroBitCount)
+            misses &= ~hit
+            if useEMC && hit != 0 { insertIntoEMC(hit) }
+        }
         if misses != 0 {
+            let before = misses
             stats.subtableLookups &+= classifier.lookup(keys, pending: &misses, results: results)
-            let found = pending & ~misses
+            let found = before & ~misses
             stats.megaflowHits &+= UInt64(found.nonzeroBitCount)
             if useEMC && found != 0 { insertIntoEMC(found) }
+            if configuration.signatureMatchEnabled && found != 0 { insertIntoSMC(found) }
             if misses != 0 { upcallMisses(&batch, misses) }
         }
 
-        // Group by flow and execute.
-        var done = misses
-        var sink = Sink(thread: self)
+        // Flows whose actions are one output: straight to the transmit
+        // batch, in arrival order (no grouping needed).
         let all: UInt32 = n == 32 ? .max : (1 << UInt32(n)) &- 1
+        var done = misses
+        var bits = all & ~misses
+        while bits != 0 {
+            let j = bits.trailingZeroBitCount
+            bits &= bits &- 1
+            let slot = results[j]
+            let output = singleOutput[Int(slot)]
+            guard output != .none else { continue }
+            done |= 1 << UInt32(j)
+            if let p = batch.takePacket(at: j) {
+                let c = counters + Int(slot)
+                c.pointee.packets &+= 1
+                c.pointee.bytes &+= UInt64(p.count)
+                c.pointee.usedMilliseconds = now
+                c.pointee.tcpFlags |= UInt16(truncatingIfNeeded: keyWords(keys + j)[51]) & 0x0fff
+                queueOutput(p, to: output)
+            }
+        }
+
+        // Other flows: group by flow, run the flow's actions on its packets.
+        var sink = Sink(thread: self)
         while done != all {
             let first = (~done & all).trailingZeroBitCount
             let slot = results[first]
             var packets: UInt64 = 0, bytes: UInt64 = 0, tcpFlags: UInt64 = 0
-            let output = singleOutput[Int(slot)]
-            if output != .none {
-                var j = first
-                while j < n {
-                    if done & (1 << UInt32(j)) == 0 && results[j] == slot {
-                        done |= 1 << UInt32(j)
-                        if let p = batch.takePacket(at: j) {
-                            packets &+= 1
-                            bytes &+= UInt64(p.count)
-                            tcpFlags |= keyWords(keys + j)[51]
-                            queueOutput(p, to: output)
-                        }
+            let flowActions = actions[Int(slot)]
+            var j = first
+            while j < n {
+                if done & (1 << UInt32(j)) == 0 && results[j] == slot {
+                    done |= 1 << UInt32(j)
+                    if let p = batch.takePacket(at: j) {
+                        packets &+= 1
+                        bytes &+= UInt64(p.count)
+                        tcpFlags |= keyWords(keys + j)[51]
+                        ActionExecutor.execute(flowActions, on: p, key: keys[j], pool: pool, sink: &sink)
                     }
-                    j &+= 1
                 }
-            } else {
-                let flowActions = actions[Int(slot)]
-                var j = first
-                while j < n {
-                    if done & (1 << UInt32(j)) == 0 && results[j] == slot {
-                        done |= 1 << UInt32(j)
-                        if let p = batch.takePacket(at: j) {
-                            packets &+= 1
-                            bytes &+= UInt64(p.count)
-                            tcpFlags |= keyWords(keys + j)[51]
-                            ActionExecutor.execute(flowActions, on: p, key: keys[j], pool: pool, sink: &sink)
-                        }
-                    }
-                    j &+= 1
-                }
+                j &+= 1
             }
             let c = counters + Int(slot)
             c.pointee.packets &+= packets
@@ -385,6 +427,46 @@ public final class PollThread {
             let slot = results[i]
             exactMatch.insert(keys + i, hash: hashes[i], slot: slot, generation: generations[Int(slot)],
                               generations: generations)
+        }
+    }
+
+    @inline(__always)
+    private func signatureMatchLookup(_ pending: UInt32) -> UInt32 {
+        guard let table = signatureMatch else { return 0 }
+        let mask = Self.signatureMatchEntries - 1
+        var hit: UInt32 = 0
+        var bits = pending
+        while bits != 0 {
+            let i = bits.trailingZeroBitCount
+            bits &= bits &- 1
+            let h = hashes[i]
+            let e = table[Int(h) & mask]
+            guard UInt32(truncatingIfNeeded: e >> 32) == h, UInt32(truncatingIfNeeded: e) != 0,
+                  let subtable = slotSubtable[Int(UInt32(truncatingIfNeeded: e) &- 1)] else { continue }
+            // The subtable decides: whatever it returns matches the packet.
+            let slot = subtable._withUnsafeGuaranteedRef { $0.lookup(keyWords(keys + i)) }
+            if slot != .none {
+                results[i] = slot
+                hit |= 1 << UInt32(i)
+            }
+        }
+        return hit
+    }
+
+    @inline(never)
+    private func insertIntoSMC(_ found: UInt32) {
+        if signatureMatch == nil {
+            let t = UnsafeMutablePointer<UInt64>.allocate(capacity: Self.signatureMatchEntries)
+            t.initialize(repeating: 0, count: Self.signatureMatchEntries)
+            signatureMatch = t
+        }
+        guard let table = signatureMatch else { return }
+        var bits = found
+        while bits != 0 {
+            let i = bits.trailingZeroBitCount
+            bits &= bits &- 1
+            let h = hashes[i]      // computed for the EMC or the SMC lookup
+            table[Int(h) & (Self.signatureMatchEntries - 1)] = UInt64(h) << 32 | UInt64(results[i] &+ 1)
         }
     }
 

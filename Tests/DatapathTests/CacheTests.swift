@@ -239,3 +239,57 @@ struct Rig {
         #expect(rig.p2.drainTransmitted() == [arp, arp, arp])
     }
 }
+
+@Suite struct SubtableRankingTests {
+    /// The busiest subtable moves to the front, so its packets stop
+    /// visiting the others (`masks: hit/pkt` falls towards 1).
+    @Test func busiestSubtableIsSearchedFirstAfterRanking() throws {
+        let rig = try Rig(configuration: CacheConfiguration(exactMatchEnabled: false, subtableRankingInterval: 0))
+        // Three masks; the last installed gets all the traffic.
+        var bySource = dstMask
+        bySource.setExact(.ipv4Source)
+        var byPort = dstMask
+        byPort.setExact(.transportDestination)
+        _ = rig.install(key(of: tcpFrame(dst: 1), inPort: DatapathPort(1)), dstMask)
+        _ = rig.install(key(of: tcpFrame(src: 7, dst: 2), inPort: DatapathPort(1)), bySource)
+        _ = rig.install(key(of: tcpFrame(dst: 3, dport: 443), inPort: DatapathPort(1)), byPort)
+        let busy = Array(repeating: tcpFrame(dst: 3, dport: 443), count: 32)
+        rig.send(busy)
+        let before = rig.thread.stats.subtableLookups
+        #expect(rig.thread.classifier.maskCount == 3)
+        #expect(rig.thread.classifier.subtables.last?.mask == byPort)
+        rig.thread.classifier.rank()
+        #expect(rig.thread.classifier.subtables.first?.mask == byPort)
+        rig.send(busy)
+        #expect(rig.thread.stats.subtableLookups - before == 32)      // one subtable per packet
+        #expect(before == 96)                                          // three before ranking
+    }
+}
+
+@Suite struct SignatureMatchCacheTests {
+    @Test func hitsAfterAClassifierHitAndFollowsTheFlowTable() throws {
+        let rig = try Rig(configuration: CacheConfiguration(exactMatchEnabled: false, signatureMatchEnabled: true))
+        var bySource = dstMask
+        bySource.setExact(.ipv4Source)
+        _ = rig.install(key(of: tcpFrame(dst: 1), inPort: DatapathPort(1)), dstMask)
+        let f = tcpFrame(src: 7, dst: 2)
+        let r = rig.install(key(of: f, inPort: DatapathPort(1)), bySource)
+        rig.send([f])
+        #expect(rig.thread.stats.megaflowHits == 1)
+        rig.send([f, f, tcpFrame(src: 7, dst: 2, sport: 99)])
+        #expect(rig.thread.stats.signatureMatchHits == 2)      // the new source port has its own hash
+        #expect(rig.thread.stats.megaflowHits == 2)
+        #expect(rig.p2.drainTransmitted().count == 4)
+
+        // Removed: the stale entry must not forward.
+        rig.thread.control.send(.remove(ufid: r.ufid))
+        rig.send([f])
+        #expect(rig.thread.stats.misses == 1)
+        #expect(rig.p2.drainTransmitted().isEmpty)
+
+        // Reinstalled with other actions in a slot that may be reused.
+        _ = rig.install(key(of: f, inPort: DatapathPort(1)), bySource, actions: [.output(DatapathPort(1))], ufid: 5)
+        rig.send([f, f])
+        #expect(rig.p1.drainTransmitted() == [f, f])
+    }
+}
