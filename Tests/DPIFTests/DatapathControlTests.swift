@@ -73,6 +73,23 @@ struct DatapathControlTests {
         #expect(try control.run(["show"]).contains("  flows: 0\n"))
     }
 
+    /// A packet recirculates: the first pass tags it and recirculates, the
+    /// second (recirc_id 1) outputs it; each pass is a lookup that hits.
+    @Test func recirculatedPacketsTakeASecondPass() throws {
+        _ = try control.run(["add-flow", "recirc_id(0)," + flow, "push_vlan(vid=7,pcp=0),recirc(0x1)"])
+        _ = try control.run(["add-flow", "recirc_id(0x1),in_port(1),eth(),eth_type(0x8100),vlan(vid=7),encap(eth_type(0x0800),ipv4(frag=no))", "2"])
+        let dp = try control.registry.open(name: "dp0")
+        let packet = frame(dst: 0x0a00_0002)
+        ports.made["p1"]!.inbox = [packet]
+        dp.poll()
+        let sent = ports.made["p2"]!.sent
+        #expect(sent.count == 1)
+        #expect(sent.first.map { Array($0[12..<16]) } == [0x81, 0x00, 0x00, 0x07])
+        #expect(sent.first.map { $0.count } == packet.count + 4)
+        #expect(try control.run(["show"]).contains("  lookups: hit:2 missed:0 lost:0\n"))
+        #expect(dp.receiveUpcalls(maxCount: 4).isEmpty)
+    }
+
     @Test func interfacesComeAndGo() throws {
         _ = try control.run(["add-if", "dp0", "p3,type=memory,port_no=7"])
         #expect(try control.run(["show"]).contains("  port 7: p3 (memory)\n"))
