@@ -12,7 +12,7 @@ import Darwin
 struct DPCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dpctl", abstract: "Inspect and program the datapath (as ovs-dpctl).",
-        subcommands: [Normalize.self])
+        subcommands: [DPCtlRun.self, Normalize.self], defaultSubcommand: DPCtlRun.self)
 }
 
 /// `svs dpctl normalize`: reads lines `KEY<TAB>ACTIONS` from stdin and prints,
