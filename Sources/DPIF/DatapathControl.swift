@@ -7,10 +7,13 @@ import Wire
 public struct DatapathControlError: Error, Hashable, Sendable, CustomStringConvertible {
     public var message: String
     public var errno: Int32
+    /// What svs knows beyond Open vSwitch's message (printed on a line of its own).
+    public var detail: String?
 
-    public init(_ message: String, errno: Int32) {
+    public init(_ message: String, errno: Int32, detail: String? = nil) {
         self.message = message
         self.errno = errno
+        self.detail = detail
     }
 
     init(_ message: String, _ error: DPIFError) {
@@ -18,7 +21,8 @@ public struct DatapathControlError: Error, Hashable, Sendable, CustomStringConve
     }
 
     public var description: String {
-        errno == 0 ? message : "\(message) (\(Self.errnoText(errno)))"
+        let line = errno == 0 ? message : "\(message) (\(Self.errnoText(errno)))"
+        return detail.map { line + "\n" + $0 } ?? line
     }
 
     /// `strerror` for the errnos the datapath returns.
@@ -237,7 +241,7 @@ public final class DatapathControl {
         do {
             return try DatapathKeyAttributes.parseFlow(text)
         } catch {
-            throw DatapathControlError("parsing flow key (\(error.message))", errno: 0)
+            throw DatapathControlError("parsing flow key (\(error.message))", errno: 22)
         }
     }
 
@@ -245,7 +249,8 @@ public final class DatapathControl {
         do {
             return try DatapathActionText.parse(text)
         } catch {
-            throw DatapathControlError("parsing actions (\(error.message))", errno: 0)
+            // Open vSwitch says no more than this; svs adds where it stopped.
+            throw DatapathControlError("parsing actions", errno: 22, detail: error.message)
         }
     }
 

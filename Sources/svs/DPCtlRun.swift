@@ -19,6 +19,9 @@ struct DPCtlRun: ParsableCommand {
     @Flag(name: .long, help: "Read commands from standard input, one a line.")
     var batch = false
 
+    @Option(name: .long, help: .hidden)
+    var mark: String?
+
     @Argument(parsing: .captureForPassthrough, help: "COMMAND [ARG...]")
     var arguments: [String] = []
 
@@ -35,11 +38,18 @@ struct DPCtlRun: ParsableCommand {
         }
         guard !commands.isEmpty else { throw ValidationError("missing command; try: svs dpctl --batch < commands") }
         for command in commands {
+            var status = 0
             do {
                 print(try control.run(command), terminator: "")
             } catch {
                 printError("svs dpctl: \(error)")
                 failures += 1
+                status = 2
+            }
+            // Tests split the output per command on this line; errors too.
+            if let mark {
+                print("\(mark) \(status)")
+                printError(mark)
             }
         }
         if failures > 0 { throw ExitCode(2) }
