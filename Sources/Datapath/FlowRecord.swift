@@ -190,52 +190,89 @@ public struct DatapathUpcall: Sendable {
     }
 }
 
-/// A bounded queue of upcalls between the poll threads and the handlers.
-/// Enqueueing never blocks: what does not fit is refused and the caller
-/// counts it as `lost`.
+/// The upcalls waiting between the poll threads and the handlers: one
+/// bounded queue per input port, as each vport of the seeds has its own
+/// upcall channel, so that a port flooding misses fills only its own queue.
+/// Handlers drain the ports round-robin. Enqueueing never blocks: what does
+/// not fit is refused and the caller counts it as `lost`.
 public final class UpcallQueue: @unchecked Sendable {
-    /// Upcalls the queue holds at most.
+    /// Upcalls each port's queue holds at most.
     public let capacity: Int
-    private struct State {
+
+    private struct PortQueue {
         var items: [DatapathUpcall] = []
         var head = 0
         var count: Int { items.count - head }
+
+        mutating func removeFirst() -> DatapathUpcall {
+            let item = items[head]
+            head += 1
+            if head == items.count {
+                items.removeAll(keepingCapacity: true)
+                head = 0
+            } else if head >= 1024, head * 2 >= items.count {
+                items.removeFirst(head)
+                head = 0
+            }
+            return item
+        }
+    }
+    private struct State {
+        var queues: [DatapathPort: PortQueue] = [:]
+        /// Ports in the order they first sent an upcall: the round-robin order.
+        var ports: [DatapathPort] = []
+        /// Index in `ports` of the port served next.
+        var next = 0
+        var total = 0
     }
     private let state = Mutex(State())
 
+    /// A queue that holds up to `capacity` upcalls per input port.
     public init(capacity: Int = 4096) { self.capacity = max(1, capacity) }
 
-    /// Upcalls waiting.
-    public var count: Int { state.withLock { $0.count } }
+    /// Upcalls waiting, over all ports.
+    public var count: Int { state.withLock { $0.total } }
 
-    /// Queues as many of `upcalls` as fit, in order, and empties the array.
-    /// Returns how many were queued.
+    /// Upcalls waiting from `port`.
+    public func count(from port: DatapathPort) -> Int {
+        state.withLock { $0.queues[port]?.count ?? 0 }
+    }
+
+    /// Queues each of `upcalls` on its input port's queue if that has room,
+    /// and empties the array. Returns how many were queued.
     @discardableResult
     public func enqueue(_ upcalls: inout [DatapathUpcall]) -> Int {
         let capacity = self.capacity
         let accepted = state.withLock { s -> Int in
-            let room = max(0, capacity - s.count)
-            let n = min(room, upcalls.count)
-            if n > 0 { s.items.append(contentsOf: upcalls[0..<n]) }
+            var n = 0
+            for upcall in upcalls {
+                let port = upcall.metadata.inPort
+                if s.queues[port] == nil {
+                    s.queues[port] = PortQueue()
+                    s.ports.append(port)
+                }
+                guard s.queues[port]!.count < capacity else { continue }
+                s.queues[port]!.items.append(upcall)
+                n += 1
+            }
+            s.total += n
             return n
         }
         upcalls.removeAll(keepingCapacity: true)
         return accepted
     }
 
-    /// Removes and returns up to `maxCount` upcalls, oldest first.
+    /// Removes and returns up to `maxCount` upcalls, one port at a time in
+    /// turn; each port's upcalls come oldest first.
     public func dequeue(maxCount: Int = .max) -> [DatapathUpcall] {
         state.withLock { s in
-            let n = min(maxCount, s.count)
-            guard n > 0 else { return [] }
-            let out = Array(s.items[s.head..<s.head + n])
-            s.head += n
-            if s.head == s.items.count {
-                s.items.removeAll(keepingCapacity: true)
-                s.head = 0
-            } else if s.head >= 1024, s.head * 2 >= s.items.count {
-                s.items.removeFirst(s.head)
-                s.head = 0
+            var out: [DatapathUpcall] = []
+            while out.count < maxCount, s.total > 0 {
+                let port = s.ports[s.next % s.ports.count]
+                s.next = (s.next + 1) % s.ports.count
+                guard s.queues[port]!.count > 0 else { continue }
+                out.append(s.queues[port]!.removeFirst())
+                s.total -= 1
             }
             return out
         }
