@@ -218,12 +218,20 @@ public final class UpcallQueue: @unchecked Sendable {
         }
     }
     private struct State {
-        var queues: [DatapathPort: PortQueue] = [:]
-        /// Ports in the order they first sent an upcall: the round-robin order.
-        var ports: [DatapathPort] = []
-        /// Index in `ports` of the port served next.
+        /// One queue per port, in the order ports first sent an upcall
+        /// (the round-robin order); `slot` finds a port's queue.
+        var queues: [PortQueue] = []
+        var slot: [DatapathPort: Int] = [:]
+        /// Index in `queues` of the queue served next.
         var next = 0
         var total = 0
+
+        mutating func slot(for port: DatapathPort) -> Int {
+            if let i = slot[port] { return i }
+            queues.append(PortQueue())
+            slot[port] = queues.count - 1
+            return queues.count - 1
+        }
     }
     private let state = Mutex(State())
 
@@ -235,7 +243,7 @@ public final class UpcallQueue: @unchecked Sendable {
 
     /// Upcalls waiting from `port`.
     public func count(from port: DatapathPort) -> Int {
-        state.withLock { $0.queues[port]?.count ?? 0 }
+        state.withLock { s in s.slot[port].map { s.queues[$0].count } ?? 0 }
     }
 
     /// Queues each of `upcalls` on its input port's queue if that has room,
@@ -245,14 +253,16 @@ public final class UpcallQueue: @unchecked Sendable {
         let capacity = self.capacity
         let accepted = state.withLock { s -> Int in
             var n = 0
+            var lastPort = DatapathPort.none
+            var i = -1
             for upcall in upcalls {
                 let port = upcall.metadata.inPort
-                if s.queues[port] == nil {
-                    s.queues[port] = PortQueue()
-                    s.ports.append(port)
+                if port != lastPort || i < 0 {
+                    i = s.slot(for: port)
+                    lastPort = port
                 }
-                guard s.queues[port]!.count < capacity else { continue }
-                s.queues[port]!.items.append(upcall)
+                guard s.queues[i].count < capacity else { continue }
+                s.queues[i].items.append(upcall)
                 n += 1
             }
             s.total += n
@@ -267,11 +277,12 @@ public final class UpcallQueue: @unchecked Sendable {
     public func dequeue(maxCount: Int = .max) -> [DatapathUpcall] {
         state.withLock { s in
             var out: [DatapathUpcall] = []
+            out.reserveCapacity(min(maxCount, s.total))
             while out.count < maxCount, s.total > 0 {
-                let port = s.ports[s.next % s.ports.count]
-                s.next = (s.next + 1) % s.ports.count
-                guard s.queues[port]!.count > 0 else { continue }
-                out.append(s.queues[port]!.removeFirst())
+                let i = s.next
+                s.next = (s.next + 1) % s.queues.count
+                guard s.queues[i].count > 0 else { continue }
+                out.append(s.queues[i].removeFirst())
                 s.total -= 1
             }
             return out
