@@ -3,59 +3,11 @@ import Datapath
 import Wire
 
 /// `OVS_KEY_ATTR_*`: the attributes of a flow key (and of `set` actions).
-public enum OVSKeyAttribute {
-    public static let encap: UInt16 = 1
-    public static let priority: UInt16 = 2
-    public static let inPort: UInt16 = 3
-    public static let ethernet: UInt16 = 4
-    public static let vlan: UInt16 = 5
-    public static let etherType: UInt16 = 6
-    public static let ipv4: UInt16 = 7
-    public static let ipv6: UInt16 = 8
-    public static let tcp: UInt16 = 9
-    public static let udp: UInt16 = 10
-    public static let icmp: UInt16 = 11
-    public static let icmpv6: UInt16 = 12
-    public static let arp: UInt16 = 13
-    public static let nd: UInt16 = 14
-    public static let skbMark: UInt16 = 15
-    public static let tunnel: UInt16 = 16
-    public static let sctp: UInt16 = 17
-    public static let tcpFlags: UInt16 = 18
-    public static let dpHash: UInt16 = 19
-    public static let recirculationID: UInt16 = 20
-    public static let mpls: UInt16 = 21
-    public static let conntrackState: UInt16 = 22
-    public static let conntrackZone: UInt16 = 23
-    public static let conntrackMark: UInt16 = 24
-    public static let conntrackLabels: UInt16 = 25
-    public static let conntrackOriginalTupleIPv4: UInt16 = 26
-    public static let conntrackOriginalTupleIPv6: UInt16 = 27
-    public static let nsh: UInt16 = 28
-    public static let packetType: UInt16 = 29
-    public static let ndExtensions: UInt16 = 30
-}
+/// The numbers live with the key's text syntax in `Flow`.
+public typealias OVSKeyAttribute = DatapathKeyAttributeType
 
 /// `OVS_TUNNEL_KEY_ATTR_*`: the attributes of a tunnel key.
-public enum OVSTunnelKeyAttribute {
-    public static let id: UInt16 = 0
-    public static let ipv4Source: UInt16 = 1
-    public static let ipv4Destination: UInt16 = 2
-    public static let tos: UInt16 = 3
-    public static let ttl: UInt16 = 4
-    public static let dontFragment: UInt16 = 5
-    public static let checksum: UInt16 = 6
-    public static let oam: UInt16 = 7
-    public static let geneveOptions: UInt16 = 8
-    public static let sourcePort: UInt16 = 9
-    public static let destinationPort: UInt16 = 10
-    public static let vxlanOptions: UInt16 = 11
-    public static let ipv6Source: UInt16 = 12
-    public static let ipv6Destination: UInt16 = 13
-    public static let pad: UInt16 = 14
-    public static let erspanOptions: UInt16 = 15
-    public static let gtpuOptions: UInt16 = 16
-}
+public typealias OVSTunnelKeyAttribute = DatapathTunnelAttributeType
 
 // MARK: - Fixed-size key structs
 
@@ -264,8 +216,8 @@ extension TunnelMetadata {
         if flags.contains(.dontFragment) { e.putFlag(A.dontFragment) }
         if flags.contains(.checksum) { e.putFlag(A.checksum) }
         if flags.contains(.oam) { e.putFlag(A.oam) }
-        if sourcePort != 0 { e.putBE16(A.sourcePort, sourcePort) }
-        if destinationPort != 0 { e.putBE16(A.destinationPort, destinationPort) }
+        if sourcePort != 0 { e.putBE16(A.transportSource, sourcePort) }
+        if destinationPort != 0 { e.putBE16(A.transportDestination, destinationPort) }
     }
 
     /// Reads `OVS_TUNNEL_KEY_ATTR_*` attributes. Tunnel options (Geneve,
@@ -289,8 +241,8 @@ extension TunnelMetadata {
             case A.dontFragment: try a.flag(); flags.insert(.dontFragment)
             case A.checksum: try a.flag(); flags.insert(.checksum)
             case A.oam: try a.flag(); flags.insert(.oam)
-            case A.sourcePort: sourcePort = try a.be16()
-            case A.destinationPort: destinationPort = try a.be16()
+            case A.transportSource: sourcePort = try a.be16()
+            case A.transportDestination: destinationPort = try a.be16()
             case A.pad: break
             default: throw .unexpectedType(a.type, offset: a.offset)
             }

@@ -31,7 +31,7 @@ public struct DatapathKeyAttribute: Hashable, Sendable {
     }
 }
 
-/// `OVS_KEY_ATTR_*` numbers (the same as DPIF's `OVSKeyAttribute`).
+/// `OVS_KEY_ATTR_*` numbers (DPIF names them `OVSKeyAttribute`).
 public enum DatapathKeyAttributeType {
     public static let encap: UInt16 = 1
     public static let priority: UInt16 = 2
