@@ -15,38 +15,8 @@ SVS=${SVS:-.build/debug/svs}
 corpus=${1:-$here/corpus.txt}
 vlan_limit=${VLAN_LIMIT:-1}
 [ -x "$SVS" ] || { echo "dpctl-syntax: no svs binary at $SVS (set SVS)" >&2; exit 2; }
-for tool in ovsdb-tool ovsdb-server ovs-vswitchd ovs-vsctl ovs-appctl; do
-    command -v "$tool" >/dev/null || { echo "dpctl-syntax: $tool not installed" >&2; exit 2; }
-done
-
-RUN=$(mktemp -d /tmp/dpctl-syntax.XXXXXX)
-export OVS_RUNDIR=$RUN OVS_DBDIR=$RUN OVS_LOGDIR=$RUN
-
-stop() {  # stops both daemons by pid, then removes the run directory
-    local f pid
-    for f in ovs-vswitchd ovsdb-server; do
-        pid=$(cat "$RUN/$f.pid" 2>/dev/null || true)
-        if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-            kill "$pid" 2>/dev/null || true
-            for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-            if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null || true; fi
-        fi
-    done
-    rm -rf "$RUN"
-}
-trap stop EXIT
-
-ovsdb-tool create "$RUN/conf.db" /usr/share/openvswitch/vswitch.ovsschema
-ovsdb-server "$RUN/conf.db" --remote=punix:"$RUN/db.sock" --pidfile="$RUN/ovsdb-server.pid" \
-    --detach --no-chdir --log-file="$RUN/ovsdb-server.log" -vconsole:off
-ovs-vsctl --db=unix:"$RUN/db.sock" --timeout=10 --no-wait init -- set Open_vSwitch . other_config:vlan-limit="$vlan_limit"
-ovs-vswitchd unix:"$RUN/db.sock" --enable-dummy --disable-system --pidfile="$RUN/ovs-vswitchd.pid" \
-    --detach --no-chdir --log-file="$RUN/ovs-vswitchd.log" -vconsole:off
-for _ in $(seq 1 100); do
-    pid=$(cat "$RUN/ovs-vswitchd.pid" 2>/dev/null || true)
-    [ -n "$pid" ] && [ -S "$RUN/ovs-vswitchd.$pid.ctl" ] && break
-    sleep 0.1
-done
+. "$here/../lib/ovs.sh"
+ovs_start dpctl-syntax -- set Open_vSwitch . other_config:vlan-limit="$vlan_limit"
 ovs-vsctl --db=unix:"$RUN/db.sock" --timeout=10 add-br br0 -- set bridge br0 datapath_type=netdev \
     -- add-port br0 p1 -- set interface p1 type=dummy \
     -- add-port br0 p2 -- set interface p2 type=dummy
