@@ -27,6 +27,9 @@ let package = Package(
         .target(name: "NetDevices", dependencies: ["Datapath", "Wire", "CLinux"]),
         // The datapath interface: typed commands of the six families, TLV codec.
         .target(name: "DPIF", dependencies: ["Datapath", "Flow", "Wire"]),
+        // RFC 7047: data model, schema, transactions, durable log (server and
+        // client come with the OVSDB issue).
+        .target(name: "OVSDB"),
         .executableTarget(
             name: "svs",
             dependencies: [
@@ -44,5 +47,7 @@ let package = Package(
         .testTarget(name: "FlowTests", dependencies: ["Flow", "Wire"]),
         .testTarget(name: "DatapathTests", dependencies: ["Datapath", "NetDevices", "Flow", "Wire"]),
         .testTarget(name: "DPIFTests", dependencies: ["DPIF", "Datapath", "Flow", "Wire"]),
+        .testTarget(name: "NetDevicesTests", dependencies: ["NetDevices", "DPIF", "Datapath", "Flow", "Wire"]),
+        .testTarget(name: "OVSDBTests", dependencies: ["OVSDB"]),
     ]
 )
