@@ -82,7 +82,7 @@ public struct ActionExecutor {
         pool: PacketPool, sink: inout Sink
     ) {
         // Front to back, so the sink sees the packets in arrival order.
-        while let packet = batch.remove(at: 0) {
+        batch.drain { packet in
             run(actions, packet, pool: pool, sink: &sink, depth: 0)
         }
     }

@@ -81,6 +81,19 @@ public struct PacketBatch: ~Copyable, Sendable {
         }
     }
 
+    /// Takes the packets out front to back, handing each to `body`, and
+    /// leaves the batch empty (no shifting, unlike `remove(at: 0)`).
+    @inlinable
+    public mutating func drain(_ body: (consuming PacketBuffer) -> Void) {
+        var i = 0
+        let n = count
+        storedCount = 0
+        while i < n {
+            if let packet = slots[i].take() { body(packet) }
+            i &+= 1
+        }
+    }
+
     /// Calls `body` with each packet in order, mutably.
     @inlinable
     public mutating func forEachPacket<E: Error>(_ body: (Int, inout PacketBuffer) throws(E) -> Void) throws(E) {

@@ -93,6 +93,19 @@ import Testing
         #expect(pool.available == 40)
     }
 
+    @Test func drainTakesEveryPacketInOrder() {
+        let pool = PacketPool(capacity: 8)
+        var batch = PacketBatch()
+        for i in 0..<5 { _ = batch.append(pool.allocate(copying: [UInt8(i)])) }
+        var seen: [UInt8] = []
+        batch.drain { packet in
+            seen += packet.copyBytes()
+            pool.recycle(packet)
+        }
+        #expect(seen == [0, 1, 2, 3, 4])
+        #expect(batch.isEmpty && pool.available == 8)
+    }
+
     @Test func removeAtKeepsOrder() {
         let pool = PacketPool(capacity: 8)
         var batch = PacketBatch()
