@@ -25,6 +25,7 @@ public final class LocalDatapath: DPIF {
     private var receiveBatchScratch = 0
 
     /// Makes a datapath named `name` with its local port of `localType`.
+    /// `upcallQueueCapacity` bounds each input port's upcall queue.
     public init(name: String, index: Int32 = 1, registry: PortTypeRegistry, localType: PortType = .internal,
                 pollThreadCount: Int = 1, upcallQueueCapacity: Int = 4096, flowLimit: Int = 65_536,
                 cacheConfiguration: CacheConfiguration = CacheConfiguration()) throws(DPIFError) {
