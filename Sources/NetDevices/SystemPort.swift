@@ -1,0 +1,255 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
+import Datapath
+import Flow
+import Synchronization
+
+/// A Linux network device reached through an AF_PACKET socket: the
+/// `system` port type (`lib/netdev-linux.c`'s socket path).
+///
+/// The socket is raw (ETH_P_ALL), bound to the device, non-blocking,
+/// promiscuous, ignores frames the host sends out of the device
+/// (`PACKET_IGNORE_OUTGOING`, so our own transmissions do not come back),
+/// and asks for `PACKET_AUXDATA`: a VLAN tag the kernel stripped is pushed
+/// back into the frame, and a partial checksum (`TP_STATUS_CSUMNOTREADY`,
+/// veths with offloads on) is completed.
+///
+/// Receive is one `recvmmsg` per call into a per-port slab, copied into
+/// pool buffers; send copies each batch into the slab and hands it to
+/// `sendmmsg`. Vectors and control buffers are allocated once.
+///
+/// Receive and send are called by one thread at a time (the `Port`
+/// contract); the counters are behind a mutex so `stats` can be read from
+/// elsewhere.
+public final class SystemPort: Port, @unchecked Sendable {
+    public let name: String
+    public let type: PortType
+    public let number: DatapathPort
+    /// The device's index at creation.
+    public let interfaceIndex: Int32
+
+    /// Bytes per slab slot: the largest frame received or sent.
+    static let slotSize = 9216 + 64
+    static let slots = 32
+
+    private let fd: FileDescriptor
+    private let counters = Mutex(PortStats())
+    private let receiveIO: MessageVector
+    private let sendIO: MessageVector
+
+    /// Opens the socket on device `configuration.name`.
+    public init(configuration: PortConfiguration, number: DatapathPort) throws(PortError) {
+        name = configuration.name
+        type = configuration.type
+        self.number = number
+        let ifindex: Int32
+        do {
+            ifindex = try InterfaceInfo.read(name).index
+        } catch {
+            if error.rawValue == ENODEV { throw .noSuchPort(name) }
+            throw error.portError
+        }
+        interfaceIndex = ifindex
+        let socket: FileDescriptor
+        do {
+            socket = try FileDescriptor.socket(domain: AF_PACKET, type: Int32(SOCK_RAW.rawValue),
+                                               protocol: Int32(CLinux_ETH_P_ALL.bigEndian))
+        } catch { throw error.portError }
+        do {
+            try socket.setOption(level: CLinux_SOL_PACKET, name: CLinux_PACKET_AUXDATA, value: 1)
+            // Best effort: kernels before 4.20 lack it (then we would see our own frames).
+            try? socket.setOption(level: CLinux_SOL_PACKET, name: CLinux_PACKET_IGNORE_OUTGOING, value: 1)
+            try socket.bindPacket(interfaceIndex: ifindex, protocol: CLinux_ETH_P_ALL)
+            try socket.addPromiscuousMembership(interfaceIndex: ifindex)
+            try socket.setNonBlocking()
+        } catch {
+            socket.close()
+            throw error.portError
+        }
+        fd = socket
+        receiveIO = MessageVector(slots: Self.slots, slotSize: Self.slotSize, withControl: true)
+        sendIO = MessageVector(slots: Self.slots, slotSize: Self.slotSize, withControl: false)
+    }
+
+    deinit { fd.close() }
+
+    public var stats: PortStats { counters.withLock { $0 } }
+
+    /// The device's MTU, address and link state, read now.
+    public func interfaceInfo() throws(PortError) -> InterfaceInfo {
+        do { return try InterfaceInfo.read(name) } catch { throw error.portError }
+    }
+
+    public func receive(into batch: inout PacketBatch, pool: PacketPool) throws(PortError) -> Int {
+        let room = min(batch.remainingCapacity, Self.slots)
+        guard room > 0 else { return 0 }
+        receiveIO.prepareForReceive(count: room)
+        let got: Int
+        do {
+            got = try fd.receiveMessages(receiveIO.messages(count: room))
+        } catch {
+            if error == .networkDown { return 0 }
+            counters.withLock { $0.rxErrors &+= 1 }
+            throw error.portError
+        }
+        var packets: UInt64 = 0, bytes: UInt64 = 0, dropped: UInt64 = 0
+        for i in 0..<got {
+            guard let frame = receiveIO.receivedFrame(i) else { dropped &+= 1; continue }
+            let aux = receiveIO.auxdata(i)
+            var packet = pool.allocate()
+            var ok = true
+            if let aux, aux.tp_status & CLinux_TP_STATUS_VLAN_VALID != 0 || aux.tp_vlan_tci != 0, frame.count >= 12 {
+                let tpid = aux.tp_status & CLinux_TP_STATUS_VLAN_TPID_VALID != 0 ? aux.tp_vlan_tpid : 0x8100
+                let tag: (UInt8, UInt8, UInt8, UInt8) = (UInt8(tpid >> 8), UInt8(tpid & 0xff),
+                                                         UInt8(aux.tp_vlan_tci >> 8), UInt8(aux.tp_vlan_tci & 0xff))
+                do {
+                    try packet.append(contentsOf: UnsafeRawBufferPointer(rebasing: frame[0..<12]))
+                    try withUnsafeBytes(of: tag) { (t) throws(PacketBufferError) in try packet.append(contentsOf: t) }
+                    try packet.append(contentsOf: UnsafeRawBufferPointer(rebasing: frame[12...]))
+                } catch { ok = false }
+            } else {
+                do { try packet.append(contentsOf: frame) } catch { ok = false }
+            }
+            guard ok else { pool.recycle(packet); dropped &+= 1; continue }
+            if let aux, aux.tp_status & CLinux_TP_STATUS_CSUMNOTREADY != 0 {
+                packet.withUnsafeMutableBytes { _ = PartialChecksum.complete($0) }
+            }
+            packet.metadata.inPort = number
+            bytes &+= UInt64(packet.count)
+            if let refused = batch.append(packet) {
+                pool.recycle(refused)
+                dropped &+= 1
+                continue
+            }
+            packets &+= 1
+        }
+        if got > 0 {
+            counters.withLock {
+                $0.rxPackets &+= packets
+                $0.rxBytes &+= bytes
+                $0.rxDropped &+= dropped
+            }
+        }
+        return Int(packets)
+    }
+
+    public func send(_ batch: consuming PacketBatch, pool: PacketPool) throws(PortError) {
+        var count = 0
+        var dropped: UInt64 = 0
+        var errors: UInt64 = 0
+        batch.forEachPacket { _, packet in
+            if packet.withUnsafeBytes({ sendIO.stage($0, at: count) }) {
+                count &+= 1
+            } else {
+                dropped &+= 1
+            }
+        }
+        pool.recycle(batch)
+        var sent = 0
+        var bytes: UInt64 = 0
+        var attempts = 0
+        while sent < count, attempts < 4 {
+            attempts &+= 1
+            do {
+                let n = try fd.sendMessages(sendIO.messages(from: sent, count: count &- sent))
+                if n == 0 { break }
+                for i in sent..<(sent &+ n) { bytes &+= UInt64(sendIO.stagedLength(i)) }
+                sent &+= n
+            } catch {
+                // The first message of the rest failed: count it and skip it.
+                errors &+= 1
+                sent &+= 1
+            }
+        }
+        let sentPackets = UInt64(sent) &- errors
+        let unsent = UInt64(count &- sent)
+        counters.withLock {
+            $0.txPackets &+= sentPackets
+            $0.txBytes &+= bytes
+            $0.txErrors &+= errors
+            $0.txDropped &+= dropped &+ unsent
+        }
+    }
+}
+
+/// `mmsghdr`/`iovec` vectors over a slab of `slots` frames, allocated once
+/// per port; the OS glue's one home for raw memory in `NetDevices`.
+final class MessageVector {
+    let slots: Int
+    let slotSize: Int
+    private let slab: UnsafeMutableRawPointer
+    private let headers: UnsafeMutableBufferPointer<CLinux_mmsghdr>
+    private let vectors: UnsafeMutableBufferPointer<iovec>
+    private let control: UnsafeMutableRawPointer?
+    private let controlSpace: Int
+
+    init(slots: Int, slotSize: Int, withControl: Bool) {
+        self.slots = slots
+        self.slotSize = slotSize
+        slab = .allocate(byteCount: slots * slotSize, alignment: 64)
+        headers = .allocate(capacity: slots)
+        headers.initialize(repeating: CLinux_mmsghdr())
+        vectors = .allocate(capacity: slots)
+        controlSpace = withControl ? CLinux_auxdata_space() : 0
+        control = withControl ? .allocate(byteCount: slots * controlSpace, alignment: 16) : nil
+        for i in 0..<slots {
+            vectors[i] = iovec(iov_base: slab + i * slotSize, iov_len: slotSize)
+            headers[i].msg_hdr.msg_iov = vectors.baseAddress! + i
+            headers[i].msg_hdr.msg_iovlen = 1
+        }
+    }
+
+    deinit {
+        slab.deallocate()
+        headers.deallocate()
+        vectors.deallocate()
+        control?.deallocate()
+    }
+
+    /// Resets the first `count` headers for a receive.
+    func prepareForReceive(count: Int) {
+        for i in 0..<count {
+            vectors[i].iov_len = slotSize
+            headers[i].msg_len = 0
+            headers[i].msg_hdr.msg_flags = 0
+            if let control {
+                headers[i].msg_hdr.msg_control = control + i * controlSpace
+                headers[i].msg_hdr.msg_controllen = controlSpace
+            }
+        }
+    }
+
+    func messages(count: Int) -> UnsafeMutableBufferPointer<CLinux_mmsghdr> {
+        UnsafeMutableBufferPointer(rebasing: headers[0..<count])
+    }
+
+    func messages(from start: Int, count: Int) -> UnsafeMutableBufferPointer<CLinux_mmsghdr> {
+        UnsafeMutableBufferPointer(rebasing: headers[start..<(start + count)])
+    }
+
+    /// The bytes of received message `i`, or nil if it was truncated.
+    func receivedFrame(_ i: Int) -> UnsafeRawBufferPointer? {
+        if headers[i].msg_hdr.msg_flags & Int32(MSG_TRUNC) != 0 { return nil }
+        let n = min(Int(headers[i].msg_len), slotSize)
+        return UnsafeRawBufferPointer(start: slab + i * slotSize, count: n)
+    }
+
+    /// The `PACKET_AUXDATA` of received message `i`, if the kernel sent one.
+    func auxdata(_ i: Int) -> tpacket_auxdata? {
+        var aux = tpacket_auxdata()
+        return CLinux_packet_auxdata(&headers[i].msg_hdr, &aux) == 1 ? aux : nil
+    }
+
+    /// Copies `frame` into slot `i` for sending; false if it does not fit.
+    func stage(_ frame: UnsafeRawBufferPointer, at i: Int) -> Bool {
+        guard i < slots, frame.count <= slotSize, let base = frame.baseAddress else { return false }
+        (slab + i * slotSize).copyMemory(from: base, byteCount: frame.count)
+        vectors[i].iov_len = frame.count
+        headers[i].msg_len = 0
+        return true
+    }
+
+    func stagedLength(_ i: Int) -> Int { vectors[i].iov_len }
+}
