@@ -96,6 +96,8 @@ public final class SystemPort: Port, @unchecked Sendable {
         }
         var packets: UInt64 = 0, bytes: UInt64 = 0, dropped: UInt64 = 0
         for i in 0..<got {
+            // Our own transmissions, where PACKET_IGNORE_OUTGOING is missing.
+            if receiveIO.isOutgoing(i) { continue }
             guard let frame = receiveIO.receivedFrame(i) else { dropped &+= 1; continue }
             let aux = receiveIO.auxdata(i)
             var packet = pool.allocate()
@@ -184,6 +186,7 @@ final class MessageVector {
     private let vectors: UnsafeMutableBufferPointer<iovec>
     private let control: UnsafeMutableRawPointer?
     private let controlSpace: Int
+    private let names: UnsafeMutableBufferPointer<sockaddr_ll>?
 
     init(slots: Int, slotSize: Int, withControl: Bool) {
         self.slots = slots
@@ -194,6 +197,8 @@ final class MessageVector {
         vectors = .allocate(capacity: slots)
         controlSpace = withControl ? CLinux_auxdata_space() : 0
         control = withControl ? .allocate(byteCount: slots * controlSpace, alignment: 16) : nil
+        names = withControl ? .allocate(capacity: slots) : nil
+        names?.initialize(repeating: sockaddr_ll())
         for i in 0..<slots {
             vectors[i] = iovec(iov_base: slab + i * slotSize, iov_len: slotSize)
             headers[i].msg_hdr.msg_iov = vectors.baseAddress! + i
@@ -206,6 +211,7 @@ final class MessageVector {
         headers.deallocate()
         vectors.deallocate()
         control?.deallocate()
+        names?.deallocate()
     }
 
     /// Resets the first `count` headers for a receive.
@@ -217,6 +223,10 @@ final class MessageVector {
             if let control {
                 headers[i].msg_hdr.msg_control = control + i * controlSpace
                 headers[i].msg_hdr.msg_controllen = controlSpace
+            }
+            if let names {
+                headers[i].msg_hdr.msg_name = UnsafeMutableRawPointer(names.baseAddress! + i)
+                headers[i].msg_hdr.msg_namelen = socklen_t(MemoryLayout<sockaddr_ll>.size)
             }
         }
     }
@@ -234,6 +244,12 @@ final class MessageVector {
         if headers[i].msg_hdr.msg_flags & Int32(MSG_TRUNC) != 0 { return nil }
         let n = min(Int(headers[i].msg_len), slotSize)
         return UnsafeRawBufferPointer(start: slab + i * slotSize, count: n)
+    }
+
+    /// True if received message `i` is a frame this host sent (`PACKET_OUTGOING`).
+    func isOutgoing(_ i: Int) -> Bool {
+        guard let names, headers[i].msg_hdr.msg_namelen >= 11 else { return false }
+        return names[i].sll_pkttype == CLinux_PACKET_OUTGOING
     }
 
     /// The `PACKET_AUXDATA` of received message `i`, if the kernel sent one.

@@ -19,6 +19,7 @@ struct LinuxPortTests {
         for (from, to) in [(one, two), (two, one)] {
             _ = try control.run(["add-flow", "in_port(\(from)),eth(),eth_type(0x0800),ipv4(frag=no)", "\(to)"])
             _ = try control.run(["add-flow", "in_port(\(from)),eth(),eth_type(0x0806),arp()", "\(to)"])
+            _ = try control.run(["add-flow", "in_port(\(from)),eth(),eth_type(0x86dd),ipv6(frag=no)", "\(to)"])
         }
         return (control, try control.registry.open(name: name))
     }
@@ -38,7 +39,8 @@ struct LinuxPortTests {
         #expect(stats.txPackets >= 3)
     }
 
-    @Test func tcpTransferCompletesPartialChecksums() throws {
+    @Test(arguments: [false, true])
+    func tcpTransferCompletesPartialChecksums(ipv6: Bool) throws {
         let sb = Sandbox()
         defer { sb.tearDown() }
         try sb.setUp()
@@ -51,10 +53,11 @@ struct LinuxPortTests {
         // verify them, so the transfer only completes if svs finished them.
         let offloads = try sb.exec(sb.namespaceA, ["ethtool", "-k", sb.innerA])
         #expect(offloads.output.contains("tx-checksumming: on"))
+        let serverAddress = ipv6 ? sb.address6B : sb.addressB
         let server = """
             import socket, hashlib
-            s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind(("\(sb.addressB)", 5001)); s.listen(1); s.settimeout(15)
+            s = socket.socket(socket.AF_INET6 if ":" in "\(serverAddress)" else socket.AF_INET); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("\(serverAddress)", 5001)); s.listen(1); s.settimeout(15)
             c, _ = s.accept(); c.settimeout(15); h = hashlib.sha256(); n = 0
             while True:
                 d = c.recv(65536)
@@ -67,7 +70,7 @@ struct LinuxPortTests {
             data = bytes((i * 7) % 251 for i in range(1 << 20))
             for _ in range(50):
                 try:
-                    c = socket.create_connection(("\(sb.addressB)", 5001), timeout=2); break
+                    c = socket.create_connection(("\(serverAddress)", 5001), timeout=2); break
                 except OSError:
                     time.sleep(0.1)
             c.settimeout(15); c.sendall(data); c.shutdown(socket.SHUT_WR); c.recv(1); c.close()
@@ -82,6 +85,17 @@ struct LinuxPortTests {
         #expect(sent.status == 0, "\(sent.output)")
         #expect(sent.output.hasPrefix("1048576 "))
         #expect(got == sent.output, "server: \(got)")
+    }
+
+    @Test func missingDeviceIsNoSuchPort() throws {
+        #expect(throws: PortError.noSuchPort("svst-none0")) {
+            try SystemPort(configuration: PortConfiguration(name: "svst-none0", type: .system),
+                           number: DatapathPort(rawValue: 1))
+        }
+        #expect(throws: PortError.invalidName("svst-name-too-long-for-linux")) {
+            try TapPort(configuration: PortConfiguration(name: "svst-name-too-long-for-linux", type: .internal),
+                        number: DatapathPort(rawValue: 1))
+        }
     }
 
     @Test func systemPortRestoresStrippedVLANTag() throws {

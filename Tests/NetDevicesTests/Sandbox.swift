@@ -87,6 +87,12 @@ struct Sandbox {
     var innerB: String { rootB + "n" }
     var addressA: String { subnet + ".1" }
     var addressB: String { subnet + ".2" }
+    /// IPv6 addresses of the namespace ends (a /64 from the same randomness).
+    var address6A: String { subnet6 + "::1" }
+    var address6B: String { subnet6 + "::2" }
+    var subnet6: String {
+        "fd00:5e5:" + subnet.split(separator: ".").dropFirst().map { String(Int($0)!, radix: 16) }.joined(separator: ":")
+    }
     /// A TAP name for tests that want one.
     var tap: String { prefix + "t" }
 
@@ -107,6 +113,8 @@ struct Sandbox {
             try must(["ip", "link", "set", inner, "netns", ns])
             try must(["ip", "-n", ns, "link", "set", "lo", "up"])
             try must(["ip", "-n", ns, "addr", "add", address + "/24", "dev", inner])
+            let address6 = address == addressA ? address6A : address6B
+            try must(["ip", "-n", ns, "addr", "add", address6 + "/64", "dev", inner, "nodad"])
             try must(["ip", "-n", ns, "link", "set", inner, "up"])
             // Checksum offload stays on (partial checksums reach us); TSO/GSO
             // off so segments fit a frame (svs does not segment yet).

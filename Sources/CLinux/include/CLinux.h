@@ -29,6 +29,7 @@ static const uint32_t CLinux_TP_STATUS_CSUMNOTREADY = 1u << 3;
 static const uint32_t CLinux_TP_STATUS_VLAN_VALID = 1u << 4;
 static const uint32_t CLinux_TP_STATUS_VLAN_TPID_VALID = 1u << 6;
 static const uint16_t CLinux_ETH_P_ALL = 0x0003;
+static const uint8_t CLinux_PACKET_OUTGOING = 4;
 
 /* recvmmsg/sendmmsg; return the count or -1 with errno set. */
 int CLinux_recvmmsg(int fd, struct CLinux_mmsghdr *msgs, unsigned int n, int flags);
