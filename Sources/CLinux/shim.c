@@ -93,3 +93,54 @@ int CLinux_packet_promisc(int fd, int ifindex) {
     m.mr_type = PACKET_MR_PROMISC;
     return setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &m, sizeof m);
 }
+
+#include <sys/mman.h>
+
+void *CLinux_ring_setup(int fd, unsigned int block_size, unsigned int block_nr,
+                        unsigned int frame_size, unsigned int retire_ms) {
+    int version = TPACKET_V3;
+    if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &version, sizeof version) < 0) return NULL;
+    struct tpacket_req3 req;
+    memset(&req, 0, sizeof req);
+    req.tp_block_size = block_size;
+    req.tp_block_nr = block_nr;
+    req.tp_frame_size = frame_size;
+    req.tp_frame_nr = (block_size / frame_size) * block_nr;
+    req.tp_retire_blk_tov = retire_ms;
+    if (setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof req) < 0) return NULL;
+    void *ring = mmap(NULL, (size_t)block_size * block_nr, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    return ring == MAP_FAILED ? NULL : ring;
+}
+
+void CLinux_ring_unmap(void *ring, size_t size) { munmap(ring, size); }
+
+int CLinux_ring_block_ready(const void *block) {
+    const struct tpacket_block_desc *d = block;
+    return (__atomic_load_n(&d->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) != 0;
+}
+
+uint32_t CLinux_ring_block_frames(const void *block) {
+    return ((const struct tpacket_block_desc *)block)->hdr.bh1.num_pkts;
+}
+
+uint32_t CLinux_ring_block_first(const void *block) {
+    return ((const struct tpacket_block_desc *)block)->hdr.bh1.offset_to_first_pkt;
+}
+
+void CLinux_ring_block_release(void *block) {
+    struct tpacket_block_desc *d = block;
+    __atomic_store_n(&d->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+}
+
+void CLinux_ring_frame_read(const void *frame, struct CLinux_ring_frame *out) {
+    const struct tpacket3_hdr *h = frame;
+    const struct sockaddr_ll *sll =
+        (const void *)((const char *)frame + TPACKET_ALIGN(sizeof(struct tpacket3_hdr)));
+    out->snaplen = h->tp_snaplen;
+    out->mac = h->tp_mac;
+    out->status = h->tp_status;
+    out->next_offset = h->tp_next_offset;
+    out->vlan_tci = (uint16_t)h->hv1.tp_vlan_tci;
+    out->vlan_tpid = (uint16_t)h->hv1.tp_vlan_tpid;
+    out->pkttype = sll->sll_pkttype;
+}

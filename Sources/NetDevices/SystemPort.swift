@@ -38,8 +38,13 @@ public final class SystemPort: Port, @unchecked Sendable {
     private let counters = Mutex(PortStats())
     private let receiveIO: MessageVector
     private let sendIO: MessageVector
+    /// The TPACKET_V3 receive ring, when the `rx_ring` option asked for one.
+    private let ring: PacketRing?
 
     /// Opens the socket on device `configuration.name`.
+    ///
+    /// Options: `rx_ring=true` receives through a TPACKET_V3 ring instead
+    /// of `recvmmsg`.
     public init(configuration: PortConfiguration, number: DatapathPort) throws(PortError) {
         name = configuration.name
         type = configuration.type
@@ -52,6 +57,12 @@ public final class SystemPort: Port, @unchecked Sendable {
             throw error.portError
         }
         interfaceIndex = ifindex
+        let useRing: Bool
+        switch configuration.options["rx_ring"] {
+        case nil, "false": useRing = false
+        case "true": useRing = true
+        case let other?: throw .badOption(name: "rx_ring", value: other)
+        }
         let socket: FileDescriptor
         do {
             socket = try FileDescriptor.socket(domain: AF_PACKET, type: Int32(SOCK_RAW.rawValue),
@@ -61,6 +72,7 @@ public final class SystemPort: Port, @unchecked Sendable {
             try socket.setOption(level: CLinux_SOL_PACKET, name: CLinux_PACKET_AUXDATA, value: 1)
             // Best effort: kernels before 4.20 lack it (then we would see our own frames).
             try? socket.setOption(level: CLinux_SOL_PACKET, name: CLinux_PACKET_IGNORE_OUTGOING, value: 1)
+            ring = useRing ? try PacketRing(socket: socket) : nil
             try socket.bindPacket(interfaceIndex: ifindex, protocol: CLinux_ETH_P_ALL)
             try socket.addPromiscuousMembership(interfaceIndex: ifindex)
             try socket.setNonBlocking()
@@ -85,56 +97,85 @@ public final class SystemPort: Port, @unchecked Sendable {
     public func receive(into batch: inout PacketBatch, pool: PacketPool) throws(PortError) -> Int {
         let room = min(batch.remainingCapacity, Self.slots)
         guard room > 0 else { return 0 }
-        receiveIO.prepareForReceive(count: room)
-        let got: Int
-        do {
-            got = try fd.receiveMessages(receiveIO.messages(count: room))
-        } catch {
-            if error == .networkDown { return 0 }
-            counters.withLock { $0.rxErrors &+= 1 }
-            throw error.portError
+        var tally = Tally()
+        if let ring {
+            _ = ring.drain(limit: room) { frame in
+                if frame.isOutgoing { return }
+                deliver(frame.bytes, status: frame.status, tci: frame.vlanTCI, tpid: frame.vlanTPID,
+                        into: &batch, pool: pool, tally: &tally)
+            }
+        } else {
+            receiveIO.prepareForReceive(count: room)
+            let got: Int
+            do {
+                got = try fd.receiveMessages(receiveIO.messages(count: room))
+            } catch {
+                if error == .networkDown { return 0 }
+                counters.withLock { $0.rxErrors &+= 1 }
+                throw error.portError
+            }
+            for i in 0..<got {
+                // Our own transmissions, where PACKET_IGNORE_OUTGOING is missing.
+                if receiveIO.isOutgoing(i) { continue }
+                guard let frame = receiveIO.receivedFrame(i) else { tally.dropped &+= 1; continue }
+                if let aux = receiveIO.auxdata(i) {
+                    deliver(frame, status: aux.tp_status, tci: aux.tp_vlan_tci, tpid: aux.tp_vlan_tpid,
+                            into: &batch, pool: pool, tally: &tally)
+                } else {
+                    deliver(frame, status: 0, tci: 0, tpid: 0, into: &batch, pool: pool, tally: &tally)
+                }
+            }
         }
-        var packets: UInt64 = 0, bytes: UInt64 = 0, dropped: UInt64 = 0
-        for i in 0..<got {
-            // Our own transmissions, where PACKET_IGNORE_OUTGOING is missing.
-            if receiveIO.isOutgoing(i) { continue }
-            guard let frame = receiveIO.receivedFrame(i) else { dropped &+= 1; continue }
-            let aux = receiveIO.auxdata(i)
-            var packet = pool.allocate()
-            var ok = true
-            if let aux, aux.tp_status & CLinux_TP_STATUS_VLAN_VALID != 0 || aux.tp_vlan_tci != 0, frame.count >= 12 {
-                let tpid = aux.tp_status & CLinux_TP_STATUS_VLAN_TPID_VALID != 0 ? aux.tp_vlan_tpid : 0x8100
-                let tag: (UInt8, UInt8, UInt8, UInt8) = (UInt8(tpid >> 8), UInt8(tpid & 0xff),
-                                                         UInt8(aux.tp_vlan_tci >> 8), UInt8(aux.tp_vlan_tci & 0xff))
-                do {
-                    try packet.append(contentsOf: UnsafeRawBufferPointer(rebasing: frame[0..<12]))
-                    try withUnsafeBytes(of: tag) { (t) throws(PacketBufferError) in try packet.append(contentsOf: t) }
-                    try packet.append(contentsOf: UnsafeRawBufferPointer(rebasing: frame[12...]))
-                } catch { ok = false }
-            } else {
-                do { try packet.append(contentsOf: frame) } catch { ok = false }
-            }
-            guard ok else { pool.recycle(packet); dropped &+= 1; continue }
-            if let aux, aux.tp_status & CLinux_TP_STATUS_CSUMNOTREADY != 0 {
-                packet.withUnsafeMutableBytes { _ = PartialChecksum.complete($0) }
-            }
-            packet.metadata.inPort = number
-            bytes &+= UInt64(packet.count)
-            if let refused = batch.append(packet) {
-                pool.recycle(refused)
-                dropped &+= 1
-                continue
-            }
-            packets &+= 1
-        }
-        if got > 0 {
+        if tally.packets > 0 || tally.dropped > 0 {
             counters.withLock {
-                $0.rxPackets &+= packets
-                $0.rxBytes &+= bytes
-                $0.rxDropped &+= dropped
+                $0.rxPackets &+= tally.packets
+                $0.rxBytes &+= tally.bytes
+                $0.rxDropped &+= tally.dropped
             }
         }
-        return Int(packets)
+        return Int(tally.packets)
+    }
+
+    /// Receive counters of one call, added to `stats` once.
+    private struct Tally {
+        var packets: UInt64 = 0
+        var bytes: UInt64 = 0
+        var dropped: UInt64 = 0
+    }
+
+    /// Copies one received frame into a pool buffer, putting back the VLAN
+    /// tag the kernel stripped and completing a partial checksum, as the
+    /// kernel's `status` (`TP_STATUS_*`) says; appends it to `batch`.
+    @inline(__always)
+    private func deliver(_ frame: UnsafeRawBufferPointer, status: UInt32, tci: UInt16, tpid: UInt16,
+                         into batch: inout PacketBatch, pool: PacketPool, tally: inout Tally) {
+        var packet = pool.allocate()
+        var ok = true
+        if status & CLinux_TP_STATUS_VLAN_VALID != 0 || tci != 0, frame.count >= 12 {
+            let tpid = status & CLinux_TP_STATUS_VLAN_TPID_VALID != 0 ? tpid : 0x8100
+            let tag: (UInt8, UInt8, UInt8, UInt8) = (UInt8(tpid >> 8), UInt8(tpid & 0xff),
+                                                     UInt8(tci >> 8), UInt8(tci & 0xff))
+            do {
+                try packet.append(contentsOf: UnsafeRawBufferPointer(rebasing: frame[0..<12]))
+                try withUnsafeBytes(of: tag) { (t) throws(PacketBufferError) in try packet.append(contentsOf: t) }
+                try packet.append(contentsOf: UnsafeRawBufferPointer(rebasing: frame[12...]))
+            } catch { ok = false }
+        } else {
+            do { try packet.append(contentsOf: frame) } catch { ok = false }
+        }
+        guard ok else { pool.recycle(packet); tally.dropped &+= 1; return }
+        if status & CLinux_TP_STATUS_CSUMNOTREADY != 0 {
+            packet.withUnsafeMutableBytes { _ = PartialChecksum.complete($0) }
+        }
+        packet.metadata.inPort = number
+        let length = UInt64(packet.count)
+        if let refused = batch.append(packet) {
+            pool.recycle(refused)
+            tally.dropped &+= 1
+            return
+        }
+        tally.packets &+= 1
+        tally.bytes &+= length
     }
 
     public func send(_ batch: consuming PacketBatch, pool: PacketPool) throws(PortError) {

@@ -24,12 +24,14 @@ struct LinuxPortTests {
         return (control, try control.registry.open(name: name))
     }
 
-    @Test func pingCrossesTwoSystemPorts() throws {
+    @Test(arguments: [false, true])
+    func pingCrossesTwoSystemPorts(rxRing: Bool) throws {
         let sb = Sandbox()
         defer { sb.tearDown() }
         try sb.setUp()
         let (control, dp) = try Self.makeDatapath(sb.prefix, localType: .dummyInternal,
-                                                  ports: ["\(sb.rootA),type=system", "\(sb.rootB),type=system"],
+                                                  ports: ["\(sb.rootA),type=system,rx_ring=\(rxRing)",
+                                                          "\(sb.rootB),type=system,rx_ring=\(rxRing)"],
                                                   one: 1, two: 2)
         let poller = Poller(dp)
         defer { poller.stop(); _ = try? control.run(["del-dp", sb.prefix]) }
@@ -39,13 +41,14 @@ struct LinuxPortTests {
         #expect(stats.txPackets >= 3)
     }
 
-    @Test(arguments: [false, true])
-    func tcpTransferCompletesPartialChecksums(ipv6: Bool) throws {
+    @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func tcpTransferCompletesPartialChecksums(ipv6: Bool, rxRing: Bool) throws {
         let sb = Sandbox()
         defer { sb.tearDown() }
         try sb.setUp()
         let (control, dp) = try Self.makeDatapath(sb.prefix, localType: .dummyInternal,
-                                                  ports: ["\(sb.rootA),type=system", "\(sb.rootB),type=system"],
+                                                  ports: ["\(sb.rootA),type=system,rx_ring=\(rxRing)",
+                                                          "\(sb.rootB),type=system,rx_ring=\(rxRing)"],
                                                   one: 1, two: 2)
         let poller = Poller(dp)
         defer { poller.stop(); _ = try? control.run(["del-dp", sb.prefix]) }
@@ -87,9 +90,13 @@ struct LinuxPortTests {
         #expect(got == sent.output, "server: \(got)")
     }
 
-    @Test func missingDeviceIsNoSuchPort() throws {
+    @Test func badDevicesAndOptionsAreErrors() throws {
         #expect(throws: PortError.noSuchPort("svst-none0")) {
             try SystemPort(configuration: PortConfiguration(name: "svst-none0", type: .system),
+                           number: DatapathPort(rawValue: 1))
+        }
+        #expect(throws: PortError.badOption(name: "rx_ring", value: "maybe")) {
+            try SystemPort(configuration: PortConfiguration(name: "lo", type: .system, options: ["rx_ring": "maybe"]),
                            number: DatapathPort(rawValue: 1))
         }
         #expect(throws: PortError.invalidName("svst-name-too-long-for-linux")) {
@@ -98,11 +105,13 @@ struct LinuxPortTests {
         }
     }
 
-    @Test func systemPortRestoresStrippedVLANTag() throws {
+    @Test(arguments: [false, true])
+    func systemPortRestoresStrippedVLANTag(rxRing: Bool) throws {
         let sb = Sandbox()
         defer { sb.tearDown() }
         try sb.setUp(withB: false)
-        let port = try SystemPort(configuration: PortConfiguration(name: sb.rootA, type: .system),
+        let port = try SystemPort(configuration: PortConfiguration(name: sb.rootA, type: .system,
+                                                                    options: ["rx_ring": "\(rxRing)"]),
                                   number: DatapathPort(rawValue: 1))
         let info = try port.interfaceInfo()
         #expect(info.mtu == 1500)

@@ -57,4 +57,30 @@ int CLinux_bind_packet(int fd, int ifindex, uint16_t protocol);
 /* PACKET_ADD_MEMBERSHIP PACKET_MR_PROMISC on ifindex. */
 int CLinux_packet_promisc(int fd, int ifindex);
 
+/* TPACKET_V3 receive ring: what one frame's header says. */
+struct CLinux_ring_frame {
+    uint32_t snaplen;      /* bytes captured */
+    uint32_t mac;          /* offset of the frame from the header */
+    uint32_t status;       /* TP_STATUS_* */
+    uint32_t next_offset;  /* to the next header in the block, 0 for the last */
+    uint16_t vlan_tci;
+    uint16_t vlan_tpid;
+    uint8_t pkttype;       /* sll_pkttype of the sockaddr_ll behind the header */
+};
+
+/* Sets up a TPACKET_V3 rx ring on `fd`; returns the mapping or NULL with errno set. */
+void *CLinux_ring_setup(int fd, unsigned int block_size, unsigned int block_nr,
+                        unsigned int frame_size, unsigned int retire_ms);
+/* Unmaps a ring of `size` bytes. */
+void CLinux_ring_unmap(void *ring, size_t size);
+/* 1 if the block belongs to user space (acquire load of block_status). */
+int CLinux_ring_block_ready(const void *block);
+/* Number of frames in a ready block and the offset of the first. */
+uint32_t CLinux_ring_block_frames(const void *block);
+uint32_t CLinux_ring_block_first(const void *block);
+/* Hands the block back to the kernel (release store of TP_STATUS_KERNEL). */
+void CLinux_ring_block_release(void *block);
+/* Reads the header at `frame`. */
+void CLinux_ring_frame_read(const void *frame, struct CLinux_ring_frame *out);
+
 #endif
