@@ -16,9 +16,15 @@ import Synchronization
 /// back into the frame, and a partial checksum (`TP_STATUS_CSUMNOTREADY`,
 /// veths with offloads on) is completed.
 ///
-/// Receive is one `recvmmsg` per call into a per-port slab, copied into
-/// pool buffers; send copies each batch into the slab and hands it to
-/// `sendmmsg`. Vectors and control buffers are allocated once.
+/// Receive is one `recvmmsg` per call into a per-port slab, or (option
+/// `rx_ring=true`) a walk over a TPACKET_V3 ring; either way each frame is
+/// copied once into a pool buffer. Send copies each batch into a slab and
+/// hands it to one `sendmmsg`. Vectors, slabs and control buffers are
+/// allocated once per port.
+///
+/// Not yet: GSO/TSO. A device that hands over frames larger than a slot
+/// (9280 bytes) has them counted in `rxDropped`; tests turn TSO/GSO off on
+/// the peers (checksum offload stays on and is handled).
 ///
 /// Receive and send are called by one thread at a time (the `Port`
 /// contract); the counters are behind a mutex so `stats` can be read from
