@@ -1,0 +1,318 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
+import Datapath
+import Flow
+import Synchronization
+
+/// A Linux network device reached through an AF_PACKET socket: the
+/// `system` port type (`lib/netdev-linux.c`'s socket path).
+///
+/// The socket is raw (ETH_P_ALL), bound to the device, non-blocking,
+/// promiscuous, ignores frames the host sends out of the device
+/// (`PACKET_IGNORE_OUTGOING`, so our own transmissions do not come back),
+/// and asks for `PACKET_AUXDATA`: a VLAN tag the kernel stripped is pushed
+/// back into the frame, and a partial checksum (`TP_STATUS_CSUMNOTREADY`,
+/// veths with offloads on) is completed.
+///
+/// Receive is one `recvmmsg` per call into a per-port slab, or (option
+/// `rx_ring=true`) a walk over a TPACKET_V3 ring; either way each frame is
+/// copied once into a pool buffer. Send copies each batch into a slab and
+/// hands it to one `sendmmsg`. Vectors, slabs and control buffers are
+/// allocated once per port.
+///
+/// Not yet: GSO/TSO. A device that hands over frames larger than a slot
+/// (9280 bytes) has them counted in `rxDropped`; tests turn TSO/GSO off on
+/// the peers (checksum offload stays on and is handled).
+///
+/// Receive and send are called by one thread at a time (the `Port`
+/// contract); the counters are behind a mutex so `stats` can be read from
+/// elsewhere.
+public final class SystemPort: Port, @unchecked Sendable {
+    public let name: String
+    public let type: PortType
+    public let number: DatapathPort
+    /// The device's index at creation.
+    public let interfaceIndex: Int32
+
+    /// Bytes per slab slot: the largest frame received or sent.
+    static let slotSize = 9216 + 64
+    static let slots = 32
+
+    private let fd: FileDescriptor
+    private let counters = Mutex(PortStats())
+    private let receiveIO: MessageVector
+    private let sendIO: MessageVector
+    /// The TPACKET_V3 receive ring, when the `rx_ring` option asked for one.
+    private let ring: PacketRing?
+
+    /// Opens the socket on device `configuration.name`.
+    ///
+    /// Options: `rx_ring=true` receives through a TPACKET_V3 ring instead
+    /// of `recvmmsg`.
+    public init(configuration: PortConfiguration, number: DatapathPort) throws(PortError) {
+        name = configuration.name
+        type = configuration.type
+        self.number = number
+        let ifindex: Int32
+        do {
+            ifindex = try InterfaceInfo.read(name).index
+        } catch {
+            if error.rawValue == ENODEV { throw .noSuchPort(name) }
+            throw error.portError
+        }
+        interfaceIndex = ifindex
+        let useRing: Bool
+        switch configuration.options["rx_ring"] {
+        case nil, "false": useRing = false
+        case "true": useRing = true
+        case let other?: throw .badOption(name: "rx_ring", value: other)
+        }
+        let socket: FileDescriptor
+        do {
+            socket = try FileDescriptor.socket(domain: AF_PACKET, type: Int32(SOCK_RAW.rawValue),
+                                               protocol: Int32(CLinux_ETH_P_ALL.bigEndian))
+        } catch { throw error.portError }
+        do {
+            try socket.setOption(level: CLinux_SOL_PACKET, name: CLinux_PACKET_AUXDATA, value: 1)
+            // Best effort: kernels before 4.20 lack it (then we would see our own frames).
+            try? socket.setOption(level: CLinux_SOL_PACKET, name: CLinux_PACKET_IGNORE_OUTGOING, value: 1)
+            ring = useRing ? try PacketRing(socket: socket) : nil
+            try socket.bindPacket(interfaceIndex: ifindex, protocol: CLinux_ETH_P_ALL)
+            try socket.addPromiscuousMembership(interfaceIndex: ifindex)
+            try socket.setNonBlocking()
+        } catch {
+            socket.close()
+            throw error.portError
+        }
+        fd = socket
+        receiveIO = MessageVector(slots: Self.slots, slotSize: Self.slotSize, withControl: true)
+        sendIO = MessageVector(slots: Self.slots, slotSize: Self.slotSize, withControl: false)
+    }
+
+    deinit { fd.close() }
+
+    public var stats: PortStats { counters.withLock { $0 } }
+
+    /// The device's MTU, address and link state, read now.
+    public func interfaceInfo() throws(PortError) -> InterfaceInfo {
+        do { return try InterfaceInfo.read(name) } catch { throw error.portError }
+    }
+
+    public func receive(into batch: inout PacketBatch, pool: PacketPool) throws(PortError) -> Int {
+        let room = min(batch.remainingCapacity, Self.slots)
+        guard room > 0 else { return 0 }
+        var tally = Tally()
+        if let ring {
+            _ = ring.drain(limit: room) { frame in
+                if frame.isOutgoing { return }
+                deliver(frame.bytes, status: frame.status, tci: frame.vlanTCI, tpid: frame.vlanTPID,
+                        into: &batch, pool: pool, tally: &tally)
+            }
+        } else {
+            receiveIO.prepareForReceive(count: room)
+            let got: Int
+            do {
+                got = try fd.receiveMessages(receiveIO.messages(count: room))
+            } catch {
+                if error == .networkDown { return 0 }
+                counters.withLock { $0.rxErrors &+= 1 }
+                throw error.portError
+            }
+            for i in 0..<got {
+                // Our own transmissions, where PACKET_IGNORE_OUTGOING is missing.
+                if receiveIO.isOutgoing(i) { continue }
+                guard let frame = receiveIO.receivedFrame(i) else { tally.dropped &+= 1; continue }
+                if let aux = receiveIO.auxdata(i) {
+                    deliver(frame, status: aux.tp_status, tci: aux.tp_vlan_tci, tpid: aux.tp_vlan_tpid,
+                            into: &batch, pool: pool, tally: &tally)
+                } else {
+                    deliver(frame, status: 0, tci: 0, tpid: 0, into: &batch, pool: pool, tally: &tally)
+                }
+            }
+        }
+        if tally.packets > 0 || tally.dropped > 0 {
+            counters.withLock {
+                $0.rxPackets &+= tally.packets
+                $0.rxBytes &+= tally.bytes
+                $0.rxDropped &+= tally.dropped
+            }
+        }
+        return Int(tally.packets)
+    }
+
+    /// Receive counters of one call, added to `stats` once.
+    private struct Tally {
+        var packets: UInt64 = 0
+        var bytes: UInt64 = 0
+        var dropped: UInt64 = 0
+    }
+
+    /// Copies one received frame into a pool buffer, putting back the VLAN
+    /// tag the kernel stripped and completing a partial checksum, as the
+    /// kernel's `status` (`TP_STATUS_*`) says; appends it to `batch`.
+    @inline(__always)
+    private func deliver(_ frame: UnsafeRawBufferPointer, status: UInt32, tci: UInt16, tpid: UInt16,
+                         into batch: inout PacketBatch, pool: PacketPool, tally: inout Tally) {
+        var packet = pool.allocate()
+        var ok = true
+        if status & CLinux_TP_STATUS_VLAN_VALID != 0 || tci != 0, frame.count >= 12 {
+            let tpid = status & CLinux_TP_STATUS_VLAN_TPID_VALID != 0 ? tpid : 0x8100
+            let tag: (UInt8, UInt8, UInt8, UInt8) = (UInt8(tpid >> 8), UInt8(tpid & 0xff),
+                                                     UInt8(tci >> 8), UInt8(tci & 0xff))
+            do {
+                try packet.append(contentsOf: UnsafeRawBufferPointer(rebasing: frame[0..<12]))
+                try withUnsafeBytes(of: tag) { (t) throws(PacketBufferError) in try packet.append(contentsOf: t) }
+                try packet.append(contentsOf: UnsafeRawBufferPointer(rebasing: frame[12...]))
+            } catch { ok = false }
+        } else {
+            do { try packet.append(contentsOf: frame) } catch { ok = false }
+        }
+        guard ok else { pool.recycle(packet); tally.dropped &+= 1; return }
+        if status & CLinux_TP_STATUS_CSUMNOTREADY != 0 {
+            packet.withUnsafeMutableBytes { _ = PartialChecksum.complete($0) }
+        }
+        packet.metadata.inPort = number
+        let length = UInt64(packet.count)
+        if let refused = batch.append(packet) {
+            pool.recycle(refused)
+            tally.dropped &+= 1
+            return
+        }
+        tally.packets &+= 1
+        tally.bytes &+= length
+    }
+
+    public func send(_ batch: consuming PacketBatch, pool: PacketPool) throws(PortError) {
+        var count = 0
+        var dropped: UInt64 = 0
+        var errors: UInt64 = 0
+        batch.forEachPacket { _, packet in
+            if packet.withUnsafeBytes({ sendIO.stage($0, at: count) }) {
+                count &+= 1
+            } else {
+                dropped &+= 1
+            }
+        }
+        pool.recycle(batch)
+        var sent = 0
+        var bytes: UInt64 = 0
+        var attempts = 0
+        while sent < count, attempts < 4 {
+            attempts &+= 1
+            do {
+                let n = try fd.sendMessages(sendIO.messages(from: sent, count: count &- sent))
+                if n == 0 { break }
+                for i in sent..<(sent &+ n) { bytes &+= UInt64(sendIO.stagedLength(i)) }
+                sent &+= n
+            } catch {
+                // The first message of the rest failed: count it and skip it.
+                errors &+= 1
+                sent &+= 1
+            }
+        }
+        let sentPackets = UInt64(sent) &- errors
+        let unsent = UInt64(count &- sent)
+        counters.withLock {
+            $0.txPackets &+= sentPackets
+            $0.txBytes &+= bytes
+            $0.txErrors &+= errors
+            $0.txDropped &+= dropped &+ unsent
+        }
+    }
+}
+
+/// `mmsghdr`/`iovec` vectors over a slab of `slots` frames, allocated once
+/// per port; the OS glue's one home for raw memory in `NetDevices`.
+final class MessageVector {
+    let slots: Int
+    let slotSize: Int
+    private let slab: UnsafeMutableRawPointer
+    private let headers: UnsafeMutableBufferPointer<CLinux_mmsghdr>
+    private let vectors: UnsafeMutableBufferPointer<iovec>
+    private let control: UnsafeMutableRawPointer?
+    private let controlSpace: Int
+    private let names: UnsafeMutableBufferPointer<sockaddr_ll>?
+
+    init(slots: Int, slotSize: Int, withControl: Bool) {
+        self.slots = slots
+        self.slotSize = slotSize
+        slab = .allocate(byteCount: slots * slotSize, alignment: 64)
+        headers = .allocate(capacity: slots)
+        headers.initialize(repeating: CLinux_mmsghdr())
+        vectors = .allocate(capacity: slots)
+        controlSpace = withControl ? CLinux_auxdata_space() : 0
+        control = withControl ? .allocate(byteCount: slots * controlSpace, alignment: 16) : nil
+        names = withControl ? .allocate(capacity: slots) : nil
+        names?.initialize(repeating: sockaddr_ll())
+        for i in 0..<slots {
+            vectors[i] = iovec(iov_base: slab + i * slotSize, iov_len: slotSize)
+            headers[i].msg_hdr.msg_iov = vectors.baseAddress! + i
+            headers[i].msg_hdr.msg_iovlen = 1
+        }
+    }
+
+    deinit {
+        slab.deallocate()
+        headers.deallocate()
+        vectors.deallocate()
+        control?.deallocate()
+        names?.deallocate()
+    }
+
+    /// Resets the first `count` headers for a receive.
+    func prepareForReceive(count: Int) {
+        for i in 0..<count {
+            vectors[i].iov_len = slotSize
+            headers[i].msg_len = 0
+            headers[i].msg_hdr.msg_flags = 0
+            if let control {
+                headers[i].msg_hdr.msg_control = control + i * controlSpace
+                headers[i].msg_hdr.msg_controllen = controlSpace
+            }
+            if let names {
+                headers[i].msg_hdr.msg_name = UnsafeMutableRawPointer(names.baseAddress! + i)
+                headers[i].msg_hdr.msg_namelen = socklen_t(MemoryLayout<sockaddr_ll>.size)
+            }
+        }
+    }
+
+    func messages(count: Int) -> UnsafeMutableBufferPointer<CLinux_mmsghdr> {
+        UnsafeMutableBufferPointer(rebasing: headers[0..<count])
+    }
+
+    func messages(from start: Int, count: Int) -> UnsafeMutableBufferPointer<CLinux_mmsghdr> {
+        UnsafeMutableBufferPointer(rebasing: headers[start..<(start + count)])
+    }
+
+    /// The bytes of received message `i`, or nil if it was truncated.
+    func receivedFrame(_ i: Int) -> UnsafeRawBufferPointer? {
+        if headers[i].msg_hdr.msg_flags & Int32(MSG_TRUNC) != 0 { return nil }
+        let n = min(Int(headers[i].msg_len), slotSize)
+        return UnsafeRawBufferPointer(start: slab + i * slotSize, count: n)
+    }
+
+    /// True if received message `i` is a frame this host sent (`PACKET_OUTGOING`).
+    func isOutgoing(_ i: Int) -> Bool {
+        guard let names, headers[i].msg_hdr.msg_namelen >= 11 else { return false }
+        return names[i].sll_pkttype == CLinux_PACKET_OUTGOING
+    }
+
+    /// The `PACKET_AUXDATA` of received message `i`, if the kernel sent one.
+    func auxdata(_ i: Int) -> tpacket_auxdata? {
+        var aux = tpacket_auxdata()
+        return CLinux_packet_auxdata(&headers[i].msg_hdr, &aux) == 1 ? aux : nil
+    }
+
+    /// Copies `frame` into slot `i` for sending; false if it does not fit.
+    func stage(_ frame: UnsafeRawBufferPointer, at i: Int) -> Bool {
+        guard i < slots, frame.count <= slotSize, let base = frame.baseAddress else { return false }
+        (slab + i * slotSize).copyMemory(from: base, byteCount: frame.count)
+        vectors[i].iov_len = frame.count
+        headers[i].msg_len = 0
+        return true
+    }
+
+    func stagedLength(_ i: Int) -> Int { vectors[i].iov_len }
+}
