@@ -74,9 +74,9 @@ import Wire
     }
 
     @Test func registryListsTypes() {
-        #expect(registry.types == [.dummy, .dummyInternal])
-        #expect(registry.supports(.dummy))
-        #expect(!registry.supports(.system))
+        #expect(registry.types == [.dummy, .dummyInternal, .internal, .system])
+        #expect(registry.supports(.dummy) && registry.supports(.system))
+        #expect(!registry.supports(PortType(rawValue: "vxlan")))
     }
 }
 
