@@ -224,7 +224,7 @@ private func protocolShorthand(_ name: String) -> (UInt64, UInt64?)? {
     }
 }
 
-private let tcpFlagBitNames = ["fin", "syn", "rst", "psh", "ack", "urg", "ece", "cwr", "ns"]
+private let tcpFlagBitNames = ["fin", "syn", "rst", "psh", "ack", "urg", "ece", "cwr", "ns", "[200]", "[400]", "[800]"]
 private let ctStateBitNames = ["new", "est", "rel", "rpl", "inv", "trk", "snat", "dnat"]
 private let tunFlagBitNames = ["oam"]
 

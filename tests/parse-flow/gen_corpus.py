@@ -74,7 +74,7 @@ add("tp_dst=80")
 add("ip,tp_dst=80")
 add("tcp,tp_dst=")
 for v in ["+syn", "+syn-ack", "-fin", "+syn+ack+fin-rst", "syn|ack", "0x12", "0x12/0x12", "0x12/0xfff",
-          "0/0x1", "+ns", "+cwr+ece", "+syn+syn", "+foo", "syn|foo", "0x1000", "fin"]:
+          "0/0x1", "+ns", "+[200]-[800]", "[400]|syn", "+cwr+ece", "+syn+syn", "+foo", "syn|foo", "0x1000", "fin"]:
     add(f"tcp,tcp_flags={v}")
     add(f"tcp6,tcp_flags={v}")
 add("tcp_flags=+syn")
