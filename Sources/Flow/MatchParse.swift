@@ -438,8 +438,12 @@ private struct MatchParser {
             case .ctLabel: mask.words[30] = 0; mask.words[31] = 0
             case .ipv6(let h): mask.words[h.word] = 0; mask.words[h.word + 1] = 0
             case .inPort: mask.wildcard(.inPort)
-            case .dlVlan: mask[.vlan0TCI] &= ~0x0fff
-            case .dlVlanPcp: mask[.vlan0TCI] &= ~0xe000
+            case .dlVlan:
+                // match_set_any_vid: keep the PCP if it is matched.
+                if mask[.vlan0TCI] & 0xe000 != 0 { mask[.vlan0TCI] &= ~0x0fff } else { mask.wildcard(.vlan0TCI) }
+            case .dlVlanPcp:
+                // match_set_any_pcp: keep the VID if it is matched.
+                if mask[.vlan0TCI] & 0x0fff != 0 { mask[.vlan0TCI] &= ~0xe000 } else { mask.wildcard(.vlan0TCI) }
             case .vlanTCI: mask.wildcard(.vlan0TCI)
             case .nwTOS, .ipDSCP: mask[.networkTOS] &= ~0xfc
             case .nwECN: mask[.networkTOS] &= ~0x03
@@ -487,38 +491,64 @@ private struct MatchParser {
         return (v, m)
     }
 
+    /// `mf_from_ethernet_string`: six `%hhx` octets, optionally `/` six more.
     func ethernet(_ text: String) throws(MatchParseError) -> (UInt64, UInt64) {
-        let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
-        func mac(_ t: Substring) -> UInt64? {
-            let octets = t.split(separator: ":", omittingEmptySubsequences: false)
-            guard octets.count == 6 else { return nil }
+        let b = Array(text.utf8)
+        func mac(_ i: inout Int) -> UInt64? {
             var v: UInt64 = 0
-            for o in octets {
-                guard !o.isEmpty, o.utf8.allSatisfy({ hexValue($0) != nil }) else { return nil }
-                let digits = o.drop { $0 == "0" }
-                guard digits.count <= 16, let x = UInt64(digits.isEmpty ? "0" : digits, radix: 16) else { return nil }
-                v = v << 8 | (x & 0xff)
+            for k in 0..<6 {
+                if k > 0 { guard i < b.count, b[i] == 0x3a else { return nil }; i += 1 }
+                guard let o = scanNumber(b, &i, base: 16) else { return nil }
+                v = v << 8 | (o & 0xff)
             }
             return v
         }
-        guard let v = mac(parts[0]) else { throw MatchParseError("\(text): invalid Ethernet address") }
-        if parts.count == 1 { return (v, 0xffff_ffff_ffff) }
-        guard let m = mac(parts[1]) else { throw MatchParseError("\(text): invalid Ethernet address") }
-        return (v, m)
+        var i = 0
+        if let v = mac(&i) {
+            if i == b.count { return (v, 0xffff_ffff_ffff) }
+            if b[i] == 0x2f {
+                i += 1
+                if let m = mac(&i), i == b.count { return (v, m) }
+            }
+        }
+        throw MatchParseError("\(text): invalid Ethernet address")
     }
 
+    /// `ip_parse_masked`: `IP/IP`, `IP/%d` or `IP`, tried in that order
+    /// with `ovs_scan` (octets `%hhu`, so they wrap), then nothing may follow.
     func ipv4(_ text: String) throws(MatchParseError) -> (UInt32, UInt32) {
-        let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
-        guard let a = IPv4Address(parts[0]) else { throw MatchParseError("\(text): invalid IP address") }
-        if parts.count == 1 { return (a.rawValue, .max) }
-        if let m = IPv4Address(parts[1]) { return (a.rawValue, m.rawValue) }
-        guard !parts[1].isEmpty, parts[1].utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
-            throw MatchParseError("\(text): invalid IP address")
+        let b = Array(text.utf8)
+        func quad(_ i: inout Int) -> UInt32? {
+            var v: UInt32 = 0
+            for k in 0..<4 {
+                if k > 0 { guard i < b.count, b[i] == 0x2e else { return nil }; i += 1 }
+                guard let o = scanNumber(b, &i, base: 10) else { return nil }
+                v = v << 8 | UInt32(o & 0xff)
+            }
+            return v
         }
-        guard parts[1].count <= 3, let n = Int(parts[1]), n <= 32 else {
-            throw MatchParseError("\(text): IPv4 network prefix bits not between 0 and 32, inclusive")
+        let invalid = MatchParseError("\(text): invalid IP address")
+        var i = 0
+        guard let a = quad(&i) else { throw invalid }
+        var result: (UInt32, UInt32)? = nil
+        if i < b.count, b[i] == 0x2f {
+            var j = i + 1
+            if let m = quad(&j) {
+                result = (a, m); i = j
+            } else {
+                j = i + 1
+                if let n = scanNumber(b, &j, base: 10) {
+                    let prefix = Int32(truncatingIfNeeded: n)
+                    guard prefix >= 0 && prefix <= 32 else {
+                        throw MatchParseError("\(text): IPv4 network prefix bits not between 0 and 32, inclusive")
+                    }
+                    result = (a, prefix == 0 ? 0 : ~UInt32(0) << UInt32(32 - prefix)); i = j
+                }
+            }
         }
-        return (a.rawValue, n == 0 ? 0 : ~UInt32(0) << UInt32(32 - n))
+        if result == nil { result = (a, .max) }
+        guard i == b.count, let result else { throw invalid }
+        return result
     }
 
     func ipv6(_ text: String) throws(MatchParseError) -> (IPv6Address, IPv6Address) {
@@ -546,8 +576,9 @@ private struct MatchParser {
             ("CONTROLLER", 0xfffd), ("LOCAL", 0xfffe), ("ANY", 0xffff), ("NONE", 0xffff), ("UNSET", 0xfff7),
         ]
         let bad = MatchParseError("\(text): invalid or unknown port for in_port")
-        if !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
-            guard text.count <= 10, let n = UInt64(text) else { throw bad }
+        if let n = strToLLong(Array(text.utf8)) {
+            // `str_to_uint`: 0 to UINT_MAX.
+            guard n >= 0 && n <= 0xffff_ffff else { throw bad }
             if n <= 0xffff { return UInt16(n) }
             if n >= 0xffff_ff00 && n <= 0xffff_ffff { return UInt16(n - 0xffff_ff00 + 0xff00) }
             throw bad
@@ -619,6 +650,46 @@ private struct MatchParser {
 }
 
 // MARK: - Numbers
+
+/// One `ovs_scan` integer conversion (`scan_int`): white space, sign, `0x`
+/// when `base` is 16, digits; wraps like the C conversion.
+private func scanNumber(_ b: [UInt8], _ i: inout Int, base: UInt64) -> UInt64? {
+    var j = i
+    while j < b.count, isSpace(b[j]) { j += 1 }
+    let negative = j < b.count && b[j] == 0x2d
+    if j < b.count, b[j] == 0x2d || b[j] == 0x2b { j += 1 }
+    if base == 16, j + 1 < b.count, b[j] == 0x30, b[j + 1] | 0x20 == 0x78 { j += 2 }
+    var value: UInt64 = 0
+    var digits = 0
+    while j < b.count, let d = hexValue(b[j]), d < base {
+        value = value &* base &+ d
+        digits += 1
+        j += 1
+    }
+    guard digits > 0 else { return nil }
+    i = j
+    return negative ? 0 &- value : value
+}
+
+/// `strtoll(s, &tail, 10)` that must consume everything and not overflow.
+private func strToLLong(_ b: [UInt8]) -> Int64? {
+    var j = 0
+    while j < b.count, isSpace(b[j]) { j += 1 }
+    let negative = j < b.count && b[j] == 0x2d
+    if j < b.count, b[j] == 0x2d || b[j] == 0x2b { j += 1 }
+    var value: Int64 = 0
+    var digits = 0
+    while j < b.count, b[j] >= 0x30, b[j] <= 0x39 {
+        let (m, o1) = value.multipliedReportingOverflow(by: 10)
+        let (a, o2) = m.addingReportingOverflow(Int64(b[j] - 0x30))
+        if o1 || o2 { return nil }
+        value = a
+        digits += 1
+        j += 1
+    }
+    guard digits > 0, j == b.count else { return nil }
+    return negative ? -value : value
+}
 
 private enum IntResult {
     case ok((high: UInt64, low: UInt64), ArraySlice<UInt8>)

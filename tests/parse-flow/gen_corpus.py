@@ -186,5 +186,8 @@ for bad in ["foo=1", "foo", "vlan_tci1=0x1005", "dl_vlan_pcp1=1", "in_port=", "d
             "ip,nw_tos=abc", "ct_state=+trk*", "tcp_flags=+", "tun_flags=+foo",
             "ip,nw_frag=", "dl_type=0x800/0xffff", "dl_type=0x800/0xff00", "nw_proto=6/0xf0"]:
     add(bad)
+# Number, address and wildcard syntax corners.
+for m in ['tun_ipv6_src=2001:db8::1', 'tun_ipv6_dst=2001:db8::/64', 'tcp,tp_dst=0X50', 'ip,nw_src=01.2.3.4', 'ip,nw_src=1.2.3.4/08', 'ip,nw_src= 1.2.3.4', 'dl_src=001:2:3:4:5:6', 'in_port=+1', 'in_port=01', 'priority=0x10', 'priority=010', 'ct_state=+trk+', 'ct_state=', 'tcp_flags=', 'ip,nw_frag=', 'ipv6,ipv6_src=::1/ffff::', 'ipv6,ipv6_src=::1/064', 'ipv6,ipv6_src=1.2.3.4', 'ipv6,ipv6_src=::ffff:1.2.3.4', 'reg0', 'tcp(tp_dst=80)', 'ip,nw_src=1.2.3.4/255.255.255.256', 'metadata=0x 1 2', 'ct_label=0x1/0x', 'dl_type=0x800,dl_type=0x86dd', 'tcp,tp_dst=80/0', 'tcp,tp_dst=1/', 'eth_src=ff:ff:ff:ff:ff:ff/ff:ff:ff:ff:ff:ff', 'tcp,tp_dst=0x', 'mpls,mpls_label=*', 'dl_vlan=5,dl_vlan=*', 'ip,nw_tos=*', 'ip,nw_frag=*', 'in_port=*', 'tcp,tcp_flags=*', 'ct_state=*']:
+    add(m)
 for l in lines:
     print(l)
