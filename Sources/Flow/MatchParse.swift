@@ -558,12 +558,15 @@ private struct MatchParser {
         }
         if parts.count == 1 { return (a, IPv6Address(high: .max, low: .max)) }
         if parts[1].utf8.count <= 45, let m = IPv6Address(String(parts[1])) { return (a, m) }
-        guard !parts[1].isEmpty, parts[1].utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
-            throw MatchParseError("\(text): invalid IPv6 address")
-        }
-        guard parts[1].count <= 3, let n = Int(parts[1]), n <= 128 else {
+        let rest = Array(parts[1].utf8)
+        var j = 0
+        guard let number = scanNumber(rest, &j, base: 10) else { throw MatchParseError("\(text): invalid IPv6 address") }
+        let prefix = Int32(truncatingIfNeeded: number)
+        guard prefix >= 0 && prefix <= 128 else {
             throw MatchParseError("\(text): IPv6 network prefix bits not between 0 and 128, inclusive")
         }
+        guard j == rest.count else { throw MatchParseError("\(text): invalid IPv6 address") }
+        let n = Int(prefix)
         let high: UInt64 = n == 0 ? 0 : n >= 64 ? .max : ~UInt64(0) << UInt64(64 - n)
         let low: UInt64 = n <= 64 ? 0 : n == 128 ? .max : ~UInt64(0) << UInt64(128 - n)
         return (a, IPv6Address(high: high, low: low))
@@ -576,6 +579,7 @@ private struct MatchParser {
             ("CONTROLLER", 0xfffd), ("LOCAL", 0xfffe), ("ANY", 0xffff), ("NONE", 0xffff), ("UNSET", 0xfff7),
         ]
         let bad = MatchParseError("\(text): invalid or unknown port for in_port")
+        if text.utf8.first == 0x2d { throw bad }
         if let n = strToLLong(Array(text.utf8)) {
             // `str_to_uint`: 0 to UINT_MAX.
             guard n >= 0 && n <= 0xffff_ffff else { throw bad }
@@ -658,7 +662,13 @@ private func scanNumber(_ b: [UInt8], _ i: inout Int, base: UInt64) -> UInt64? {
     while j < b.count, isSpace(b[j]) { j += 1 }
     let negative = j < b.count && b[j] == 0x2d
     if j < b.count, b[j] == 0x2d || b[j] == 0x2b { j += 1 }
-    if base == 16, j + 1 < b.count, b[j] == 0x30, b[j + 1] | 0x20 == 0x78 { j += 2 }
+    var base = base
+    if base == 0 || base == 16, j + 1 < b.count, b[j] == 0x30, b[j + 1] | 0x20 == 0x78 {
+        base = 16
+        j += 2
+    } else if base == 0 {
+        base = j < b.count && b[j] == 0x30 ? 8 : 10
+    }
     var value: UInt64 = 0
     var digits = 0
     while j < b.count, let d = hexValue(b[j]), d < base {
@@ -761,7 +771,7 @@ private func parseIntString(_ s: ArraySlice<UInt8>, bytes: Int) -> IntResult {
     }
 }
 
-/// `%i` (as `SCNi32`): sign, `0x`, octal or decimal, kept to 32 bits.
+/// `%i` (as `SCNi32`): `ovs_scan`'s `scan_int` with base 0, kept to 32 bits.
 private func parseScanI32(_ s: ArraySlice<UInt8>) -> ULLResult {
     switch parseScanLLI(s) {
     case .ok(let v, let rest): return .ok(v & 0xffff_ffff, rest)
@@ -769,10 +779,10 @@ private func parseScanI32(_ s: ArraySlice<UInt8>) -> ULLResult {
     }
 }
 
-/// `%lli`.
+/// `%lli`: `scan_int` with base 0.
 private func parseScanLLI(_ s: ArraySlice<UInt8>) -> ULLResult {
-    switch parseULL(s) {
-    case .range: return .ok(.max, s[s.endIndex...])
-    case let other: return other
-    }
+    let b = Array(s)
+    var i = 0
+    guard let v = scanNumber(b, &i, base: 0) else { return .syntax }
+    return .ok(v, s[(s.startIndex + i)...])
 }

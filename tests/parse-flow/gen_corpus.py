@@ -189,5 +189,7 @@ for bad in ["foo=1", "foo", "vlan_tci1=0x1005", "dl_vlan_pcp1=1", "in_port=", "d
 # Number, address and wildcard syntax corners.
 for m in ['tun_ipv6_src=2001:db8::1', 'tun_ipv6_dst=2001:db8::/64', 'tcp,tp_dst=0X50', 'ip,nw_src=01.2.3.4', 'ip,nw_src=1.2.3.4/08', 'ip,nw_src= 1.2.3.4', 'dl_src=001:2:3:4:5:6', 'in_port=+1', 'in_port=01', 'priority=0x10', 'priority=010', 'ct_state=+trk+', 'ct_state=', 'tcp_flags=', 'ip,nw_frag=', 'ipv6,ipv6_src=::1/ffff::', 'ipv6,ipv6_src=::1/064', 'ipv6,ipv6_src=1.2.3.4', 'ipv6,ipv6_src=::ffff:1.2.3.4', 'reg0', 'tcp(tp_dst=80)', 'ip,nw_src=1.2.3.4/255.255.255.256', 'metadata=0x 1 2', 'ct_label=0x1/0x', 'dl_type=0x800,dl_type=0x86dd', 'tcp,tp_dst=80/0', 'tcp,tp_dst=1/', 'eth_src=ff:ff:ff:ff:ff:ff/ff:ff:ff:ff:ff:ff', 'tcp,tp_dst=0x', 'mpls,mpls_label=*', 'dl_vlan=5,dl_vlan=*', 'ip,nw_tos=*', 'ip,nw_frag=*', 'in_port=*', 'tcp,tcp_flags=*', 'ct_state=*']:
     add(m)
+for m in ['ipv6,ipv6_src= ::1', 'ipv6,ipv6_src=::1/ 64', 'ipv6,ipv6_src=::1/-1', 'ipv6,ipv6_src=::1/64x', 'ipv6,ipv6_src=::1/ffff::/1', 'ct_label=0x1/0x1/0x1', 'metadata=-1', 'reg0=-1', 'ct_label=-1', 'tun_id=0x1ffffffffffffffff', 'pkt_mark= 5', 'tcp_flags=+syn ', 'ct_state=+trk|new', 'ct_state=0x21/', 'ct_state=0x21/0x', 'ct_state=1|2', 'ct_state=1||2', 'tcp,tcp_flags=-1', 'ct_state=0x1 /0x1', 'tcp,tcp_flags=+Syn', 'icmp,icmp_type=-1', 'icmp,icmp_type=0x', 'arp,arp_op=0x1ff', 'mpls,mpls_bos=*', 'nw_frag=First', 'in_port= 1', 'in_port=1x', 'in_port=-0', 'dl_vlan=-1', 'ip,nw_ttl=*', 'xreg0=0x1/0x1/', 'ipv6,ipv6_label=*']:
+    add(m)
 for l in lines:
     print(l)
