@@ -88,8 +88,9 @@ public struct Datum: Hashable, Sendable {
 
     /// Set/map union; for maps, existing keys keep their values.
     mutating func union(_ o: Datum) {
-        for (i, k) in o.keys.enumerated() where !contains(key: k) {
-            keys.append(k)
+        let added = o.keys.indices.filter { !contains(key: o.keys[$0]) }
+        for i in added {
+            keys.append(o.keys[i])
             if values != nil { values!.append(o.values![i]) }
         }
         try? normalize()

@@ -1,0 +1,314 @@
+import Testing
+@testable import OVSDB
+#if canImport(Glibc)
+import Glibc
+#endif
+
+func j(_ s: String) -> JSON { try! JSON.parse(s) }
+
+let testSchemaText = """
+{"name":"t","version":"1.0.0","tables":{
+ "A":{"isRoot":true,"columns":{
+   "n":{"type":"integer"},
+   "i":{"type":{"key":{"type":"integer","minInteger":0,"maxInteger":10},"min":0,"max":1}},
+   "s":{"type":{"key":"string","min":0,"max":"unlimited"}},
+   "e":{"type":{"key":{"type":"string","enum":["set",["x","y"]]},"min":0,"max":1}},
+   "m":{"type":{"key":"string","value":"integer","min":0,"max":"unlimited"}},
+   "small":{"type":{"key":"integer","min":0,"max":2}},
+   "r":{"type":{"key":{"type":"uuid","refTable":"B"},"min":0,"max":1}},
+   "w":{"type":{"key":{"type":"uuid","refTable":"B","refType":"weak"},"min":0,"max":"unlimited"}},
+   "f":{"type":"real"},
+   "name":{"type":"string"},
+   "k":{"type":"string","mutable":false}},
+  "indexes":[["name"]]},
+ "B":{"columns":{"x":{"type":"integer"}}},
+ "C":{"isRoot":true,"maxRows":1,"columns":{"v":{"type":"boolean"}}}}}
+"""
+
+func newDB() -> Database { Database(schema: try! DatabaseSchema(text: testSchemaText)) }
+
+/// Result array with UUIDs replaced, for comparisons.
+func scrub(_ v: JSON) -> String {
+    var s = v.text
+    // Replace every 36-character UUID with a fixed marker.
+    var out = ""
+    var chars = Array(s)
+    var i = 0
+    while i < chars.count {
+        if i + 36 <= chars.count, UUID(String(chars[i..<i + 36])) != nil {
+            out += "U"
+            i += 36
+        } else {
+            out.append(chars[i])
+            i += 1
+        }
+    }
+    s = out
+    chars = []
+    return s
+}
+
+@Suite struct JSONTests {
+    @Test func roundTrip() throws {
+        for s in [#"{"a":1,"b":[true,false,null],"c":"x\"\n"}"#, "[]", "{}", "-5", "1.5", "[1,2.25,-0.5]", #""\u0001""#] {
+            #expect(try JSON.parse(s).text == s)
+        }
+        #expect(try JSON.parse("1") == .int(1))
+        #expect(try JSON.parse("1.0") == .real(1))
+        #expect(try JSON.parse("1e2") == .real(100))
+        #expect(try JSON.parse(" { \"b\" : 2 , \"a\" : 1 } ").text == #"{"b":2,"a":1}"#)
+        #expect(try JSON.parse(#""\ud83d\ude00""#) == .string("😀"))
+    }
+
+    @Test(arguments: ["", "[", "[1,]", "{\"a\"}", "01", "1.", "-", "tru", "\"abc", "[1] x", "{1:2}", "\"\\x\"", "\"\\ud800\""])
+    func rejects(_ s: String) {
+        #expect(throws: JSONError.self) { try JSON.parse(s) }
+    }
+
+    @Test func errorPosition() {
+        do {
+            _ = try JSON.parse("[1, 2, ?]")
+            Issue.record("no error")
+        } catch {
+            #expect(error.offset == 7)
+        }
+    }
+}
+
+@Suite struct SHA1Tests {
+    @Test func vectors() {
+        #expect(SHA1.hex([]) == "da39a3ee5e6b4b0d3255bfef95601890afd80709")
+        #expect(SHA1.hex(Array("abc".utf8)) == "a9993e364706816aba3e25717850c26c9cd0d89d")
+        #expect(SHA1.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)) == "84983e441c3bd26ebaae4aa1f95129e5e54670f1")
+        #expect(SHA1.hex(Array(repeating: UInt8(ascii: "a"), count: 1_000_000)) == "34aa973cd4c4daa4f61eeb2bdbad27316534016f")
+    }
+}
+
+@Suite struct SchemaTests {
+    @Test func vswitchSchema() throws {
+        let path = "/usr/share/openvswitch/vswitch.ovsschema"
+        guard let text = readFile(path) else { return }
+        let s = try DatabaseSchema(text: text)
+        #expect(s.name == "Open_vSwitch")
+        #expect(s.tables["Bridge"]?.columns["ports"]?.type.key.refTable == "Port")
+        #expect(s.tables["Open_vSwitch"]?.maxRows == 1)
+        #expect(s.tables["Open_vSwitch"]?.isRoot == true)
+        #expect(s.tables["Port"]?.isRoot == false)
+        #expect(s.tables["Bridge"]?.indexes == [["name"]])
+        #expect(s.tables["Interface"]?.columns["ofport_request"]?.type.key.maxInteger == 65279)
+        #expect(s.tables["Bridge"]?.columns["fail_mode"]?.type.key.enumValues?.count == 2)
+        #expect(s.tables["Bridge"]?.columns["name"]?.mutable == false)
+        #expect(s.tables["Flow_Table"]?.columns["prefixes"]?.type.max == 3)
+        #expect(s.tables.count == 18 || s.tables.count > 10)
+        // And a database with it accepts an empty root row.
+        var db = Database(schema: s)
+        let (r, c) = db.transact([j(#"{"op":"insert","table":"Open_vSwitch","row":{}}"#)])
+        #expect(c != nil, "\(r.text)")
+    }
+
+    @Test(arguments: [
+        #"{"version":"1.0.0","tables":{}}"#,
+        #"{"name":"x","version":"1.0","tables":{}}"#,
+        #"{"name":"x","tables":{"T":{"columns":{"c":{"type":"bogus"}}}}}"#,
+        #"{"name":"x","tables":{"T":{"columns":{"c":{"type":{"key":{"type":"uuid","refTable":"Nope"}}}}}}}"#,
+        #"{"name":"x","tables":{"T":{"columns":{"c":{"type":{"key":"integer","min":2}}}}}}"#,
+        #"{"name":"x","tables":{"T":{"columns":{"_c":{"type":"integer"}}}}}"#,
+        #"{"name":"x","tables":{"T":{"columns":{"c":{"type":"integer"}},"indexes":[["d"]]}}}"#,
+    ])
+    func rejects(_ s: String) {
+        #expect(throws: OVSDBError.self) { try DatabaseSchema(text: s) }
+        do { _ = try DatabaseSchema(text: s) } catch { #expect(error.error == "syntax error") }
+    }
+}
+
+func readFile(_ path: String) -> String? {
+    guard let f = fopen(path, "r") else { return nil }
+    defer { fclose(f) }
+    var bytes: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = fread(&buf, 1, buf.count, f)
+        if n == 0 { break }
+        bytes += buf[0..<n]
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+/// One transaction: operations, then the expected result with UUIDs scrubbed.
+struct TxnCase: CustomStringConvertible, Sendable {
+    var setup: String = "[]"
+    var ops: String
+    var expect: String
+    var description: String { ops }
+}
+
+let insertA = #"{"op":"insert","table":"A","row":{"name":"a","n":1,"s":["set",["p","q"]],"m":["map",[["k",1]]],"small":["set",[1]]}}"#
+
+let txnCases: [TxnCase] = [
+    TxnCase(ops: "[\(insertA)]", expect: #"[{"uuid":["uuid","U"]}]"#),
+    TxnCase(setup: "[\(insertA)]", ops: #"[{"op":"select","table":"A","where":[["n","==",1]],"columns":["name","n","s","m"]}]"#,
+            expect: #"[{"rows":[{"name":"a","n":1,"s":["set",["p","q"]],"m":["map",[["k",1]]]}]}]"#),
+    TxnCase(setup: "[\(insertA)]", ops: #"[{"op":"select","table":"A","where":[["n",">",1]]}]"#, expect: #"[{"rows":[]}]"#),
+    TxnCase(setup: "[\(insertA)]", ops: #"[{"op":"select","table":"A","where":[["s","includes","p"]],"columns":["n"]}]"#, expect: #"[{"rows":[{"n":1}]}]"#),
+    TxnCase(setup: "[\(insertA)]", ops: #"[{"op":"select","table":"A","where":[["s","excludes","p"]],"columns":["n"]}]"#, expect: #"[{"rows":[]}]"#),
+    TxnCase(setup: "[\(insertA)]", ops: #"[{"op":"update","table":"A","where":[],"row":{"n":5}},{"op":"select","table":"A","where":[],"columns":["n"]}]"#,
+            expect: #"[{"count":1},{"rows":[{"n":5}]}]"#),
+    TxnCase(setup: "[\(insertA)]", ops: #"[{"op":"mutate","table":"A","where":[],"mutations":[["n","+=",2],["n","*=",3],["s","insert",["set",["r"]]],["s","delete","p"],["m","insert",["map",[["j",2],["k",9]]]]]},{"op":"select","table":"A","where":[],"columns":["n","s","m"]}]"#,
+            expect: #"[{"count":1},{"rows":[{"n":9,"s":["set",["q","r"]],"m":["map",[["j",2],["k",1]]]}]}]"#),
+    TxnCase(setup: "[\(insertA)]", ops: #"[{"op":"mutate","table":"A","where":[],"mutations":[["m","delete",["set",["k"]]],["n","-=",4],["n","/=",-3],["n","%=",2]]},{"op":"select","table":"A","where":[],"columns":["n","m"]}]"#,
+            expect: #"[{"count":1},{"rows":[{"n":1,"m":["map",[]]}]}]"#),
+    TxnCase(setup: "[\(insertA)]", ops: #"[{"op":"mutate","table":"A","where":[],"mutations":[["m","delete",["map",[["k",2]]]]]},{"op":"select","table":"A","where":[],"columns":["m"]}]"#,
+            expect: #"[{"count":1},{"rows":[{"m":["map",[["k",1]]]}]}]"#),
+    TxnCase(setup: "[\(insertA)]", ops: #"[{"op":"delete","table":"A","where":[["name","==","a"]]},{"op":"select","table":"A","where":[]}]"#,
+            expect: #"[{"count":1},{"rows":[]}]"#),
+    TxnCase(ops: #"[{"op":"comment","comment":"hi"},{"op":"commit","durable":false}]"#, expect: "[{},{}]"),
+    TxnCase(ops: #"[{"op":"wait","table":"A","where":[],"until":"==","rows":[],"timeout":0}]"#, expect: "[{}]"),
+    // Errors.
+    TxnCase(setup: "[\(insertA)]", ops: #"[{"op":"wait","table":"A","where":[],"columns":["n"],"until":"==","rows":[],"timeout":0}]"#,
+            expect: #"[{"error":"timed out","details":"\"wait\" timed out"}]"#),
+    TxnCase(ops: #"[{"op":"abort"},{"op":"comment","comment":"x"}]"#, expect: #"[{"error":"aborted","details":"aborted by request"},null]"#),
+    TxnCase(ops: #"[{"op":"assert","lock":"l"}]"#, expect: #"[{"error":"not owner","details":"Asserted lock l not held."}]"#),
+    TxnCase(ops: #"[{"op":"frob"}]"#, expect: #"[{"error":"syntax error","details":"No operation \"frob\""}]"#),
+    TxnCase(ops: #"[{"op":"insert","table":"Z","row":{}}]"#, expect: #"[{"error":"syntax error","details":"No table named Z."}]"#),
+    TxnCase(ops: #"[{"op":"insert","table":"A","row":{"zz":1}}]"#, expect: #"[{"error":"unknown column","details":"No column zz in table A."}]"#),
+    TxnCase(ops: #"[{"op":"insert","table":"A","row":{"n":"x"}}]"#, expect: #"[{"error":"syntax error","details":"expected integer, got \"x\""}]"#),
+    TxnCase(ops: #"[{"op":"insert","table":"A","row":{"i":11}}]"#, expect: #"[{"error":"constraint violation","details":"11 is greater than maximum allowed value 10"}]"#),
+    TxnCase(ops: #"[{"op":"insert","table":"A","row":{"e":"z"}}]"#, expect: #"[{"error":"constraint violation","details":"\"z\" is not one of the allowed values (\"x\", \"y\")"}]"#),
+    TxnCase(ops: #"[{"op":"insert","table":"A","row":{"small":["set",[1,2,3]]}}]"#, expect: #"[{"error":"constraint violation","details":"3 values when type requires between 0 and 2"}]"#),
+    TxnCase(setup: "[\(insertA)]", ops: #"[{"op":"mutate","table":"A","where":[],"mutations":[["small","insert",["set",[5,6]]]]}]"#,
+            expect: #"[{"error":"constraint violation","details":"Attempted to store 3 elements in set of integer type, but only 0 to 2 are allowed."}]"#),
+    TxnCase(setup: "[\(insertA)]", ops: #"[{"op":"mutate","table":"A","where":[],"mutations":[["n","+=",9223372036854775807]]}]"#,
+            expect: #"[{"error":"range error","details":"Result of \"+=\" operation is out of range."}]"#),
+    TxnCase(setup: "[\(insertA)]", ops: #"[{"op":"mutate","table":"A","where":[],"mutations":[["n","/=",0]]}]"#,
+            expect: #"[{"error":"domain error","details":"Division by zero."}]"#),
+    TxnCase(setup: "[\(insertA)]", ops: #"[{"op":"mutate","table":"A","where":[],"mutations":[["k","insert","x"]]}]"#,
+            expect: #"[{"error":"constraint violation","details":"Cannot mutate immutable column k in table A."}]"#),
+    TxnCase(setup: "[\(insertA)]", ops: #"[{"op":"update","table":"A","where":[],"row":{"k":"x"}}]"#,
+            expect: #"[{"error":"constraint violation","details":"Cannot update immutable column k in table A."}]"#),
+    TxnCase(ops: #"[{"op":"insert","table":"A","row":{"r":["uuid","01234567-89ab-cdef-0123-456789abcdef"]}}]"#,
+            expect: #"[{"uuid":["uuid","U"]},{"error":"referential integrity violation","details":"Table A column r row U references nonexistent row U in table B."}]"#),
+    TxnCase(ops: #"[{"op":"insert","table":"C","row":{}},{"op":"insert","table":"C","row":{}}]"#,
+            expect: #"[{"uuid":["uuid","U"]},{"uuid":["uuid","U"]},{"error":"constraint violation","details":"transaction causes \"C\" table to contain 2 rows, greater than the schema-defined limit of 1 row(s)"}]"#),
+    TxnCase(setup: "[\(insertA)]", ops: "[\(insertA)]",
+            expect: #"[{"uuid":["uuid","U"]},{"error":"constraint violation","details":"Transaction causes multiple rows in \"A\" table to have identical values (\"a\") for index on column \"name\". First row, with UUID U, was inserted or modified by this transaction. Second row, with UUID U, existed in the database before this transaction and was not modified by the transaction."}]"#),
+    TxnCase(ops: #"[{"op":"insert","table":"B","uuid-name":"b","row":{}},{"op":"insert","table":"B","uuid-name":"b","row":{}}]"#,
+            expect: #"[{"error":"duplicate uuid-name","details":"This \"uuid-name\" appeared on an earlier \"insert\" operation."},null]"#),
+    TxnCase(ops: #"[{"op":"select","table":"A","where":[["s","<",1]]}]"#,
+            expect: #"[{"error":"syntax error","details":"Type mismatch: \"<\" operator may not be applied to column s of type string."}]"#),
+]
+
+@Suite struct TransactionTests {
+    @Test(arguments: txnCases)
+    func table(_ c: TxnCase) {
+        var db = newDB()
+        let (sr, sc) = db.transact(j(c.setup).arrayValue!)
+        #expect(sc != nil || c.setup == "[]", "setup failed: \(sr.text)")
+        let before = db.tables
+        let (r, changes) = db.transact(j(c.ops).arrayValue!)
+        #expect(scrub(r) == c.expect)
+        if r.text.contains("\"error\"") {
+            #expect(changes == nil)
+            #expect(db.tables == before, "a failed transaction changed the database")
+        }
+    }
+
+    @Test func atomicity() {
+        var db = newDB()
+        let before = db.tables
+        let (r, c) = db.transact([j(insertA), j(#"{"op":"insert","table":"A","row":{"i":-1}}"#)])
+        #expect(c == nil)
+        #expect(r.arrayValue?.count == 2)
+        #expect(db.tables == before)
+    }
+
+    @Test func namedUUIDForwardReference() {
+        var db = newDB()
+        let (r, c) = db.transact([
+            j(#"{"op":"insert","table":"A","row":{"name":"z","r":["named-uuid","b"]}}"#),
+            j(#"{"op":"insert","table":"B","uuid-name":"b","row":{"x":3}}"#),
+        ])
+        #expect(c != nil, "\(r.text)")
+        #expect(db.tables["B"]!.count == 1)
+        let a = db.tables["A"]!.values.first!
+        #expect(a.columns["r"]!.keys == [.uuid(db.tables["B"]!.keys.first!)])
+    }
+
+    @Test func garbageCollectionAndWeakRefs() {
+        var db = newDB()
+        // An unreferenced row in a non-root table disappears at commit.
+        _ = db.transact([j(#"{"op":"insert","table":"B","row":{"x":1}}"#)])
+        #expect(db.tables["B"]!.isEmpty)
+        // Strongly referenced: kept; weak reference from w.
+        let (_, c) = db.transact([
+            j(#"{"op":"insert","table":"B","uuid-name":"b","row":{"x":2}}"#),
+            j(#"{"op":"insert","table":"A","row":{"name":"a","r":["named-uuid","b"],"w":["named-uuid","b"]}}"#),
+        ])
+        #expect(c != nil)
+        #expect(db.tables["B"]!.count == 1)
+        // Deleting a strongly referenced row is a referential integrity violation.
+        let (r1, c1) = db.transact([j(#"{"op":"delete","table":"B","where":[]}"#)])
+        #expect(c1 == nil)
+        #expect(r1.arrayValue?.last?["error"] == .string("referential integrity violation"))
+        // Dropping the strong reference garbage-collects B, and the weak reference goes too.
+        let (r2, c2) = db.transact([j(#"{"op":"update","table":"A","where":[],"row":{"r":["set",[]]}}"#)])
+        #expect(c2 != nil, "\(r2.text)")
+        #expect(db.tables["B"]!.isEmpty)
+        #expect(db.tables["A"]!.values.first!.columns["w"]!.keys.isEmpty)
+    }
+
+    @Test func versionChangesOnModify() {
+        var db = newDB()
+        _ = db.transact([j(insertA)])
+        let v1 = db.tables["A"]!.values.first!.version
+        _ = db.transact([j(#"{"op":"update","table":"A","where":[],"row":{"n":1}}"#)])
+        #expect(db.tables["A"]!.values.first!.version == v1)
+        _ = db.transact([j(#"{"op":"update","table":"A","where":[],"row":{"n":2}}"#)])
+        #expect(db.tables["A"]!.values.first!.version != v1)
+    }
+}
+
+func tempPath(_ name: String) -> String {
+    let p = "/tmp/svs-ovsdb-test-\(getpid())-\(name)"
+    unlink(p)
+    return p
+}
+
+@Suite struct LogTests {
+    @Test func roundTripAndCompact() throws {
+        let path = tempPath("rt")
+        defer { unlink(path) }
+        let f = try DatabaseFile.create(path: path, schema: try DatabaseSchema(text: testSchemaText))
+        _ = try f.transact([j(insertA), j(#"{"op":"insert","table":"B","uuid-name":"b","row":{"x":2}}"#),
+                            j(#"{"op":"mutate","table":"A","where":[],"mutations":[["w","insert",["named-uuid","b"]],["r","insert",["named-uuid","b"]]]}"#)])
+        _ = try f.transact([j(#"{"op":"mutate","table":"A","where":[],"mutations":[["s","delete","p"],["s","insert","z"],["m","insert",["map",[["new",3]]]],["m","delete",["set",["k"]]]]}"#)])
+        _ = try f.transact([j(#"{"op":"update","table":"A","where":[],"row":{"n":42,"r":["set",[]]}}"#)])
+        let g = try DatabaseFile.open(path: path)
+        #expect(g.db.tables == f.db.tables.mapValues { $0.mapValues { r in var r = r; r.version = g.db.tables.values.flatMap(\.values).first { $0.uuid == r.uuid }!.version; return r } })
+        #expect(g.recoveryNote == nil)
+        try g.compact()
+        let h = try DatabaseFile.open(path: path)
+        #expect(h.db.tables.mapValues { $0.mapValues(\.columns) } == f.db.tables.mapValues { $0.mapValues(\.columns) })
+        #expect(LogRecord.decode(Array(readFile(path)!.utf8)).records.count == 2)
+    }
+
+    @Test func tornRecord() throws {
+        let path = tempPath("torn")
+        defer { unlink(path) }
+        let f = try DatabaseFile.create(path: path, schema: try DatabaseSchema(text: testSchemaText))
+        _ = try f.transact([j(insertA)])
+        let good = readFile(path)!
+        // Append half a record.
+        let rec = LogRecord.encode(j(#"{"A":{"01234567-89ab-cdef-0123-456789abcdef":{"n":3}}}"#))
+        let fp = fopen(path, "a")!
+        _ = fwrite(Array(rec[0..<rec.count / 2]), 1, rec.count / 2, fp)
+        fclose(fp)
+        let g = try DatabaseFile.open(path: path)
+        #expect(g.recoveryNote != nil)
+        #expect(g.db.tables["A"]!.count == 1)
+        #expect(readFile(path)! == good)
+        _ = try g.transact([j(#"{"op":"insert","table":"C","row":{"v":true}}"#)])
+        let h = try DatabaseFile.open(path: path)
+        #expect(h.recoveryNote == nil)
+        #expect(h.db.tables["C"]!.count == 1)
+    }
+}
