@@ -102,6 +102,19 @@ public struct Database: Sendable {
     }
 }
 
+func columnSetString(_ cols: [String]) -> String {
+    var s = "column\(cols.count > 1 ? "s" : "") "
+    for (i, c) in cols.enumerated() {
+        if i > 0 { s += cols.count == 2 ? " and " : (i == cols.count - 1 ? ", and " : ", ") }
+        s += "\"\(c)\""
+    }
+    return s
+}
+
+func indexValues(_ ts: TableSchema, _ ix: [String], _ r: Row) -> String {
+    ix.map { r.columns[$0]!.string }.joined(separator: ", ")
+}
+
 struct Transaction {
     var db: Database
     var symbols: [String: UUID] = [:]
@@ -136,7 +149,7 @@ struct Transaction {
     }
 
     /// Parses a "row" object into column values, checked against the schema.
-    func parseRow(_ t: TableSchema, _ j: JSON?, forUpdate: Bool) throws(OVSDBError) -> [(String, Datum)] {
+    func parseRow(_ t: TableSchema, _ j: JSON?, forUpdate: Bool, opJSON: JSON? = nil) throws(OVSDBError) -> [(String, Datum)] {
         guard let j else { return [] }
         guard let members = j.objectValue else { throw .syntax("row must be an object") }
         var out: [(String, Datum)] = []
@@ -146,7 +159,7 @@ struct Transaction {
             }
             guard let cs = t.columns[c] else { throw OVSDBError("unknown column", "No column \(c) in table \(t.name).") }
             if forUpdate && !cs.mutable {
-                throw .constraint("Cannot update immutable column \(c) in table \(t.name).")
+                throw OVSDBError("constraint violation", "Cannot update immutable column \(c) in table \(t.name).", syntax: opJSON)
             }
             let d = try Datum.from(json: v, type: cs.type, symbols: symbols)
             try d.check(cs.type)
@@ -293,7 +306,7 @@ struct Transaction {
     mutating func update(_ op: JSON) throws(OVSDBError) -> JSON {
         let t = try tableSchema(op)
         guard op["row"] != nil else { throw .syntax("Required 'row' member is missing.") }
-        let row = try parseRow(t, op["row"], forUpdate: true)
+        let row = try parseRow(t, op["row"], forUpdate: true, opJSON: op)
         let hits = try matches(t, op["where"])
         for u in hits {
             for (c, d) in row { db.tables[t.name]![u]!.columns[c] = d }
@@ -355,7 +368,7 @@ struct Transaction {
         }
         if (until == "==") == equal { return .object([]) }
         if timeout == 0 {
-            throw OVSDBError("timed out", "\"wait\" timed out")
+            throw OVSDBError("timed out", "\"where\" clause test failed")
         }
         // No server yet to postpone the transaction: a wait that is not met now fails.
         throw OVSDBError("timed out", "\"wait\" timed out after \(timeout.map { "\($0)" } ?? "unlimited") ms (svs cannot postpone transactions yet)")
@@ -371,7 +384,7 @@ struct Transaction {
             }
             if col == "_uuid" || col == "_version" { throw .constraint("Cannot mutate column \(col).") }
             guard let cs = t.columns[col] else { throw OVSDBError("unknown column", "No column \(col) in table \(t.name).") }
-            if !cs.mutable { throw .constraint("Cannot mutate immutable column \(col) in table \(t.name).") }
+            if !cs.mutable { throw OVSDBError("constraint violation", "Cannot mutate immutable column \(col) in table \(t.name).", syntax: m) }
             let ct = cs.type
             let arg: Datum
             switch mt {
@@ -528,10 +541,24 @@ struct Transaction {
             }
             for ix in ts.indexes {
                 var seen: [[Datum]: UUID] = [:]
-                for (u, r) in rows {
+                for (u, r) in rows.sorted(by: { $0.key < $1.key }) {
                     let key = ix.map { r.columns[$0]! }
                     if let other = seen[key] {
-                        throw .constraint("Transaction causes multiple rows in \"\(tn)\" table to have identical values (\(key.enumerated().map { $1.json(ts.columns[ix[$0]]!.type).text }.joined(separator: ", "))) for index on column\(ix.count > 1 ? "s" : "") \(ix.map { "\"\($0)\"" }.joined(separator: ", ")). First row, with UUID \(min(u, other)), was inserted or modified by this transaction. Second row, with UUID \(max(u, other)), existed in the database before this transaction and was not modified by the transaction.")
+                        // Open vSwitch orders the pair by row content, _uuid first.
+                        let (a, b) = (max(u, other), min(u, other))
+                        func describe(_ x: UUID, _ title: String) -> String {
+                            var s = "\(title) row, with UUID \(x), "
+                            guard let old = original.tables[tn]![x] else { return s + "was inserted by this transaction." }
+                            if old.columns == rows[x]!.columns {
+                                s += "existed in the database before this transaction and was not modified by the transaction."
+                            } else if ix.allSatisfy({ old.columns[$0] == rows[x]!.columns[$0] }) {
+                                s += "existed in the database before this transaction, which modified some of the row's columns but not any columns in this index."
+                            } else {
+                                s += "had the following index values before the transaction: \(indexValues(ts, ix, old))."
+                            }
+                            return s
+                        }
+                        throw .constraint("Transaction causes multiple rows in \"\(tn)\" table to have identical values (\(indexValues(ts, ix, rows[a]!))) for index on \(columnSetString(ix)).  \(describe(a, "First"))  \(describe(b, "Second"))")
                     }
                     seen[key] = u
                 }

@@ -118,3 +118,38 @@ public struct Datum: Hashable, Sendable {
         return out
     }
 }
+
+extension Atom {
+    /// Open vSwitch's text form of an atom (ovsdb-data's "to_string"):
+    /// strings bare when they look like identifiers, else JSON-quoted.
+    public var string: String {
+        switch self {
+        case .uuid(let u): return u.string
+        case .string(let s):
+            return stringNeedsQuotes(s) ? JSON.string(s).text : s
+        default: return json.text
+        }
+    }
+}
+
+func stringNeedsQuotes(_ s: String) -> Bool {
+    let b = Array(s.utf8)
+    guard let f = b.first else { return true }
+    func alpha(_ c: UInt8) -> Bool { (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) }
+    if !alpha(f) && f != UInt8(ascii: "_") { return true }
+    for c in b.dropFirst() where !(alpha(c) || (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "_") || c == UInt8(ascii: "-") || c == UInt8(ascii: ".")) {
+        return true
+    }
+    return s == "true" || s == "false" || UUID(s) != nil
+}
+
+extension Datum {
+    /// Open vSwitch's text form of a datum: `a`, `[a, b]`, `{k=v, ...}`.
+    public var string: String {
+        if let v = values {
+            return "{" + zip(keys, v).map { "\($0.string)=\($1.string)" }.joined(separator: ", ") + "}"
+        }
+        if keys.count == 1 { return keys[0].string }
+        return "[" + keys.map(\.string).joined(separator: ", ") + "]"
+    }
+}

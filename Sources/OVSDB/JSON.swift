@@ -55,7 +55,15 @@ public enum JSON: Equatable, Sendable {
         return out
     }
 
-    public func write(to out: inout String) {
+    /// Compact serialization with object members sorted by name, as the
+    /// Open vSwitch tools print (JSSF_SORT).
+    public var sortedText: String {
+        var out = ""
+        write(to: &out, sorted: true)
+        return out
+    }
+
+    public func write(to out: inout String, sorted: Bool = false) {
         switch self {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
@@ -66,16 +74,17 @@ public enum JSON: Equatable, Sendable {
             out += "["
             for (i, v) in a.enumerated() {
                 if i > 0 { out += "," }
-                v.write(to: &out)
+                v.write(to: &out, sorted: sorted)
             }
             out += "]"
         case .object(let o):
             out += "{"
-            for (i, (k, v)) in o.enumerated() {
+            let members = sorted ? o.sorted { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) } : o
+            for (i, (k, v)) in members.enumerated() {
                 if i > 0 { out += "," }
                 JSON.writeString(k, to: &out)
                 out += ":"
-                v.write(to: &out)
+                v.write(to: &out, sorted: sorted)
             }
             out += "}"
         }

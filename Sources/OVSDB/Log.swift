@@ -93,6 +93,9 @@ public final class DatabaseFile {
         for r in records.dropFirst() {
             do { try db.replay(r) } catch { close(fd); throw LogError("\(path): \(error)") }
         }
+        // Open vSwitch does not log the removal of weak references its
+        // commit makes; replay drops references to rows that are gone.
+        db.removeDanglingWeakRefs()
         let f = DatabaseFile(path: path, db: db, fd: fd)
         if valid < bytes.count {
             f.recoveryNote = err
@@ -228,7 +231,7 @@ extension Changes {
                     if let old = ch.old {
                         let ov = old.columns[cn]!
                         if ov == nv { continue }
-                        cols.append((cn, c.type.isScalar ? nv.json(c.type) : Datum.diff(ov, nv).json(c.type)))
+                        cols.append((cn, c.type.max == 1 ? nv.json(c.type) : Datum.diff(ov, nv).json(c.type)))
                     } else if nv != Datum.defaultValue(c.type) {
                         cols.append((cn, nv.json(c.type)))
                     }
@@ -267,6 +270,31 @@ extension Database {
         return .object(m)
     }
 
+    mutating func removeDanglingWeakRefs() {
+        for (tn, ts) in schema.tables {
+            let weak = ts.columns.values.filter { $0.type.key.refType == .weak && $0.type.key.refTable != nil || $0.type.value?.refType == .weak && $0.type.value?.refTable != nil }
+            if weak.isEmpty { continue }
+            for (u, r) in tables[tn]! {
+                var row = r
+                for c in weak {
+                    let d = row.columns[c.name]!
+                    var nk: [Atom] = [], nv: [Atom] = []
+                    for (i, k) in d.keys.enumerated() {
+                        let v = d.values?[i]
+                        var keep = true
+                        for (atom, bt) in [(k, c.type.key), (v, c.type.value)] {
+                            guard let atom, let bt, bt.refType == .weak, let rt = bt.refTable, case .uuid(let target) = atom else { continue }
+                            if tables[rt]![target] == nil { keep = false }
+                        }
+                        if keep { nk.append(k); if let v { nv.append(v) } }
+                    }
+                    row.columns[c.name] = Datum(keys: nk, values: d.values == nil ? nil : nv)
+                }
+                if row.columns != r.columns { tables[tn]![u] = row }
+            }
+        }
+    }
+
     /// Applies one transaction record read from a file (diff or full form).
     mutating func replay(_ rec: JSON) throws(OVSDBError) {
         guard let members = rec.objectValue else { throw .syntax("transaction record must be an object") }
@@ -291,7 +319,7 @@ extension Database {
                 }
                 for (cn, cj) in cols {
                     guard let cs = ts.columns[cn] else { throw .syntax("No column \(cn) in table \(tn).") }
-                    if existed && isDiff && !cs.type.isScalar {
+                    if existed && isDiff && cs.type.max > 1 && row.columns[cn]! != Datum.defaultValue(cs.type) {
                         let relaxed = ColumnType(key: cs.type.key, value: cs.type.value, min: 0, max: Int.max)
                         let d = try Datum.from(json: cj, type: relaxed)
                         row.columns[cn] = row.columns[cn]!.applying(diff: d)

@@ -3,15 +3,19 @@
 public struct OVSDBError: Error, Equatable, CustomStringConvertible {
     public var error: String
     public var details: String
-    public init(_ error: String, _ details: String = "") {
+    /// The offending JSON, as Open vSwitch's syntax errors carry it.
+    public var syntax: JSON?
+    public init(_ error: String, _ details: String = "", syntax: JSON? = nil) {
         self.error = error
         self.details = details
+        self.syntax = syntax
     }
     public static func syntax(_ d: String) -> OVSDBError { OVSDBError("syntax error", d) }
     public static func constraint(_ d: String) -> OVSDBError { OVSDBError("constraint violation", d) }
     public var json: JSON {
         var m: [(String, JSON)] = [("error", .string(error))]
         if !details.isEmpty { m.append(("details", .string(details))) }
+        if let syntax { m.append(("syntax", .string(syntax.sortedText))) }
         return .object(m)
     }
     public var description: String { details.isEmpty ? error : "\(error): \(details)" }
@@ -201,9 +205,15 @@ public struct BaseType: Equatable, Sendable {
         }
         switch a {
         case .integer(let i):
+            if let lo = minInteger, let hi = maxInteger, i < lo || i > hi {
+                throw .constraint("\(i) is not in the valid range \(lo) to \(hi) (inclusive)")
+            }
             if let lo = minInteger, i < lo { throw .constraint("\(i) is less than minimum allowed value \(lo)") }
             if let hi = maxInteger, i > hi { throw .constraint("\(i) is greater than maximum allowed value \(hi)") }
         case .real(let d):
+            if let lo = minReal, let hi = maxReal, d < lo || d > hi {
+                throw .constraint("\(JSON.formatReal(d)) is not in the valid range \(JSON.formatReal(lo)) to \(JSON.formatReal(hi)) (inclusive)")
+            }
             if let lo = minReal, d < lo { throw .constraint("\(JSON.formatReal(d)) is less than minimum allowed value \(JSON.formatReal(lo))") }
             if let hi = maxReal, d > hi { throw .constraint("\(JSON.formatReal(d)) is greater than maximum allowed value \(JSON.formatReal(hi))") }
         case .string(let s):
