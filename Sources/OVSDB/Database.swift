@@ -544,7 +544,8 @@ struct Transaction {
                 for (u, r) in rows.sorted(by: { $0.key < $1.key }) {
                     let key = ix.map { r.columns[$0]! }
                     if let other = seen[key] {
-                        // Open vSwitch orders the pair by row content, _uuid first.
+                        // Open vSwitch orders the pair by comparing all columns in its hash
+                        // order (so, in effect, arbitrarily); svs puts the greater UUID first.
                         let (a, b) = (max(u, other), min(u, other))
                         func describe(_ x: UUID, _ title: String) -> String {
                             var s = "\(title) row, with UUID \(x), "

@@ -368,7 +368,7 @@ let differentialTxns: [String] = [
             let (st, out) = shell("ovsdb-tool transact \(dir)/real.db \"$(cat \(dir)/ops)\"")
             let mine = try svs.transact(j(t).arrayValue!)
             let real = try JSON.parse(out.trimmingSuffixNewlines())
-            let (m, r) = (scrub(try JSON.parse(mine.sortedText)), scrub(try JSON.parse(real.sortedText)))
+            let (m, r) = (dropRowOrder(scrub(try JSON.parse(mine.sortedText))), dropRowOrder(scrub(try JSON.parse(real.sortedText))))
             #expect(m == r, "transaction \(i) (ovsdb-tool status \(st)): svs \(m) ovsdb-tool \(r)")
         }
         // Each tool reads the other's file to the same contents.
@@ -393,6 +393,14 @@ let differentialTxns: [String] = [
         var c = try DatabaseFile.open(path: "\(dir)/real.db").db
         #expect(c.transact(q).results.sortedText + "\n" == realOfReal)
     }
+}
+
+/// Which duplicate row Open vSwitch calls "First" depends on its hash order
+/// of column names and on random row versions; compare up to there.
+func dropRowOrder(_ s: String) -> String {
+    guard let r = s.firstRange(of: "  First row") else { return s }
+    guard let end = s[r.upperBound...].firstRange(of: "\",\"error\"") else { return s }
+    return String(s[..<r.lowerBound]) + String(s[end.lowerBound...])
 }
 
 extension String {
