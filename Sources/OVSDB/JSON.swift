@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A JSON value as OVSDB uses it: integers and reals are distinct, object keys
 /// keep their insertion order (the printer writes them in that order).
 public enum JSON: Equatable, Sendable {
@@ -90,14 +96,12 @@ public enum JSON: Equatable, Sendable {
         }
     }
 
-    /// Reals: integral values in range print with no fraction (as OVS's
-    /// "%.17g" does), others with Swift's shortest round-trip form.
+    /// Reals print as Open vSwitch prints them: C's "%.15g".
     static func formatReal(_ d: Double) -> String {
-        if !d.isFinite { return "0" }
-        if d == d.rounded(), abs(d) < 1e17 { return String(Int64(d)) }
-        var s = "\(d)"
-        if s.hasSuffix(".0") { s.removeLast(2) }
-        return s
+        var buf = [CChar](repeating: 0, count: 64)
+        let n = withVaList([d]) { vsnprintf(&buf, buf.count, "%.15g", $0) }
+        guard n > 0 else { return "0" }
+        return String(decoding: buf[0..<Int(n)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     static func writeString(_ s: String, to out: inout String) {
@@ -300,7 +304,54 @@ struct JSONParser {
         }
         let text = String(decoding: bytes[start..<pos], as: UTF8.self)
         if !isReal, let i = Int64(text) { return .int(i) }
+        // As Open vSwitch: a number whose decimal value is an exact integer
+        // in range ("1.0", "1e2") is an integer.
+        if let i = JSONParser.exactInteger(Array(bytes[start..<pos])) { return .int(i) }
         guard let d = Double(text), d.isFinite else { throw fail("number out of range") }
         return .real(d)
+    }
+
+    static func exactInteger(_ t: [UInt8]) -> Int64? {
+        var i = 0
+        let negative = t.first == UInt8(ascii: "-")
+        if negative { i += 1 }
+        var significand: UInt64 = 0
+        var pow10 = 0
+        var inFraction = false
+        while i < t.count, t[i] != UInt8(ascii: "e"), t[i] != UInt8(ascii: "E") {
+            if t[i] == UInt8(ascii: ".") { inFraction = true; i += 1; continue }
+            let d = UInt64(t[i] - 0x30)
+            if significand <= UInt64.max / 10 {
+                significand = significand * 10 + d
+                if inFraction { pow10 -= 1 }
+            } else if d != 0 {
+                return nil
+            } else if !inFraction {
+                pow10 += 1
+            }
+            i += 1
+        }
+        if i < t.count {
+            i += 1
+            var neg = false
+            if t[i] == UInt8(ascii: "-") { neg = true; i += 1 } else if t[i] == UInt8(ascii: "+") { i += 1 }
+            var e = 0
+            while i < t.count {
+                if e > 100_000 { return nil }
+                e = e * 10 + Int(t[i] - 0x30)
+                i += 1
+            }
+            pow10 += neg ? -e : e
+        }
+        if significand == 0 { return 0 }
+        while pow10 > 0 && significand < UInt64.max / 10 { significand *= 10; pow10 -= 1 }
+        while pow10 < 0 && significand % 10 == 0 { significand /= 10; pow10 += 1 }
+        guard pow10 == 0 else { return nil }
+        if negative {
+            guard significand <= UInt64(Int64.max) + 1 else { return nil }
+            return significand == UInt64(Int64.max) + 1 ? Int64.min : -Int64(significand)
+        }
+        guard significand <= UInt64(Int64.max) else { return nil }
+        return Int64(significand)
     }
 }

@@ -54,8 +54,17 @@ func scrub(_ v: JSON) -> String {
             #expect(try JSON.parse(s).text == s)
         }
         #expect(try JSON.parse("1") == .int(1))
-        #expect(try JSON.parse("1.0") == .real(1))
-        #expect(try JSON.parse("1e2") == .real(100))
+        // As Open vSwitch: exact integral values are integers.
+        #expect(try JSON.parse("1.0") == .int(1))
+        #expect(try JSON.parse("1e2") == .int(100))
+        #expect(try JSON.parse("-2.50e1") == .int(-25))
+        #expect(try JSON.parse("1.5e1") == .int(15))
+        #expect(try JSON.parse("1.25") == .real(1.25))
+        #expect(try JSON.parse("9223372036854775808") == .real(9223372036854775808))
+        #expect(try JSON.parse("-9223372036854775808") == .int(Int64.min))
+        #expect(JSON.real(1.0 / 3).text == "0.333333333333333")
+        #expect(JSON.real(2).text == "2")
+        #expect(JSON.real(1e300).text == "1e+300")
         #expect(try JSON.parse(" { \"b\" : 2 , \"a\" : 1 } ").text == #"{"b":2,"a":1}"#)
         #expect(try JSON.parse(#""\ud83d\ude00""#) == .string("😀"))
     }
