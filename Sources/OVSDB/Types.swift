@@ -201,7 +201,7 @@ public struct BaseType: Equatable, Sendable {
     /// Checks an atom against the constraints (RFC 7047 "constraint violation").
     public func check(_ a: Atom) throws(OVSDBError) {
         if let e = enumValues, !e.contains(a) {
-            throw .constraint("\(a.json.text) is not one of the allowed values (\(e.map { $0.json.text }.joined(separator: ", ")))")
+            throw .constraint("\(a.string) is not one of the allowed values (\(Datum(keys: e).string))")
         }
         switch a {
         case .integer(let i):
