@@ -75,10 +75,15 @@ public struct Database: Sendable {
         } catch {
             return (.array([error.json] + Array(repeating: .null, count: max(0, operations.count - 1))), nil)
         }
-        for op in operations {
+        for (i, op) in operations.enumerated() {
             do throws(OVSDBError) {
                 results.append(try txn.execute(op))
             } catch {
+                var error = error
+                if error.isParseError {
+                    error.details = "Parsing ovsdb operation \(i + 1) of \(operations.count) failed: " + error.details
+                    error.syntax = op
+                }
                 results.append(error.json)
                 failed = true
                 break
@@ -124,6 +129,23 @@ struct Transaction {
 
     /// Assigns UUIDs to every "uuid-name" first, so named-uuid may refer forward.
     mutating func collectSymbols(_ ops: [JSON]) throws(OVSDBError) {
+        defer {
+            // A "named-uuid" no "uuid-name" defines still names a fresh UUID
+            // (as in Open vSwitch; a reference to it fails referential integrity).
+            func walk(_ j: JSON) {
+                switch j {
+                case .array(let a):
+                    if a.count == 2, a[0] == .string("named-uuid"), let s = a[1].stringValue {
+                        if symbols[s] == nil { symbols[s] = UUID.random() }
+                    } else {
+                        a.forEach(walk)
+                    }
+                case .object(let o): o.forEach { walk($0.1) }
+                default: break
+                }
+            }
+            ops.forEach(walk)
+        }
         for op in ops {
             guard op["op"] == .string("insert"), let n = op["uuid-name"] else { continue }
             guard let s = n.stringValue, isIdentifier(s) else { throw .syntax("uuid-name must be an identifier") }
@@ -137,8 +159,8 @@ struct Transaction {
     }
 
     func tableSchema(_ op: JSON) throws(OVSDBError) -> TableSchema {
-        guard let tn = op["table"]?.stringValue else { throw .syntax("Required 'table' member is missing.") }
-        guard let t = db.schema.tables[tn] else { throw .syntax("No table named \(tn).") }
+        guard let tn = op["table"]?.stringValue else { throw .parse("Required 'table' member is missing.") }
+        guard let t = db.schema.tables[tn] else { throw .parse("No table named \(tn).") }
         return t
     }
 
@@ -151,11 +173,13 @@ struct Transaction {
     /// Parses a "row" object into column values, checked against the schema.
     func parseRow(_ t: TableSchema, _ j: JSON?, forUpdate: Bool, opJSON: JSON? = nil) throws(OVSDBError) -> [(String, Datum)] {
         guard let j else { return [] }
-        guard let members = j.objectValue else { throw .syntax("row must be an object") }
+        guard let members = j.objectValue else { throw .parse("Type mismatch for member 'row'.") }
         var out: [(String, Datum)] = []
         for (c, v) in members {
             if c == "_uuid" || c == "_version" {
-                throw OVSDBError("constraint violation", "Cannot update column \(c).")
+                // Open vSwitch ignores them on insert and refuses them on update.
+                if !forUpdate { continue }
+                throw OVSDBError("constraint violation", "Cannot update immutable column \(c) in table \(t.name).", syntax: opJSON)
             }
             guard let cs = t.columns[c] else { throw OVSDBError("unknown column", "No column \(c) in table \(t.name).") }
             if forUpdate && !cs.mutable {
@@ -169,20 +193,25 @@ struct Transaction {
     }
 
     func matches(_ t: TableSchema, _ where_: JSON?) throws(OVSDBError) -> [UUID] {
-        guard let w = where_ else { throw .syntax("Required 'where' member is missing.") }
+        guard let w = where_ else { throw .parse("Required 'where' member is missing.") }
         guard let conds = w.arrayValue else { throw .syntax("where must be an array") }
         var parsed: [(String, String, Datum, ColumnType)] = []
         for c in conds {
             guard let a = c.arrayValue, a.count == 3, let col = a[0].stringValue, let fn = a[1].stringValue else {
                 throw .syntax("Parse error in condition.")
             }
-            let ct = try columnType(t, col)
+            let ct: ColumnType
+            do throws(OVSDBError) { ct = try columnType(t, col) } catch {
+                var e = error
+                e.syntax = c
+                throw e
+            }
             var relaxed = ct
             switch fn {
             case "<", "<=", ">", ">=":
                 guard ct.isScalar || (ct.min == 0 && ct.max == 1 && ct.value == nil),
                       ct.key.type == .integer || ct.key.type == .real else {
-                    throw .syntax("Type mismatch: \"\(fn)\" operator may not be applied to column \(col) of type \(ct.key.type.rawValue).")
+                    throw .syntax("Type mismatch: \"\(fn)\" operator may not be applied to column \(col) of type \(ct.english).", c)
                 }
                 relaxed = ColumnType(key: BaseType(type: ct.key.type))
             case "==", "!=":
@@ -191,7 +220,7 @@ struct Transaction {
             case "includes", "excludes":
                 relaxed = ColumnType(key: BaseType(type: ct.key.type), value: ct.value.map { BaseType(type: $0.type) }, min: 0, max: Int.max)
             default:
-                throw .syntax("Unknown function \(fn)")
+                throw OVSDBError("unknown function", "No function named \(fn).")
             }
             let d = try Datum.from(json: a[2], type: relaxed, symbols: symbols)
             if fn == "==" || fn == "!=" { try d.check(ColumnType(key: relaxed.key, value: relaxed.value, min: ct.min, max: ct.max)) }
@@ -240,7 +269,7 @@ struct Transaction {
 
     mutating func execute(_ op: JSON) throws(OVSDBError) -> JSON {
         guard op.isObject else { throw .syntax("operation must be an object") }
-        guard let name = op["op"]?.stringValue else { throw .syntax("Required 'op' member is missing.") }
+        guard let name = op["op"]?.stringValue else { throw .parse("Required 'op' member is missing.") }
         switch name {
         case "insert": return try insert(op)
         case "select": return try select(op)
@@ -249,19 +278,19 @@ struct Transaction {
         case "delete": return try delete(op)
         case "wait": return try wait(op)
         case "commit":
-            guard op["durable"]?.boolValue != nil else { throw .syntax("Required 'durable' member is missing.") }
+            guard op["durable"]?.boolValue != nil else { throw .parse("Required 'durable' member is missing.") }
             return .object([])
         case "abort": throw OVSDBError("aborted", "aborted by request")
         case "comment":
-            guard let c = op["comment"]?.stringValue else { throw .syntax("Required 'comment' member is missing.") }
+            guard let c = op["comment"]?.stringValue else { throw .parse("Required 'comment' member is missing.") }
             comment.append(c)
             return .object([])
         case "assert":
-            guard let l = op["lock"]?.stringValue else { throw .syntax("Required 'lock' member is missing.") }
+            guard let l = op["lock"]?.stringValue else { throw .parse("Required 'lock' member is missing.") }
             // svs has no locks yet (they come with the JSON-RPC server), so no lock is ever held.
             throw OVSDBError("not owner", "Asserted lock \(l) not held.")
         default:
-            throw .syntax("No operation \"\(name)\"")
+            throw .parse("No operation \"\(name)\"")
         }
     }
 
@@ -281,6 +310,7 @@ struct Transaction {
         }
         var cols: [String: Datum] = [:]
         for (n, c) in t.columns { cols[n] = Datum.defaultValue(c.type) }
+        guard op["row"] != nil else { throw .parse("Required 'row' member is missing.") }
         for (c, d) in try parseRow(t, op["row"], forUpdate: false) { cols[c] = d }
         db.tables[t.name]![uuid] = Row(uuid: uuid, version: UUID.random(), columns: cols)
         return .object([("uuid", Atom.uuid(uuid).json)])
@@ -293,8 +323,8 @@ struct Transaction {
             guard let a = cj.arrayValue else { throw .syntax("columns must be an array") }
             var cs: [String] = []
             for c in a {
-                guard let s = c.stringValue else { throw .syntax("column name must be a string") }
-                _ = try columnType(t, s)
+                guard let s = c.stringValue else { throw .syntax("array of column names expected", cj) }
+                guard s == "_uuid" || s == "_version" || t.columns[s] != nil else { throw .syntax("\(s) is not a valid column name", cj) }
                 cs.append(s)
             }
             cols = cs
@@ -305,7 +335,7 @@ struct Transaction {
 
     mutating func update(_ op: JSON) throws(OVSDBError) -> JSON {
         let t = try tableSchema(op)
-        guard op["row"] != nil else { throw .syntax("Required 'row' member is missing.") }
+        guard op["row"] != nil else { throw .parse("Required 'row' member is missing.") }
         let row = try parseRow(t, op["row"], forUpdate: true, opJSON: op)
         let hits = try matches(t, op["where"])
         for u in hits {
@@ -323,10 +353,11 @@ struct Transaction {
 
     func wait(_ op: JSON) throws(OVSDBError) -> JSON {
         let t = try tableSchema(op)
-        guard let until = op["until"]?.stringValue, until == "==" || until == "!=" else {
-            throw .syntax("\"until\" must be \"==\" or \"!=\"")
+        guard let untilJSON = op["until"] else { throw .parse("Required 'until' member is missing.") }
+        guard let until = untilJSON.stringValue, until == "==" || until == "!=" else {
+            throw .syntax("\"until\" must be \"==\" or \"!=\"", untilJSON)
         }
-        guard let rj = op["rows"]?.arrayValue else { throw .syntax("Required 'rows' member is missing.") }
+        guard let rj = op["rows"]?.arrayValue else { throw .parse("Required 'rows' member is missing.") }
         var cols: [String] = t.columnOrder
         if let cj = op["columns"] {
             guard let a = cj.arrayValue else { throw .syntax("columns must be an array") }
@@ -376,7 +407,7 @@ struct Transaction {
 
     mutating func mutate(_ op: JSON) throws(OVSDBError) -> JSON {
         let t = try tableSchema(op)
-        guard let ms = op["mutations"]?.arrayValue else { throw .syntax("Required 'mutations' member is missing.") }
+        guard let ms = op["mutations"]?.arrayValue else { throw .parse("Required 'mutations' member is missing.") }
         var muts: [(String, String, Datum, ColumnType)] = []
         for m in ms {
             guard let a = m.arrayValue, a.count == 3, let col = a[0].stringValue, let mt = a[1].stringValue else {
@@ -390,14 +421,14 @@ struct Transaction {
             switch mt {
             case "+=", "-=", "*=", "/=", "%=":
                 guard ct.value == nil, ct.key.type == .integer || ct.key.type == .real, mt != "%=" || ct.key.type == .integer else {
-                    throw .syntax("Type mismatch: \"\(mt)\" operator may not be applied to column \(col).")
+                    throw .syntax("Type mismatch: \"\(mt)\" operator may not be applied to column \(col) of type \(ct.english).", m)
                 }
                 var bt = BaseType(type: ct.key.type)
                 if mt == "+=" || mt == "-=" { bt = ct.key; bt.enumValues = nil; bt.minInteger = nil; bt.maxInteger = nil; bt.minReal = nil; bt.maxReal = nil }
                 arg = try Datum.from(json: a[2], type: ColumnType(key: bt), symbols: symbols)
             case "insert":
-                arg = try Datum.from(json: a[2], type: ColumnType(key: ct.key, value: ct.value, min: 0, max: Int.max), symbols: symbols)
-                try arg.check(ColumnType(key: ct.key, value: ct.value, min: 0, max: Int.max))
+                arg = try Datum.from(json: a[2], type: ColumnType(key: ct.key, value: ct.value, min: 0, max: ct.max), symbols: symbols)
+                try arg.check(ColumnType(key: ct.key, value: ct.value, min: 0, max: ct.max))
             case "delete":
                 if let a2 = a[2].arrayValue, ct.isMap, a2.first == .string("map") {
                     arg = try Datum.from(json: a[2], type: ColumnType(key: BaseType(type: ct.key.type), value: BaseType(type: ct.value!.type), min: 0, max: Int.max), symbols: symbols)
@@ -405,7 +436,7 @@ struct Transaction {
                     arg = try Datum.from(json: a[2], type: ColumnType(key: BaseType(type: ct.key.type), min: 0, max: Int.max), symbols: symbols)
                 }
             default:
-                throw .syntax("Unknown mutator \(mt)")
+                throw OVSDBError("unknown mutator", "No mutator named \(mt).")
             }
             muts.append((col, mt, arg, ct))
         }
@@ -427,7 +458,7 @@ struct Transaction {
                 }
                 do throws(OVSDBError) { try d.check(ct) } catch {
                     if error.details.contains("values when type requires") {
-                        throw .constraint("Attempted to store \(d.count) elements in \(ct.value == nil ? "set" : "map") of \(ct.key.type.rawValue) type, but only \(ct.min) to \(ct.max == Int.max ? "unlimited" : String(ct.max)) are allowed.")
+                        throw .constraint("Attempted to store \(d.count) elements in \(ct.english).")
                     }
                     throw error
                 }
@@ -470,6 +501,19 @@ struct Transaction {
         default:
             throw .syntax("Type mismatch in mutation.")
         }
+    }
+
+    func strongRefCount(to target: UUID, table: String) -> Int {
+        var n = 0
+        for (tn, rows) in db.tables {
+            let ts = db.schema.tables[tn]!
+            for r in rows.values {
+                for c in ts.columns.values {
+                    for (u, rt, kind) in r.columns[c.name]!.refs(c.type) where u == target && rt == table && kind == .strong { n += 1 }
+                }
+            }
+        }
+        return n
     }
 
     /// Commit-time work: garbage collection, weak references, referential
@@ -515,7 +559,7 @@ struct Transaction {
                             if bt.refType == .weak { keep = false; continue }
                             if original.tables[rt]![target] != nil {
                                 throw OVSDBError("referential integrity violation",
-                                    "cannot delete \(rt) row \(target) because of 1 remaining reference(s)")
+                                    "cannot delete \(rt) row \(target) because of \(strongRefCount(to: target, table: rt)) remaining reference(s)")
                             }
                             throw OVSDBError("referential integrity violation",
                                 "Table \(tn) column \(c.name) row \(u) references nonexistent row \(target) in table \(rt).")

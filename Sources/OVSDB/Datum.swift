@@ -24,7 +24,7 @@ public struct Datum: Hashable, Sendable {
         let order = keys.indices.sorted { keys[$0] < keys[$1] }
         let k = order.map { keys[$0] }
         for i in 1..<k.count where k[i] == k[i - 1] {
-            throw .syntax("ovsdb error: \(values == nil ? "set" : "map") contains duplicate \(values == nil ? "value" : "key") \(k[i].json.text)")
+            throw OVSDBError("ovsdb error", values == nil ? "set contains duplicate" : "map contains duplicate key")
         }
         keys = k
         if let v = values { values = order.map { v[$0] } }
@@ -43,7 +43,7 @@ public struct Datum: Hashable, Sendable {
         var d: Datum
         if let vt = t.value {
             guard let a = json.arrayValue, a.count == 2, a[0] == .string("map"), let pairs = a[1].arrayValue else {
-                throw .syntax("expected map, got \(json.text)")
+                throw .syntax("expected map", json)
             }
             var ks: [Atom] = [], vs: [Atom] = []
             for p in pairs {
@@ -53,7 +53,7 @@ public struct Datum: Hashable, Sendable {
             }
             d = Datum(keys: ks, values: vs)
         } else if let a = json.arrayValue, a.count == 2, a[0] == .string("set") {
-            guard let items = a[1].arrayValue else { throw .syntax("expected set, got \(json.text)") }
+            guard let items = a[1].arrayValue else { throw .syntax("expected set", json) }
             var ks: [Atom] = []
             for i in items { ks.append(try Atom.from(json: i, type: t.key.type, symbols: symbols)) }
             d = Datum(keys: ks)
@@ -61,6 +61,9 @@ public struct Datum: Hashable, Sendable {
             d = Datum(keys: [try Atom.from(json: json, type: t.key.type, symbols: symbols)])
         }
         try d.normalize()
+        if d.count < t.min || d.count > t.max {
+            throw .syntax("\(t.isMap ? "map" : "set") must have \(t.min) to \(t.max == Int.max ? "unlimited" : String(t.max)) members but \(d.count) are present", json)
+        }
         return d
     }
 

@@ -5,12 +5,19 @@ public struct OVSDBError: Error, Equatable, CustomStringConvertible {
     public var details: String
     /// The offending JSON, as Open vSwitch's syntax errors carry it.
     public var syntax: JSON?
+    /// An operation's parse error: the transaction names the operation.
+    var isParseError = false
     public init(_ error: String, _ details: String = "", syntax: JSON? = nil) {
         self.error = error
         self.details = details
         self.syntax = syntax
     }
-    public static func syntax(_ d: String) -> OVSDBError { OVSDBError("syntax error", d) }
+    public static func syntax(_ d: String, _ j: JSON? = nil) -> OVSDBError { OVSDBError("syntax error", d, syntax: j) }
+    static func parse(_ d: String) -> OVSDBError {
+        var e = OVSDBError("syntax error", d)
+        e.isParseError = true
+        return e
+    }
     public static func constraint(_ d: String) -> OVSDBError { OVSDBError("constraint violation", d) }
     public var json: JSON {
         var m: [(String, JSON)] = [("error", .string(error))]
@@ -121,13 +128,13 @@ public enum Atom: Hashable, Comparable, Sendable, CustomStringConvertible {
                 return .uuid(u)
             }
             if a[0] == .string("named-uuid"), let s = a[1].stringValue {
-                guard let symbols else { throw .syntax("named-uuid not allowed here: \(json.text)") }
-                guard let u = symbols[s] else { throw .syntax("unknown named-uuid \(s)") }
+                guard let symbols else { throw .syntax("named-uuid not allowed here", json) }
+                guard let u = symbols[s] else { throw .syntax("unknown named-uuid \(s)", json) }
                 return .uuid(u)
             }
         default: break
         }
-        throw .syntax("expected \(t.rawValue), got \(json.text)")
+        throw .syntax("expected \(t.rawValue)", json)
     }
 }
 
@@ -240,6 +247,22 @@ public struct ColumnType: Equatable, Sendable {
     }
 
     public var isMap: Bool { value != nil }
+
+    /// Open vSwitch's English for a type: "integer", "set of up to 2 strings",
+    /// "map of (string, integer) pairs".
+    public var english: String {
+        if isScalar { return key.type.rawValue }
+        var s = isMap ? "map" : "set"
+        if max == Int.max {
+            s += min > 0 ? " of \(min) or more" : " of"
+        } else if min > 0 {
+            s += " of \(min) to \(max)"
+        } else {
+            s += " of up to \(max)"
+        }
+        if let v = value { s += " (\(key.type.rawValue), \(v.type.rawValue)) pairs" } else { s += " \(key.type.rawValue)s" }
+        return s
+    }
     public var isScalar: Bool { value == nil && min == 1 && max == 1 }
 
     static func parse(_ j: JSON) throws(OVSDBError) -> ColumnType {
