@@ -306,7 +306,7 @@ struct Transaction {
             uuid = UUID.random()
         }
         if op["uuid"] != nil, db.tables[t.name]![uuid] != nil {
-            throw OVSDBError("duplicate uuid", "This UUID would duplicate a UUID already present within the table or deleted within the same transaction.")
+            throw OVSDBError("duplicate uuid", "This UUID would duplicate a UUID already present within the table or deleted within the same transaction.", syntax: op["uuid"])
         }
         var cols: [String: Datum] = [:]
         for (n, c) in t.columns { cols[n] = Datum.defaultValue(c.type) }
@@ -329,8 +329,35 @@ struct Transaction {
             }
             cols = cs
         }
-        let rows = try matches(t, op["where"]).map { db.rowJSON(t.name, db.tables[t.name]![$0]!, columns: cols) }
-        return .object([("rows", .array(rows))])
+        var sort: [String] = []
+        if let sj = op["sort"] {
+            guard let a = sj.arrayValue else { throw .syntax("array of column names expected", sj) }
+            for c in a {
+                guard let s = c.stringValue, s == "_uuid" || s == "_version" || t.columns[s] != nil else {
+                    throw .syntax("\(c.text) is not a valid column name", sj)
+                }
+                sort.append(s)
+            }
+        }
+        // As Open vSwitch: rows distinct on the selected columns, then sorted
+        // by the "sort" columns (an extension of RFC 7047).
+        let names = cols ?? (["_uuid", "_version"] + t.columnOrder.sorted())
+        var seen = Set<[Datum]>()
+        var picked: [Row] = []
+        for u in try matches(t, op["where"]) {
+            let r = db.tables[t.name]![u]!
+            if seen.insert(names.map { r.value($0)! }).inserted { picked.append(r) }
+        }
+        if !sort.isEmpty {
+            picked.sort { a, b in
+                for c in sort {
+                    let x = a.value(c)!, y = b.value(c)!
+                    if x != y { return x.keys.lexicographicallyPrecedes(y.keys) || (x.keys == y.keys && (x.values ?? []).lexicographicallyPrecedes(y.values ?? [])) }
+                }
+                return false
+            }
+        }
+        return .object([("rows", .array(picked.map { db.rowJSON(t.name, $0, columns: cols) }))])
     }
 
     mutating func update(_ op: JSON) throws(OVSDBError) -> JSON {
@@ -453,7 +480,7 @@ struct Transaction {
                     for k in d.keys { nk.append(try arith(mt, k, arg.keys[0])) }
                     d.keys = nk
                     do throws(OVSDBError) { try d.normalize() } catch {
-                        throw .constraint("Result of \"\(mt)\" operation contains duplicate values.")
+                        throw .constraint("Result of \"\(mt)\" operation contains duplicates.")
                     }
                 }
                 do throws(OVSDBError) { try d.check(ct) } catch {

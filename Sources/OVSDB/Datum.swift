@@ -43,17 +43,17 @@ public struct Datum: Hashable, Sendable {
         var d: Datum
         if let vt = t.value {
             guard let a = json.arrayValue, a.count == 2, a[0] == .string("map"), let pairs = a[1].arrayValue else {
-                throw .syntax("expected map", json)
+                throw .syntax("expected [\"map\", <array>]", json)
             }
             var ks: [Atom] = [], vs: [Atom] = []
             for p in pairs {
-                guard let kv = p.arrayValue, kv.count == 2 else { throw .syntax("map element must be a 2-element array") }
+                guard let kv = p.arrayValue, kv.count == 2 else { throw .syntax("expected 2-element array", p) }
                 ks.append(try Atom.from(json: kv[0], type: t.key.type, symbols: symbols))
                 vs.append(try Atom.from(json: kv[1], type: vt.type, symbols: symbols))
             }
             d = Datum(keys: ks, values: vs)
         } else if let a = json.arrayValue, a.count == 2, a[0] == .string("set") {
-            guard let items = a[1].arrayValue else { throw .syntax("expected set", json) }
+            guard let items = a[1].arrayValue else { throw .syntax("expected [\"set\", <array>]", json) }
             var ks: [Atom] = []
             for i in items { ks.append(try Atom.from(json: i, type: t.key.type, symbols: symbols)) }
             d = Datum(keys: ks)

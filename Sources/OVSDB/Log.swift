@@ -191,24 +191,24 @@ extension Datum {
 
     /// Applies a diff made by `diff`.
     func applying(diff: Datum) -> Datum {
-        var r = self
-        if let dv = diff.values {
-            for (i, k) in diff.keys.enumerated() {
-                if let j = r.index(of: k) {
-                    if r.values![j] == dv[i] {
-                        r.keys.remove(at: j); r.values!.remove(at: j)
-                    } else {
-                        r.values![j] = dv[i]
-                    }
-                } else {
-                    r.keys.append(k); r.values!.append(dv[i])
-                }
-            }
-        } else {
-            for k in diff.keys {
-                if let j = r.index(of: k) { r.keys.remove(at: j) } else { r.keys.append(k) }
+        var remove = Set<Int>()
+        var replaced = values
+        var addKeys: [Atom] = [], addValues: [Atom] = []
+        for (i, k) in diff.keys.enumerated() {
+            if let j = index(of: k) {
+                if let dv = diff.values, values![j] != dv[i] { replaced![j] = dv[i] } else { remove.insert(j) }
+            } else {
+                addKeys.append(k)
+                if let dv = diff.values { addValues.append(dv[i]) }
             }
         }
+        var r = Datum(keys: [], values: values == nil ? nil : [])
+        for (j, k) in keys.enumerated() where !remove.contains(j) {
+            r.keys.append(k)
+            if let v = replaced { r.values!.append(v[j]) }
+        }
+        r.keys += addKeys
+        if r.values != nil { r.values! += addValues }
         try? r.normalize()
         return r
     }

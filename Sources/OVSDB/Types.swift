@@ -124,7 +124,7 @@ public enum Atom: Hashable, Comparable, Sendable, CustomStringConvertible {
         case (.string, .string(let s)): return .string(s)
         case (.uuid, .array(let a)) where a.count == 2:
             if a[0] == .string("uuid"), let s = a[1].stringValue {
-                guard let u = UUID(s) else { throw .syntax("\(json.text) is not a valid UUID") }
+                guard let u = UUID(s) else { throw .syntax("\(a[1].text) is not a valid UUID", json) }
                 return .uuid(u)
             }
             if a[0] == .string("named-uuid"), let s = a[1].stringValue {
