@@ -124,6 +124,9 @@ struct Transaction {
     var db: Database
     var symbols: [String: UUID] = [:]
     var comment: [String] = []
+    /// Tables this transaction wrote; commit checks and diffs only these
+    /// (a read-only transaction costs nothing at commit).
+    var touched = Set<String>()
 
     init(db: Database) { self.db = db }
 
@@ -313,6 +316,7 @@ struct Transaction {
         guard op["row"] != nil else { throw .parse("Required 'row' member is missing.") }
         for (c, d) in try parseRow(t, op["row"], forUpdate: false) { cols[c] = d }
         db.tables[t.name]![uuid] = Row(uuid: uuid, version: UUID.random(), columns: cols)
+        touched.insert(t.name)
         return .object([("uuid", Atom.uuid(uuid).json)])
     }
 
@@ -367,6 +371,7 @@ struct Transaction {
         let hits = try matches(t, op["where"])
         for u in hits {
             for (c, d) in row { db.tables[t.name]![u]!.columns[c] = d }
+            touched.insert(t.name)
         }
         return .object([("count", .int(Int64(hits.count)))])
     }
@@ -375,6 +380,7 @@ struct Transaction {
         let t = try tableSchema(op)
         let hits = try matches(t, op["where"])
         for u in hits { db.tables[t.name]![u] = nil }
+        touched.insert(t.name)
         return .object([("count", .int(Int64(hits.count)))])
     }
 
@@ -398,7 +404,7 @@ struct Transaction {
         var timeout: Int64? = nil
         if let tj = op["timeout"] {
             guard let n = tj.numberValue else { throw .syntax("timeout must be a number") }
-            timeout = Int64(n)
+            timeout = n.isFinite ? Int64(max(-1e18, min(1e18, n))) : Int64.max
         }
         let hits = try matches(t, op["where"])
         // The rows found, projected on `cols`, compared as a multiset with `rows`.
@@ -492,6 +498,7 @@ struct Transaction {
                 row.columns[col] = d
             }
             db.tables[t.name]![u] = row
+            touched.insert(t.name)
         }
         return .object([("count", .int(Int64(hits.count)))])
     }
@@ -547,6 +554,11 @@ struct Transaction {
     /// integrity, maxRows and indexes; then the row changes, with new versions.
     mutating func commit(original: Database) throws(OVSDBError) -> Changes {
         let schema = db.schema
+        if touched.isEmpty {
+            var c = Changes()
+            c.comment = comment.isEmpty ? nil : comment.joined(separator: "\n")
+            return c
+        }
         // Garbage-collect unreferenced rows of non-root tables, to a fixpoint.
         while true {
             var referenced = Set<UUID>()
@@ -562,6 +574,7 @@ struct Transaction {
             for (tn, ts) in schema.tables where !ts.isRoot {
                 for u in db.tables[tn]!.keys where !referenced.contains(u) {
                     db.tables[tn]![u] = nil
+                    touched.insert(tn)
                     removed = true
                 }
             }
@@ -601,11 +614,11 @@ struct Transaction {
                         row.columns[c.name] = nd
                     }
                 }
-                if changed { db.tables[tn]![u] = row }
+                if changed { db.tables[tn]![u] = row; touched.insert(tn) }
             }
         }
         // maxRows and indexes.
-        for (tn, ts) in schema.tables {
+        for (tn, ts) in schema.tables where touched.contains(tn) {
             let rows = db.tables[tn]!
             if let m = ts.maxRows, rows.count > m {
                 throw .constraint("transaction causes \"\(tn)\" table to contain \(rows.count) rows, greater than the schema-defined limit of \(m) row(s)")
@@ -639,7 +652,7 @@ struct Transaction {
         // The changes, with new versions for modified rows.
         var changes = Changes()
         changes.comment = comment.isEmpty ? nil : comment.joined(separator: "\n")
-        for tn in schema.tables.keys {
+        for tn in touched.sorted() {
             let before = original.tables[tn]!, after = db.tables[tn]!
             var tc: [UUID: RowChange] = [:]
             for (u, r) in after {

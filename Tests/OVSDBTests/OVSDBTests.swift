@@ -537,3 +537,58 @@ func sortRows(_ s: String) -> String {
 extension String {
     func sortedJSONText() -> String { (try? JSON.parse(self).sortedText) ?? self }
 }
+
+/// A small deterministic generator for the robustness tests.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+@Suite struct RobustnessTests {
+    /// Bad input yields typed errors, never a trap: random and mangled JSON,
+    /// and transactions whose operations are mangled but still JSON.
+    @Test func mangledInputNeverTraps() {
+        var g = SplitMix(state: 7)
+        let alphabet = Array(#"{}[]",:0123456789.-+eE truefalsnu\"#.utf8) + [0x00, 0xFF, 0xC3]
+        for _ in 0..<3000 {
+            let n = Int.random(in: 0..<24, using: &g)
+            let bytes = (0..<n).map { _ in alphabet.randomElement(using: &g)! }
+            _ = try? JSON.parse(bytes)
+        }
+        var parsedOps = 0
+        for c in txnCases {
+            let text = Array(c.ops.utf8)
+            for _ in 0..<40 {
+                var t = text
+                for _ in 0..<Int.random(in: 1...3, using: &g) {
+                    let i = Int.random(in: 0..<t.count, using: &g)
+                    switch Int.random(in: 0..<3, using: &g) {
+                    case 0: t.remove(at: i)
+                    case 1: t.insert(alphabet.randomElement(using: &g)!, at: i)
+                    default: t[i] = alphabet.randomElement(using: &g)!
+                    }
+                }
+                _ = try? JSON.parse(Array(t[0..<Int.random(in: 0...t.count, using: &g)]))
+                guard let ops = (try? JSON.parse(t))?.arrayValue else { continue }
+                parsedOps += 1
+                var db = newDB()
+                _ = db.transact([j(insertA)])
+                _ = db.transact(ops)
+            }
+        }
+        #expect(parsedOps > 50)
+        var db = newDB()
+        _ = db.transact([j(#"{"op":"wait","table":"A","where":[],"until":"==","rows":[{}],"timeout":1e300}"#)])
+    }
+
+    @Test func deepNestingIsAnError() {
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        #expect(throws: JSONError.self) { try JSON.parse(deep) }
+    }
+}
