@@ -64,6 +64,18 @@ public struct Database: Sendable {
         return .object(m)
     }
 
+    /// Executes the params of an RFC 7047 "transact" request: the database
+    /// name, then the operations.
+    public mutating func transact(params: JSON) -> (results: JSON, changes: Changes?) {
+        guard let a = params.arrayValue else {
+            return (OVSDBError("syntax error", "array expected", syntax: params).json, nil)
+        }
+        guard let first = a.first, first.stringValue == schema.name else {
+            return (OVSDBError("syntax error", "database name expected as first parameter", syntax: params).json, nil)
+        }
+        return transact(Array(a.dropFirst()))
+    }
+
     /// Executes an RFC 7047 "transact" (params without the database name)
     /// and returns the result array and, on commit, the changes made.
     public mutating func transact(_ operations: [JSON]) -> (results: JSON, changes: Changes?) {

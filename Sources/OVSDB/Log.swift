@@ -117,6 +117,15 @@ public final class DatabaseFile {
         return results
     }
 
+    /// `transact` with the request's params (database name first).
+    public func transact(params: JSON, date: Int64? = nil) throws -> JSON {
+        guard let a = params.arrayValue, a.first?.stringValue == db.schema.name else {
+            var copy = db
+            return copy.transact(params: params).results
+        }
+        return try transact(Array(a.dropFirst()), date: date)
+    }
+
     /// Rewrites the file as the schema plus one snapshot record, atomically
     /// (a temporary file renamed over the old one).
     public func compact(comment: String = "compacted by svs") throws {

@@ -455,10 +455,15 @@ let differentialTxns: [String] = [
         try svs.compact()
         let (cs, afterCompact) = shell("ovsdb-tool query \(dir)/svs.db '\(all)'")
         #expect(cs == 0 && sortRows(afterCompact) == sortRows(realOfReal))
-        // And svs reads a file compacted by ovsdb-tool.
+        // And svs reads a file compacted by ovsdb-tool, its own file too.
         #expect(shell("ovsdb-tool compact \(dir)/real.db").0 == 0)
         var c = try DatabaseFile.open(path: "\(dir)/real.db").db
         #expect(sortRows(c.transact(q).results.text) == sortRows(realOfReal))
+        _ = try svs.transact(params: j(#"["t",{"op":"insert","table":"C","row":{"v":true}}]"#))
+        #expect(shell("ovsdb-tool compact \(dir)/svs.db").0 == 0)
+        var d = try DatabaseFile.open(path: "\(dir)/svs.db").db
+        #expect(d.tables["C"]!.count == 1)
+        #expect(d.transact(params: j(#"["nope"]"#)).results.text == #"{"error":"syntax error","details":"database name expected as first parameter","syntax":"[\"nope\"]"}"#)
     }
 }
 
