@@ -241,8 +241,14 @@ struct Transaction {
             if fn == "==" || fn == "!=" { try d.check(ColumnType(key: relaxed.key, value: relaxed.value, min: ct.min, max: ct.max)) }
             parsed.append((col, fn, d, ct))
         }
+        let rows = db.tables[t.name]!
+        // The common `["_uuid", "==", uuid]` looks the row up directly.
+        for (col, fn, d, _) in parsed where col == "_uuid" && fn == "==" {
+            guard case .uuid(let u)? = d.keys.first, let r = rows[u] else { return [] }
+            return parsed.allSatisfy({ eval(r, $0) }) ? [u] : []
+        }
         var out: [UUID] = []
-        for (u, r) in db.tables[t.name]! where parsed.allSatisfy({ eval(r, $0) }) { out.append(u) }
+        for (u, r) in rows where parsed.allSatisfy({ eval(r, $0) }) { out.append(u) }
         return out.sorted()
     }
 

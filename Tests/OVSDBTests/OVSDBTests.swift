@@ -597,3 +597,19 @@ struct SplitMix: RandomNumberGenerator {
         #expect(throws: JSONError.self) { try JSON.parse(deep) }
     }
 }
+
+@Suite struct LookupTests {
+    @Test func uuidConditions() {
+        var db = newDB()
+        let (r, _) = db.transact([j(insertA)])
+        let u = r.arrayValue![0]["uuid"]!
+        let sel: (String) -> String = { w in
+            var d = db
+            return d.transact([j(#"{"op":"select","table":"A","where":\#(w),"columns":["name"]}"#)]).results.text
+        }
+        #expect(sel("[[\"_uuid\",\"==\",\(u.text)]]") == #"[{"rows":[{"name":"a"}]}]"#)
+        #expect(sel("[[\"_uuid\",\"==\",\(u.text)],[\"n\",\"==\",2]]") == #"[{"rows":[]}]"#)
+        #expect(sel(#"[["_uuid","==",["uuid","01234567-89ab-cdef-0123-456789abcdef"]]]"#) == #"[{"rows":[]}]"#)
+        #expect(sel("[[\"_uuid\",\"!=\",\(u.text)]]") == #"[{"rows":[]}]"#)
+    }
+}
