@@ -28,35 +28,61 @@ public struct OVSDBError: Error, Equatable, CustomStringConvertible {
     public var description: String { details.isEmpty ? error : "\(error): \(details)" }
 }
 
-/// A UUID kept in its canonical lowercase text form.
+/// A UUID: 128 bits, compared and hashed as two words; its text form is
+/// the canonical lowercase one (ordering matches the text's ordering).
 public struct UUID: Hashable, Comparable, Sendable, CustomStringConvertible {
-    public let string: String
+    public let hi: UInt64
+    public let lo: UInt64
+
+    public init(hi: UInt64, lo: UInt64) {
+        self.hi = hi
+        self.lo = lo
+    }
+
     public init?(_ s: String) {
-        let b = Array(s.utf8)
-        guard b.count == 36 else { return nil }
-        for (i, c) in b.enumerated() {
+        var hi: UInt64 = 0, lo: UInt64 = 0
+        var n = 0
+        for (i, c) in s.utf8.enumerated() {
             if i == 8 || i == 13 || i == 18 || i == 23 {
                 if c != UInt8(ascii: "-") { return nil }
-            } else if !((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46)) {
-                return nil
+                continue
             }
+            let d: UInt64
+            switch c {
+            case 0x30...0x39: d = UInt64(c - 0x30)
+            case 0x61...0x66: d = UInt64(c - 0x61 + 10)
+            case 0x41...0x46: d = UInt64(c - 0x41 + 10)
+            default: return nil
+            }
+            if n < 16 { hi = hi << 4 | d } else if n < 32 { lo = lo << 4 | d } else { return nil }
+            n += 1
         }
-        string = s.lowercased()
+        guard n == 32, s.utf8.count == 36 else { return nil }
+        self.hi = hi
+        self.lo = lo
     }
+
+    public var string: String {
+        var out = [UInt8]()
+        out.reserveCapacity(36)
+        let digits = Array("0123456789abcdef".utf8)
+        for k in 0..<32 {
+            if k == 8 || k == 12 || k == 16 || k == 20 { out.append(UInt8(ascii: "-")) }
+            let w = k < 16 ? hi : lo
+            let shift = UInt64(60 - 4 * (k % 16))
+            out.append(digits[Int((w >> shift) & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     public static func random() -> UUID {
         var g = SystemRandomNumberGenerator()
-        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &g) }
-        bytes[6] = (bytes[6] & 0x0F) | 0x40
-        bytes[8] = (bytes[8] & 0x3F) | 0x80
-        var s = ""
-        for (i, b) in bytes.enumerated() {
-            if i == 4 || i == 6 || i == 8 || i == 10 { s += "-" }
-            let h = String(b, radix: 16)
-            s += h.count == 1 ? "0" + h : h
-        }
-        return UUID(s)!
+        let hi = (g.next() & ~0xF000) | 0x4000
+        let lo = (g.next() & ~(0xC << 60)) | (0x8 << 60)
+        return UUID(hi: hi, lo: lo)
     }
-    public static func < (a: UUID, b: UUID) -> Bool { a.string < b.string }
+
+    public static func < (a: UUID, b: UUID) -> Bool { (a.hi, a.lo) < (b.hi, b.lo) }
     public var description: String { string }
 }
 

@@ -613,3 +613,19 @@ struct SplitMix: RandomNumberGenerator {
         #expect(sel("[[\"_uuid\",\"!=\",\(u.text)]]") == #"[{"rows":[]}]"#)
     }
 }
+
+@Suite struct UUIDTests {
+    @Test func textRoundTripAndOrder() {
+        let s = "0123abcd-89AB-cdef-0123-456789abcdef"
+        #expect(UUID(s)?.string == s.lowercased())
+        #expect(UUID("0123abcd-89ab-cdef-0123-456789abcde") == nil)
+        #expect(UUID("0123abcd-89ab-cdef-0123-456789abcdeff") == nil)
+        #expect(UUID("0123abcd+89ab-cdef-0123-456789abcdef") == nil)
+        #expect(UUID("g123abcd-89ab-cdef-0123-456789abcdef") == nil)
+        let r = UUID.random()
+        #expect(UUID(r.string) == r)
+        #expect(Array(r.string.utf8)[14] == UInt8(ascii: "4"))
+        let us = (0..<50).map { _ in UUID.random() }
+        #expect(us.sorted().map(\.string) == us.map(\.string).sorted())
+    }
+}
