@@ -139,6 +139,13 @@ struct Transaction {
     /// Tables this transaction wrote; commit checks and diffs only these
     /// (a read-only transaction costs nothing at commit).
     var touched = Set<String>()
+    /// The rows written, per table.
+    var touchedRows: [String: Set<UUID>] = [:]
+
+    mutating func touch(_ table: String, _ u: UUID) {
+        touched.insert(table)
+        touchedRows[table, default: []].insert(u)
+    }
 
     init(db: Database) { self.db = db }
 
@@ -334,7 +341,7 @@ struct Transaction {
         guard op["row"] != nil else { throw .parse("Required 'row' member is missing.") }
         for (c, d) in try parseRow(t, op["row"], forUpdate: false) { cols[c] = d }
         db.tables[t.name]![uuid] = Row(uuid: uuid, version: UUID.random(), columns: cols)
-        touched.insert(t.name)
+        touch(t.name, uuid)
         return .object([("uuid", Atom.uuid(uuid).json)])
     }
 
@@ -389,7 +396,7 @@ struct Transaction {
         let hits = try matches(t, op["where"])
         for u in hits {
             for (c, d) in row { db.tables[t.name]![u]!.columns[c] = d }
-            touched.insert(t.name)
+            touch(t.name, u)
         }
         return .object([("count", .int(Int64(hits.count)))])
     }
@@ -397,8 +404,10 @@ struct Transaction {
     mutating func delete(_ op: JSON) throws(OVSDBError) -> JSON {
         let t = try tableSchema(op)
         let hits = try matches(t, op["where"])
-        for u in hits { db.tables[t.name]![u] = nil }
-        touched.insert(t.name)
+        for u in hits {
+            db.tables[t.name]![u] = nil
+            touch(t.name, u)
+        }
         return .object([("count", .int(Int64(hits.count)))])
     }
 
@@ -516,7 +525,7 @@ struct Transaction {
                 row.columns[col] = d
             }
             db.tables[t.name]![u] = row
-            touched.insert(t.name)
+            touch(t.name, u)
         }
         return .object([("count", .int(Int64(hits.count)))])
     }
@@ -592,7 +601,7 @@ struct Transaction {
             for (tn, ts) in schema.tables where !ts.isRoot {
                 for u in db.tables[tn]!.keys where !referenced.contains(u) {
                     db.tables[tn]![u] = nil
-                    touched.insert(tn)
+                    touch(tn, u)
                     removed = true
                 }
             }
@@ -632,7 +641,7 @@ struct Transaction {
                         row.columns[c.name] = nd
                     }
                 }
-                if changed { db.tables[tn]![u] = row; touched.insert(tn) }
+                if changed { db.tables[tn]![u] = row; touch(tn, u) }
             }
         }
         // maxRows and indexes.
@@ -641,11 +650,33 @@ struct Transaction {
             if let m = ts.maxRows, rows.count > m {
                 throw .constraint("transaction causes \"\(tn)\" table to contain \(rows.count) rows, greater than the schema-defined limit of \(m) row(s)")
             }
+            // Only rows this transaction wrote can make a duplicate: index
+            // their keys, then compare every other row against them.
+            let written = (touchedRows[tn] ?? []).filter { rows[$0] != nil }.sorted()
             for ix in ts.indexes {
                 var seen: [[Datum]: UUID] = [:]
-                for (u, r) in rows.sorted(by: { $0.key < $1.key }) {
-                    let key = ix.map { r.columns[$0]! }
-                    if let other = seen[key] {
+                var pairs: [(UUID, UUID)] = []
+                for u in written {
+                    let key = ix.map { rows[u]!.columns[$0]! }
+                    if let other = seen[key] { pairs.append((other, u)); break }
+                    seen[key] = u
+                }
+                if pairs.isEmpty && !seen.isEmpty {
+                    let writtenSet = Set(written)
+                    let first = ix[0]
+                    var firstValues: [Datum: [([Datum], UUID)]] = [:]
+                    for (k, u) in seen { firstValues[k[0], default: []].append((k, u)) }
+                    for (u, r) in rows where !writtenSet.contains(u) {
+                        guard let cands = firstValues[r.columns[first]!] else { continue }
+                        for (k, w) in cands where ix.indices.allSatisfy({ r.columns[ix[$0]]! == k[$0] }) {
+                            pairs.append((u, w))
+                            break
+                        }
+                        if !pairs.isEmpty { break }
+                    }
+                }
+                for (u, other) in pairs.prefix(1) {
+                    do {
                         // Open vSwitch orders the pair by comparing all columns in its hash
                         // order (so, in effect, arbitrarily); svs puts the greater UUID first.
                         let (a, b) = (max(u, other), min(u, other))
@@ -663,7 +694,6 @@ struct Transaction {
                         }
                         throw .constraint("Transaction causes multiple rows in \"\(tn)\" table to have identical values (\(indexValues(ts, ix, rows[a]!))) for index on \(columnSetString(ix)).  \(describe(a, "First"))  \(describe(b, "Second"))")
                     }
-                    seen[key] = u
                 }
             }
         }
@@ -673,7 +703,11 @@ struct Transaction {
         for tn in touched.sorted() {
             let before = original.tables[tn]!, after = db.tables[tn]!
             var tc: [UUID: RowChange] = [:]
-            for (u, r) in after {
+            for u in touchedRows[tn] ?? [] {
+                guard let r = after[u] else {
+                    if let o = before[u] { tc[u] = RowChange(old: o, new: nil) }
+                    continue
+                }
                 if let o = before[u] {
                     if o.columns != r.columns {
                         var nr = r
@@ -687,7 +721,7 @@ struct Transaction {
                     tc[u] = RowChange(old: nil, new: r)
                 }
             }
-            for (u, o) in before where after[u] == nil { tc[u] = RowChange(old: o, new: nil) }
+
             if !tc.isEmpty { changes.tables[tn] = tc }
         }
         return changes
