@@ -586,32 +586,69 @@ struct Transaction {
             c.comment = comment.isEmpty ? nil : comment.joined(separator: "\n")
             return c
         }
-        // Garbage-collect unreferenced rows of non-root tables, to a fixpoint.
-        while true {
+        // Garbage collection of unreferenced rows in non-root tables. The
+        // candidates: rows inserted (only rows this transaction wrote can
+        // refer to them) and targets of strong references the written rows
+        // dropped (any row may still refer to those: a full scan), then the
+        // targets of the rows collected, to a fixpoint.
+        func strongRefs(_ tn: String, _ r: Row?) -> [(UUID, String)] {
+            guard let r else { return [] }
+            let ts = schema.tables[tn]!
+            var out: [(UUID, String)] = []
+            for c in ts.columns.values where c.type.key.refTable != nil || c.type.value?.refTable != nil {
+                for (u, t, kind) in r.columns[c.name]!.refs(c.type) where kind == .strong { out.append((u, t)) }
+            }
+            return out
+        }
+        var pending: [UUID: String] = [:]
+        var needFullScan = false
+        for (tn, us) in touchedRows {
+            for u in us {
+                let new = db.tables[tn]![u]
+                if new != nil, original.tables[tn]![u] == nil, !schema.tables[tn]!.isRoot { pending[u] = tn }
+                let kept = Set(strongRefs(tn, new).map(\.0))
+                for (t, ttn) in strongRefs(tn, original.tables[tn]![u]) where !kept.contains(t) && !schema.tables[ttn]!.isRoot {
+                    pending[t] = ttn
+                    needFullScan = true
+                }
+            }
+        }
+        while !pending.isEmpty {
             var referenced = Set<UUID>()
-            for (tn, rows) in db.tables {
-                let ts = schema.tables[tn]!
-                for r in rows.values {
-                    for (cn, c) in ts.columns where c.type.key.refTable != nil || c.type.value?.refTable != nil {
-                        for (u, _, rt) in r.columns[cn]!.refs(c.type) where rt == .strong { referenced.insert(u) }
-                    }
+            if needFullScan {
+                for (tn, rows) in db.tables {
+                    for r in rows.values { for (t, _) in strongRefs(tn, r) where pending[t] != nil { referenced.insert(t) } }
+                }
+            } else {
+                for (tn, us) in touchedRows {
+                    for u in us { for (t, _) in strongRefs(tn, db.tables[tn]![u]) where pending[t] != nil { referenced.insert(t) } }
                 }
             }
-            var removed = false
-            for (tn, ts) in schema.tables where !ts.isRoot {
-                for u in db.tables[tn]!.keys where !referenced.contains(u) {
-                    db.tables[tn]![u] = nil
-                    touch(tn, u)
-                    removed = true
-                }
+            var next: [UUID: String] = [:]
+            for (u, tn) in pending where !referenced.contains(u) {
+                guard let r = db.tables[tn]![u] else { continue }
+                db.tables[tn]![u] = nil
+                touch(tn, u)
+                for (t, ttn) in strongRefs(tn, r) where !schema.tables[ttn]!.isRoot { next[t] = ttn }
             }
-            if !removed { break }
+            pending = next
+            needFullScan = true
         }
         // Weak references to missing rows disappear; strong ones are errors.
+        // Rows to check: those written, and every row of a table that can
+        // refer to a table that lost rows.
+        var lostRows = Set<String>()
+        for (tn, us) in touchedRows where us.contains(where: { db.tables[tn]![$0] == nil && original.tables[tn]![$0] != nil }) {
+            lostRows.insert(tn)
+        }
         for (tn, ts) in schema.tables {
             let refCols = ts.columns.values.filter { $0.type.key.refTable != nil || $0.type.value?.refTable != nil }
             if refCols.isEmpty { continue }
-            for (u, r) in db.tables[tn]! {
+            let scanAll = refCols.contains { lostRows.contains($0.type.key.refTable ?? "") || lostRows.contains($0.type.value?.refTable ?? "") }
+            let toCheck: [(UUID, Row)] = scanAll
+                ? Array(db.tables[tn]!)
+                : (touchedRows[tn] ?? []).compactMap { u in db.tables[tn]![u].map { (u, $0) } }
+            for (u, r) in toCheck {
                 var row = r
                 var changed = false
                 for c in refCols {

@@ -629,3 +629,33 @@ struct SplitMix: RandomNumberGenerator {
         #expect(us.sorted().map(\.string) == us.map(\.string).sorted())
     }
 }
+
+@Suite struct GCTests {
+    @Test func cascadesOnTheVSwitchSchema() throws {
+        guard let text = readFile("/usr/share/openvswitch/vswitch.ovsschema") else { return }
+        var db = Database(schema: try DatabaseSchema(text: text))
+        _ = db.transact([j(#"{"op":"insert","table":"Open_vSwitch","row":{}}"#)])
+        // An orphan Port and its Interface go at once.
+        var (r, c) = db.transact([
+            j(#"{"op":"insert","table":"Interface","uuid-name":"i","row":{"name":"x"}}"#),
+            j(#"{"op":"insert","table":"Port","row":{"name":"x","interfaces":["named-uuid","i"]}}"#)])
+        #expect(c != nil, "\(r.text)")
+        #expect(db.tables["Port"]!.isEmpty && db.tables["Interface"]!.isEmpty)
+        (r, c) = db.transact([
+            j(#"{"op":"insert","table":"Interface","uuid-name":"i","row":{"name":"p1"}}"#),
+            j(#"{"op":"insert","table":"Port","uuid-name":"p","row":{"name":"p1","interfaces":["named-uuid","i"]}}"#),
+            j(#"{"op":"insert","table":"Bridge","uuid-name":"b","row":{"name":"br0","ports":["named-uuid","p"]}}"#),
+            j(#"{"op":"mutate","table":"Open_vSwitch","where":[],"mutations":[["bridges","insert",["named-uuid","b"]]]}"#)])
+        #expect(c != nil, "\(r.text)")
+        #expect(db.tables["Bridge"]!.count == 1 && db.tables["Port"]!.count == 1 && db.tables["Interface"]!.count == 1)
+        // Deleting the Bridge row fails: Open_vSwitch still refers to it.
+        (r, c) = db.transact([j(#"{"op":"delete","table":"Bridge","where":[]}"#)])
+        #expect(c == nil)
+        #expect(r.arrayValue?.last?["error"] == .string("referential integrity violation"))
+        // Dropping the reference collects Bridge (non-root), Port and Interface.
+        (r, c) = db.transact([j(#"{"op":"update","table":"Open_vSwitch","where":[],"row":{"bridges":["set",[]]}}"#)])
+        #expect(c != nil, "\(r.text)")
+        #expect(db.tables["Bridge"]!.isEmpty && db.tables["Port"]!.isEmpty && db.tables["Interface"]!.isEmpty)
+        #expect(c?.tables["Interface"]?.count == 1)
+    }
+}
