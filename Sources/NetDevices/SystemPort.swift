@@ -22,9 +22,13 @@ import Synchronization
 /// hands it to one `sendmmsg`. Vectors, slabs and control buffers are
 /// allocated once per port.
 ///
-/// Not yet: GSO/TSO. A device that hands over frames larger than a slot
-/// (9280 bytes) has them counted in `rxDropped`; tests turn TSO/GSO off on
-/// the peers (checksum offload stays on and is handled).
+/// GSO/TSO: a device with segmentation offload on (veths by default)
+/// hands over TCP super-frames of up to 64 KiB. Receive slots hold a whole
+/// one; a TCP frame whose IP packet exceeds the device's MTU is cut into
+/// MTU-sized segments in software (`TCPSuperFrame`) before it enters the
+/// datapath. Segments that do not fit the caller's batch wait in the port
+/// and go first on the next `receive`. Other oversized frames are counted
+/// in `rxDropped`.
 ///
 /// Receive and send are called by one thread at a time (the `Port`
 /// contract); the counters are behind a mutex so `stats` can be read from
@@ -38,7 +42,14 @@ public final class SystemPort: Port, @unchecked Sendable {
 
     /// Bytes per slab slot: the largest frame received or sent.
     static let slotSize = 9216 + 64
+    /// Bytes per receive slot: a GSO super-frame (64 KiB IP packet) plus link headers.
+    static let receiveSlotSize = 65536 + 128
     static let slots = 32
+
+    /// The device's MTU at creation: the IP size segments are cut to.
+    private let mtu: Int
+    /// Super-frames whose segments have not all been delivered yet.
+    private var pending: [TCPSuperFrame] = []
 
     private let fd: FileDescriptor
     private let counters = Mutex(PortStats())
@@ -57,7 +68,9 @@ public final class SystemPort: Port, @unchecked Sendable {
         self.number = number
         let ifindex: Int32
         do {
-            ifindex = try InterfaceInfo.read(name).index
+            let info = try InterfaceInfo.read(name)
+            ifindex = info.index
+            mtu = info.mtu
         } catch {
             if error.rawValue == ENODEV { throw .noSuchPort(name) }
             throw error.portError
@@ -87,7 +100,7 @@ public final class SystemPort: Port, @unchecked Sendable {
             throw error.portError
         }
         fd = socket
-        receiveIO = MessageVector(slots: Self.slots, slotSize: Self.slotSize, withControl: true)
+        receiveIO = MessageVector(slots: Self.slots, slotSize: Self.receiveSlotSize, withControl: true)
         sendIO = MessageVector(slots: Self.slots, slotSize: Self.slotSize, withControl: false)
     }
 
@@ -101,9 +114,13 @@ public final class SystemPort: Port, @unchecked Sendable {
     }
 
     public func receive(into batch: inout PacketBatch, pool: PacketPool) throws(PortError) -> Int {
-        let room = min(batch.remainingCapacity, Self.slots)
-        guard room > 0 else { return 0 }
         var tally = Tally()
+        if !pending.isEmpty { deliverPending(into: &batch, pool: pool, tally: &tally) }
+        let room = min(batch.remainingCapacity, Self.slots)
+        guard room > 0 else {
+            commit(tally)
+            return Int(tally.packets)
+        }
         if let ring {
             _ = ring.drain(limit: room) { frame in
                 if frame.isOutgoing { return }
@@ -132,6 +149,12 @@ public final class SystemPort: Port, @unchecked Sendable {
                 }
             }
         }
+        if !pending.isEmpty { deliverPending(into: &batch, pool: pool, tally: &tally) }
+        commit(tally)
+        return Int(tally.packets)
+    }
+
+    private func commit(_ tally: Tally) {
         if tally.packets > 0 || tally.dropped > 0 {
             counters.withLock {
                 $0.rxPackets &+= tally.packets
@@ -139,7 +162,36 @@ public final class SystemPort: Port, @unchecked Sendable {
                 $0.rxDropped &+= tally.dropped
             }
         }
-        return Int(tally.packets)
+    }
+
+    /// Moves segments of pending super-frames into `batch` while it has room.
+    private func deliverPending(into batch: inout PacketBatch, pool: PacketPool, tally: inout Tally) {
+        var done = 0
+        while done < pending.count, batch.remainingCapacity > 0 {
+            let length = pending[done].nextFrameLength
+            var packet = length <= pool.frameCapacity
+                ? pool.allocate() : PacketBuffer(frameCapacity: length, headroom: pool.headroom)
+            do {
+                try packet.append(count: length)
+            } catch {
+                pool.recycle(packet)
+                tally.dropped &+= 1
+                done += 1
+                continue
+            }
+            packet.withUnsafeMutableBytes { pending[done].emit(into: $0) }
+            if pending[done].isFinished { done += 1 }
+            packet.metadata.inPort = number
+            let bytes = UInt64(packet.count)
+            if let refused = batch.append(packet) {
+                pool.recycle(refused)
+                tally.dropped &+= 1
+                continue
+            }
+            tally.packets &+= 1
+            tally.bytes &+= bytes
+        }
+        if done > 0 { pending.removeFirst(done) }
     }
 
     /// Receive counters of one call, added to `stats` once.
@@ -155,6 +207,23 @@ public final class SystemPort: Port, @unchecked Sendable {
     @inline(__always)
     private func deliver(_ frame: UnsafeRawBufferPointer, status: UInt32, tci: UInt16, tpid: UInt16,
                          into batch: inout PacketBatch, pool: PacketPool, tally: inout Tally) {
+        if frame.count > mtu &+ 22, frame.count >= 12 {
+            // Maybe a TCP super-frame (GSO): restore the tag, then segment.
+            var bytes = [UInt8]()
+            bytes.reserveCapacity(frame.count + 4)
+            if status & CLinux_TP_STATUS_VLAN_VALID != 0 || tci != 0 {
+                let tpid = status & CLinux_TP_STATUS_VLAN_TPID_VALID != 0 ? tpid : 0x8100
+                bytes.append(contentsOf: frame[0..<12])
+                bytes.append(contentsOf: [UInt8(tpid >> 8), UInt8(tpid & 0xff), UInt8(tci >> 8), UInt8(tci & 0xff)])
+                bytes.append(contentsOf: frame[12...])
+            } else {
+                bytes.append(contentsOf: frame)
+            }
+            if let superFrame = TCPSuperFrame(bytes, mtu: mtu) {
+                pending.append(superFrame)
+                return
+            }
+        }
         var packet = pool.allocate()
         var ok = true
         if status & CLinux_TP_STATUS_VLAN_VALID != 0 || tci != 0, frame.count >= 12 {

@@ -56,6 +56,8 @@ struct LinuxPortTests {
         // verify them, so the transfer only completes if svs finished them.
         let offloads = try sb.exec(sb.namespaceA, ["ethtool", "-k", sb.innerA])
         #expect(offloads.output.contains("tx-checksumming: on"))
+        #expect(offloads.output.contains("tcp-segmentation-offload: on"))
+        #expect(offloads.output.contains("generic-segmentation-offload: on"))
         let serverAddress = ipv6 ? sb.address6B : sb.addressB
         let server = """
             import socket, hashlib

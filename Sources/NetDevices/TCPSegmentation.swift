@@ -1,0 +1,152 @@
+/// Software TCP segmentation of the "super-frames" a Linux device with
+/// TSO/GSO on hands an AF_PACKET socket (up to 64 KiB of TCP payload
+/// behind one header): the frame is cut into segments whose IP packets fit
+/// the device's MTU, as `skb_segment` + `tcp_gso_segment` would. Each
+/// segment gets its IP length (and IPv4 ID and header checksum), TCP
+/// sequence number and flags (CWR on the first only, FIN and PSH on the
+/// last only) fixed, and a complete TCP checksum.
+///
+/// Handles Ethernet, up to two VLAN tags, IPv4 (with options, not a
+/// fragment) and IPv6 with TCP as the next header.
+struct TCPSuperFrame {
+    /// The whole frame (VLAN tags already restored).
+    let bytes: [UInt8]
+    let l3: Int
+    let l4: Int
+    /// Offset of the payload (after the TCP header).
+    let payload: Int
+    /// End of the IP packet in `bytes`.
+    let end: Int
+    let isIPv4: Bool
+    /// Payload bytes per segment.
+    let mss: Int
+    /// Next payload byte to emit, and the index of the next segment.
+    var next: Int
+    var index = 0
+
+    /// A super-frame if `bytes` is TCP over IP whose IP packet exceeds `mtu`.
+    init?(_ bytes: [UInt8], mtu: Int) {
+        var off = 12
+        guard bytes.count >= 14 else { return nil }
+        var type = UInt16(bytes[off]) << 8 | UInt16(bytes[off + 1])
+        off += 2
+        var tags = 0
+        while type == 0x8100 || type == 0x88a8, tags < 2 {
+            guard bytes.count >= off + 4 else { return nil }
+            type = UInt16(bytes[off + 2]) << 8 | UInt16(bytes[off + 3])
+            off += 4
+            tags += 1
+        }
+        let l4: Int
+        let end: Int
+        switch type {
+        case 0x0800:
+            guard bytes.count >= off + 20, bytes[off] >> 4 == 4, bytes[off + 9] == 6 else { return nil }
+            let ihl = Int(bytes[off] & 0x0f) * 4
+            let total = Int(bytes[off + 2]) << 8 | Int(bytes[off + 3])
+            let fragment = (UInt16(bytes[off + 6]) << 8 | UInt16(bytes[off + 7])) & 0x3fff
+            guard ihl >= 20, fragment == 0, total >= ihl, off + total <= bytes.count else { return nil }
+            l4 = off + ihl
+            end = off + total
+            isIPv4 = true
+        case 0x86dd:
+            guard bytes.count >= off + 40, bytes[off] >> 4 == 6, bytes[off + 6] == 6 else { return nil }
+            let payloadLength = Int(bytes[off + 4]) << 8 | Int(bytes[off + 5])
+            l4 = off + 40
+            end = l4 + payloadLength
+            guard end <= bytes.count else { return nil }
+            isIPv4 = false
+        default:
+            return nil
+        }
+        guard end >= l4 + 20 else { return nil }
+        let thl = Int(bytes[l4 + 12] >> 4) * 4
+        guard thl >= 20, l4 + thl <= end else { return nil }
+        let mss = mtu - (l4 - off) - thl
+        guard end - off > mtu, mss > 0 else { return nil }
+        self.bytes = bytes
+        self.l3 = off
+        self.l4 = l4
+        self.payload = l4 + thl
+        self.end = end
+        self.mss = mss
+        self.next = l4 + thl
+    }
+
+    var isFinished: Bool { next >= end }
+
+    /// Length of the next segment's frame.
+    var nextFrameLength: Int { payload + min(mss, end - next) }
+
+    /// Writes the next segment into `out` (at least `nextFrameLength`
+    /// bytes) and advances.
+    mutating func emit(into out: UnsafeMutableRawBufferPointer) {
+        let chunk = min(mss, end - next)
+        let last = next + chunk >= end
+        bytes.withUnsafeBytes { b in
+            out.baseAddress!.copyMemory(from: b.baseAddress!, byteCount: payload)
+            (out.baseAddress! + payload).copyMemory(from: b.baseAddress! + next, byteCount: chunk)
+        }
+        let ipLength = payload - l3 + chunk
+        if isIPv4 {
+            put16(out, l3 + 2, UInt16(ipLength))
+            let id = (UInt16(out[l3 + 4]) << 8 | UInt16(out[l3 + 5])) &+ UInt16(truncatingIfNeeded: index)
+            put16(out, l3 + 4, id)
+            put16(out, l3 + 10, 0)
+            let ihl = l4 - l3
+            put16(out, l3 + 10, ~fold(sum(out, l3, ihl, 0)))
+        } else {
+            put16(out, l3 + 4, UInt16(ipLength - 40))
+        }
+        // Sequence number.
+        let offset = UInt32(truncatingIfNeeded: next - payload)
+        let seq = (UInt32(out[l4 + 4]) << 24 | UInt32(out[l4 + 5]) << 16 | UInt32(out[l4 + 6]) << 8
+            | UInt32(out[l4 + 7])) &+ offset
+        out[l4 + 4] = UInt8(seq >> 24); out[l4 + 5] = UInt8((seq >> 16) & 0xff)
+        out[l4 + 6] = UInt8((seq >> 8) & 0xff); out[l4 + 7] = UInt8(seq & 0xff)
+        // Flags: CWR (0x80) only on the first, FIN (0x01) and PSH (0x08) only on the last.
+        var flags = out[l4 + 13]
+        if index > 0 { flags &= ~0x80 }
+        if !last { flags &= ~0x09 }
+        out[l4 + 13] = flags
+        // Checksum over the pseudo-header and the segment.
+        let tcpLength = payload - l4 + chunk
+        put16(out, l4 + 16, 0)
+        var s: UInt32
+        if isIPv4 {
+            s = sum(out, l3 + 12, 8, 0)
+        } else {
+            s = sum(out, l3 + 8, 32, 0)
+        }
+        s &+= 6 &+ UInt32(tcpLength)
+        s = sum(out, l4, tcpLength, s)
+        put16(out, l4 + 16, ~fold(s))
+        next += chunk
+        index += 1
+    }
+
+    private func put16(_ out: UnsafeMutableRawBufferPointer, _ at: Int, _ v: UInt16) {
+        out[at] = UInt8(v >> 8)
+        out[at + 1] = UInt8(v & 0xff)
+    }
+
+    /// One's-complement partial sum of `count` bytes at `start`, big-endian words.
+    private func sum(_ b: UnsafeMutableRawBufferPointer, _ start: Int, _ count: Int, _ initial: UInt32) -> UInt32 {
+        var s = UInt64(initial)
+        var i = start
+        let end = start + count
+        while i + 1 < end {
+            s &+= UInt64(b[i]) << 8 | UInt64(b[i + 1])
+            i += 2
+        }
+        if i < end { s &+= UInt64(b[i]) << 8 }
+        while s >> 32 != 0 { s = (s & 0xffff_ffff) &+ (s >> 32) }
+        return UInt32(s)
+    }
+
+    private func fold(_ s: UInt32) -> UInt16 {
+        var s = s
+        while s >> 16 != 0 { s = (s & 0xffff) &+ (s >> 16) }
+        return UInt16(s)
+    }
+}
