@@ -50,6 +50,13 @@ public final class SystemPort: Port, @unchecked Sendable {
     private let mtu: Int
     /// Super-frames whose segments have not all been delivered yet.
     private var pending: [TCPSuperFrame] = []
+    private let segmented = Atomic<UInt64>(0)
+
+    /// TCP super-frames (GSO/TSO) received and cut into segments so far.
+    public var superFramesSegmented: UInt64 { segmented.load(ordering: .relaxed) }
+    /// The same, summed over every `SystemPort` of the process (for tests,
+    /// which reach ports only through the datapath).
+    static let superFramesSegmentedTotal = Atomic<UInt64>(0)
 
     private let fd: FileDescriptor
     private let counters = Mutex(PortStats())
@@ -221,6 +228,8 @@ public final class SystemPort: Port, @unchecked Sendable {
             }
             if let superFrame = TCPSuperFrame(bytes, mtu: mtu) {
                 pending.append(superFrame)
+                segmented.add(1, ordering: .relaxed)
+                Self.superFramesSegmentedTotal.add(1, ordering: .relaxed)
                 return
             }
         }

@@ -81,6 +81,7 @@ struct LinuxPortTests {
             c.settimeout(15); c.sendall(data); c.shutdown(socket.SHUT_WR); c.recv(1); c.close()
             print(len(data), hashlib.sha256(data).hexdigest())
             """
+        let segmentedBefore = SystemPort.superFramesSegmentedTotal.load(ordering: .relaxed)
         let ns = sb.namespaceB
         let received = Thread.detachNewThreadWithResult {
             (try? run(["ip", "netns", "exec", ns, "python3", "-c", server], timeout: 20))?.output ?? "failed"
@@ -90,6 +91,9 @@ struct LinuxPortTests {
         #expect(sent.status == 0, "\(sent.output)")
         #expect(sent.output.hasPrefix("1048576 "))
         #expect(got == sent.output, "server: \(got)")
+        // The client's data reached port 1 as TSO super-frames that svs cut up.
+        #expect(SystemPort.superFramesSegmentedTotal.load(ordering: .relaxed) > segmentedBefore)
+        #expect(try dp.port(number: DatapathPort(rawValue: 1)).stats.rxDropped == 0)
     }
 
     @Test func badDevicesAndOptionsAreErrors() throws {
