@@ -12,6 +12,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.100.0"),
     ],
     targets: [
         // Linux structs and constants that Glibc does not export (headers only).
@@ -30,10 +31,16 @@ let package = Package(
         // RFC 7047: data model, schema, transactions, durable log (server and
         // client come with the OVSDB issue).
         .target(name: "OVSDB"),
+        // The OVSDB JSON-RPC server and client (RFC 7047 section 4) over SwiftNIO.
+        .target(name: "OVSDBServer", dependencies: [
+            "OVSDB",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .executableTarget(
             name: "svs",
             dependencies: [
-                "Wire", "Flow", "Datapath", "NetDevices", "DPIF",
+                "Wire", "Flow", "Datapath", "NetDevices", "DPIF", "OVSDB", "OVSDBServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -49,5 +56,6 @@ let package = Package(
         .testTarget(name: "DPIFTests", dependencies: ["DPIF", "Datapath", "Flow", "Wire"]),
         .testTarget(name: "NetDevicesTests", dependencies: ["NetDevices", "DPIF", "Datapath", "Flow", "Wire"]),
         .testTarget(name: "OVSDBTests", dependencies: ["OVSDB"]),
+        .testTarget(name: "OVSDBServerTests", dependencies: ["OVSDBServer", "OVSDB"]),
     ]
 )
