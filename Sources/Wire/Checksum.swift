@@ -240,3 +240,30 @@ public enum CRC32C {
         bytes.withUnsafeBytes { checksum($0, continuing: crc) }
     }
 }
+
+/// A view whose 16-bit Internet checksum covers all of `bytes`, after an
+/// optional pseudo-header (TCP, ICMPv6; ICMPv4 and IGMP with none).
+/// Conforming views share one way to compute, verify and fill it. (UDP keeps
+/// its own: a zero UDP checksum means "absent".)
+public protocol InternetChecksummedView {
+    var bytes: UnsafeMutableRawBufferPointer { get }
+    var checksum: UInt16 { get nonmutating set }
+}
+
+extension InternetChecksummedView {
+    /// The checksum the bytes should carry, given the pseudo-header's
+    /// partial sum (0 when there is none).
+    @inlinable public func computeChecksum(pseudoHeaderSum: UInt32) -> UInt16 {
+        InternetChecksum.finish(InternetChecksum.sum(UnsafeRawBufferPointer(bytes), initial: pseudoHeaderSum)
+                                &+ UInt32(~checksum))
+    }
+    /// True when the checksum verifies.
+    @inlinable public func isChecksumValid(pseudoHeaderSum: UInt32) -> Bool {
+        InternetChecksum.sum(UnsafeRawBufferPointer(bytes), initial: pseudoHeaderSum) == 0xffff
+    }
+    /// Computes and stores the checksum.
+    @inlinable public func fillChecksum(pseudoHeaderSum: UInt32) {
+        checksum = 0
+        checksum = InternetChecksum.checksum(UnsafeRawBufferPointer(bytes), initial: pseudoHeaderSum)
+    }
+}

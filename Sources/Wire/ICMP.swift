@@ -29,7 +29,7 @@ public enum ICMPv4Field {
 
 /// A non-owning view of the ICMPv4 message (header, then data) that is all
 /// of `bytes`.
-public struct ICMPv4View {
+public struct ICMPv4View: InternetChecksummedView {
     public let bytes: UnsafeMutableRawBufferPointer
 
     @inlinable
@@ -68,14 +68,9 @@ public struct ICMPv4View {
     @inlinable public var payload: UnsafeMutableRawBufferPointer { bytes.window(from: ICMPv4Field.headerLength) }
 
     /// The checksum the message (all of `bytes`) should carry.
-    @inlinable public func computeChecksum() -> UInt16 {
-        InternetChecksum.finish(InternetChecksum.sum(UnsafeRawBufferPointer(bytes)) &+ UInt32(~checksum))
-    }
-    @inlinable public var isChecksumValid: Bool { InternetChecksum.sum(UnsafeRawBufferPointer(bytes)) == 0xffff }
-    @inlinable public func fillChecksum() {
-        checksum = 0
-        checksum = InternetChecksum.checksum(UnsafeRawBufferPointer(bytes))
-    }
+    @inlinable public func computeChecksum() -> UInt16 { computeChecksum(pseudoHeaderSum: 0) }
+    @inlinable public var isChecksumValid: Bool { isChecksumValid(pseudoHeaderSum: 0) }
+    @inlinable public func fillChecksum() { fillChecksum(pseudoHeaderSum: 0) }
 }
 
 /// An ICMPv4 header as an owned value; the checksum is a plain field (it

@@ -40,7 +40,7 @@ public enum ICMPv6Field {
 }
 
 /// A non-owning view of the ICMPv6 message that is all of `bytes`.
-public struct ICMPv6View {
+public struct ICMPv6View: InternetChecksummedView {
     public let bytes: UnsafeMutableRawBufferPointer
 
     /// `.truncated` under 8 bytes (header and the type-specific word, as
@@ -70,19 +70,6 @@ public struct ICMPv6View {
     /// The bytes after the 8-byte header.
     @inlinable public var payload: UnsafeMutableRawBufferPointer { bytes.window(from: ICMPv6Field.headerLength) }
 
-    /// The checksum the message should carry, given the IPv6 pseudo-header
-    /// sum (`IPv6View.pseudoHeaderSum(nextHeader: .icmpv6, length: bytes.count)`).
-    @inlinable public func computeChecksum(pseudoHeaderSum: UInt32) -> UInt16 {
-        InternetChecksum.finish(InternetChecksum.sum(UnsafeRawBufferPointer(bytes), initial: pseudoHeaderSum)
-                                &+ UInt32(~checksum))
-    }
-    @inlinable public func isChecksumValid(pseudoHeaderSum: UInt32) -> Bool {
-        InternetChecksum.sum(UnsafeRawBufferPointer(bytes), initial: pseudoHeaderSum) == 0xffff
-    }
-    @inlinable public func fillChecksum(pseudoHeaderSum: UInt32) {
-        checksum = 0
-        checksum = InternetChecksum.checksum(UnsafeRawBufferPointer(bytes), initial: pseudoHeaderSum)
-    }
 }
 
 /// An ICMPv6 header as an owned value; the checksum is a plain field.

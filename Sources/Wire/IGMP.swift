@@ -42,7 +42,7 @@ public enum IGMPField {
 }
 
 /// A non-owning view of the IGMP message that is all of `bytes`.
-public struct IGMPView {
+public struct IGMPView: InternetChecksummedView {
     public let bytes: UnsafeMutableRawBufferPointer
 
     @inlinable
@@ -79,14 +79,9 @@ public struct IGMPView {
         IGMPv3GroupRecordIterator(bytes.window(from: IGMPField.headerLength), count: Int(numberOfGroupRecords))
     }
 
-    @inlinable public func computeChecksum() -> UInt16 {
-        InternetChecksum.finish(InternetChecksum.sum(UnsafeRawBufferPointer(bytes)) &+ UInt32(~checksum))
-    }
-    @inlinable public var isChecksumValid: Bool { InternetChecksum.sum(UnsafeRawBufferPointer(bytes)) == 0xffff }
-    @inlinable public func fillChecksum() {
-        checksum = 0
-        checksum = InternetChecksum.checksum(UnsafeRawBufferPointer(bytes))
-    }
+    @inlinable public func computeChecksum() -> UInt16 { computeChecksum(pseudoHeaderSum: 0) }
+    @inlinable public var isChecksumValid: Bool { isChecksumValid(pseudoHeaderSum: 0) }
+    @inlinable public func fillChecksum() { fillChecksum(pseudoHeaderSum: 0) }
 }
 
 /// An IGMP v1/v2 message (or the first 8 bytes of a v3 query) as an owned

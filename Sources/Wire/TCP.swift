@@ -47,7 +47,7 @@ public struct TCPOptionKind: RawRepresentable, Hashable, Sendable {
 
 /// A non-owning view of the TCP segment (header, then payload) at the start
 /// of `bytes`.
-public struct TCPView {
+public struct TCPView: InternetChecksummedView {
     public let bytes: UnsafeMutableRawBufferPointer
 
     /// `.truncated` under 20 bytes or under the data offset;
@@ -104,22 +104,6 @@ public struct TCPView {
     }
     @inlinable public var payload: UnsafeMutableRawBufferPointer { bytes.window(from: headerLength) }
 
-    /// The checksum the segment (all of `bytes`) should carry, given the
-    /// pseudo-header's partial sum (`IPv4View.pseudoHeaderSum()` or
-    /// `IPv6View.pseudoHeaderSum(nextHeader:length:)`).
-    @inlinable public func computeChecksum(pseudoHeaderSum: UInt32) -> UInt16 {
-        InternetChecksum.finish(InternetChecksum.sum(UnsafeRawBufferPointer(bytes), initial: pseudoHeaderSum)
-                                &+ UInt32(~checksum))
-    }
-    /// True when the checksum verifies.
-    @inlinable public func isChecksumValid(pseudoHeaderSum: UInt32) -> Bool {
-        InternetChecksum.sum(UnsafeRawBufferPointer(bytes), initial: pseudoHeaderSum) == 0xffff
-    }
-    /// Computes and stores the checksum.
-    @inlinable public func fillChecksum(pseudoHeaderSum: UInt32) {
-        checksum = 0
-        checksum = InternetChecksum.checksum(UnsafeRawBufferPointer(bytes), initial: pseudoHeaderSum)
-    }
 }
 
 /// A TCP header as an owned, host-order value.
