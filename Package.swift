@@ -13,6 +13,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.100.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // Linux structs and constants that Glibc does not export (headers only).
@@ -28,6 +29,9 @@ let package = Package(
         .target(name: "NetDevices", dependencies: ["Datapath", "Wire", "CLinux"]),
         // The datapath interface: typed commands of the six families, TLV codec.
         .target(name: "DPIF", dependencies: ["Datapath", "Flow", "Wire"]),
+        // OpenFlow tables and classifier, OpenFlow actions and their text syntax,
+        // translation into datapath flows, NORMAL, upcall handlers, revalidators.
+        .target(name: "OFProto", dependencies: ["DPIF", "Datapath", "Flow", "Wire"]),
         // RFC 7047: data model, schema, transactions, durable log (server and
         // client come with the OVSDB issue).
         .target(name: "OVSDB"),
@@ -38,16 +42,27 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
+        // A blocking JSON-RPC client of OVSDB servers: transactions, and a
+        // monitor-driven replica of tables (what `svs vsctl` and the bridge use).
+        .target(name: "OVSDBClient", dependencies: ["OVSDB"]),
+        // The `ovs-appctl` control protocol (JSON-RPC on a unix socket), the
+        // command registry and logging in Open vSwitch's format.
+        .target(name: "Unixctl", dependencies: [
+            "OVSDB",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(
             name: "svs",
             dependencies: [
-                "Wire", "Flow", "Datapath", "NetDevices", "DPIF", "OVSDB", "OVSDBServer",
+                "Wire", "Flow", "Datapath", "NetDevices", "DPIF", "OFProto", "OVSDB", "OVSDBServer",
+                "OVSDBClient", "Unixctl",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "svs-bench",
             dependencies: [
-                "Wire", "Flow", "Datapath", "NetDevices", "DPIF",
+                "Wire", "Flow", "Datapath", "NetDevices", "DPIF", "OFProto", "OVSDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/svs-bench"),
@@ -58,5 +73,8 @@ let package = Package(
         .testTarget(name: "NetDevicesTests", dependencies: ["NetDevices", "DPIF", "Datapath", "Flow", "Wire"]),
         .testTarget(name: "OVSDBTests", dependencies: ["OVSDB"]),
         .testTarget(name: "OVSDBServerTests", dependencies: ["OVSDBServer", "OVSDB"]),
+        .testTarget(name: "OFProtoTests", dependencies: ["OFProto", "DPIF", "Datapath", "Flow", "Wire"]),
+        .testTarget(name: "OVSDBClientTests", dependencies: ["OVSDBClient", "OVSDBServer", "OVSDB"]),
+        .testTarget(name: "UnixctlTests", dependencies: ["Unixctl", "OVSDB"]),
     ]
 )

@@ -1,0 +1,2 @@
+/// A blocking client of OVSDB servers (RFC 7047 section 4).
+public enum OVSDBClientModule {}

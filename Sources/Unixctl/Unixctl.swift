@@ -1,0 +1,2 @@
+/// The ovs-appctl control protocol and command registry.
+public enum UnixctlModule {}

@@ -1,0 +1,4 @@
+import Testing
+@testable import OFProto
+
+@Test func ofprotoLinks() { #expect(Bool(true)) }

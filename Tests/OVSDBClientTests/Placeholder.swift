@@ -1,0 +1,4 @@
+import Testing
+@testable import OVSDBClient
+
+@Test func ovsdbclientLinks() { #expect(Bool(true)) }

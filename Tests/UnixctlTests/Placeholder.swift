@@ -1,0 +1,4 @@
+import Testing
+@testable import Unixctl
+
+@Test func unixctlLinks() { #expect(Bool(true)) }
