@@ -7,6 +7,7 @@
 // Run it with `scripts/fuzz dpif-key SECONDS`.
 import Flow
 import DPIF
+import Wire
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -35,6 +36,11 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         // masks alike), which no key decodes: OVS has the same dead end.
         let isARP = k.ethType.rawValue == 0x0806 || k.ethType.rawValue == 0x8035
         if isARP && k.networkProtocol.rawValue == 0xff { continue }
+        // A tunnel without a destination is no tunnel: its key attribute is not
+        // exported but its mask is, with the key's option length (OVS's
+        // odp_flow_key_from_mask does the same), so such keys do not round-trip.
+        let noTunnelDestination = k.tunnelIPv4Destination == .any && k.tunnelIPv6Destination == .any
+        if noTunnelDestination && (5..<17).contains(where: { k.words[$0] != 0 }) { continue }
         let (kb, mb) = FlowKeyCodec.encode(key: k, mask: fm, vlanLimit: vlanLimit)
         guard let (k2, m2) = try? FlowKeyCodec.decode(key: kb, mask: mb, vlanLimit: vlanLimit) else {
             fatalError("re-encoded flow does not decode: \(DatapathKeyAttributes.formatted(key: k, mask: fm, verbose: true))")

@@ -14,13 +14,16 @@ extension DatapathKeyAttributes {
 
     /// Parses key text into a flow key and mask, as the userspace datapath
     /// stores a flow added with `dpctl/add-flow`: the attributes are decoded
-    /// (`odp_flow_key_to_flow`/`_to_mask`), `in_port` must be exact, and a
+    /// (`odp_flow_key_to_flow`/`_to_mask`), `in_port` must be exact (and a port), and a
     /// flow without a VLAN mask matches "no VLAN" exactly.
     public static func parseFlow(_ text: String, vlanLimit: Int = 1) throws(DatapathKeyError) -> (key: FlowKey, mask: FlowMask) {
         let (k, m) = try parse(text)
         let (key, decodedMask) = try decode(key: k, mask: m, vlanLimit: vlanLimit)
         var mask = decodedMask
         guard mask.inPort.rawValue == .max else { throw DatapathKeyError("in_port is not an exact match") }
+        // ODPP_NONE is no port: a flow keyed on it could never match, and its
+        // key would print without in_port (which then fails the rule above).
+        guard key.inPort != .none else { throw DatapathKeyError("in_port(-1) is not a port") }
         if mask.vlans[0].tci == 0 {
             var v = mask.vlans
             v[0].tci = 0x1fff
