@@ -22,6 +22,8 @@ public final class UnixctlServer: @unchecked Sendable {
     private var listener: Int32
     private var stopping = false
     private var connections = 0
+    /// Requests being answered (stop waits for their replies).
+    private var busy = 0
     private let logger: Logger
 
     /// Listens on `path` (a stale socket file there is replaced).
@@ -39,9 +41,15 @@ public final class UnixctlServer: @unchecked Sendable {
         DetachedThread.start(name: "unixctl") { [self] in acceptLoop() }
     }
 
-    /// Stops accepting, removes the socket file; open connections end
-    /// within a poll interval.
+    /// Stops accepting, removes the socket file, lets replies being sent
+    /// (the `exit` command's own) go out; open connections end within a poll
+    /// interval.
     public func stop() {
+        var waits = 0
+        while waits < 200, lock.withLock({ busy > 0 }) {
+            usleep(5000)
+            waits += 1
+        }
         let fd: Int32 = lock.withLock {
             let fd = listener
             stopping = true
@@ -132,6 +140,8 @@ public final class UnixctlServer: @unchecked Sendable {
             return false
         }
         logger.debug("received request \(method)\(JSON.array(params).text), id=\(id.text)")
+        lock.withLock { busy += 1 }
+        defer { lock.withLock { busy -= 1 } }
         switch commands.execute(method: method, params: params) {
         case .success(let text): return send(.reply(result: .string(text), id: id), on: fd)
         case .failure(let error): return send(.error(error: .string(error.message), id: id), on: fd)
