@@ -43,6 +43,8 @@ final class VSwitchdDaemon: @unchecked Sendable {
     let options: VSwitchdOptions
     let vlog = VLog.shared
     private let exitRequested = Atomic<Bool>(false)
+    /// Set by `exit --cleanup`.
+    private let cleanupRequested = Atomic<Bool>(false)
     private var logger = Logger(label: "vswitchd")
 
     init(options: VSwitchdOptions) {
@@ -108,9 +110,27 @@ final class VSwitchdDaemon: @unchecked Sendable {
         datapaths.createDefault()
         datapaths.start()
 
-        // The control socket.
+        // The components (the bridge layer...), then the control socket.
         let commands = UnixctlCommands(version: SVSVersion.daemon)
         registerCommands(commands, datapaths: datapaths)
+        let context = VSwitchdContext(
+            options: options, databaseRemote: options.externalDatabase ?? "unix:" + options.databaseSocket,
+            datapaths: datapaths, commands: commands)
+        var components: [any VSwitchdComponent] = []
+        for component in Self.makeComponents() {
+            vlog.register(module: component.name)
+            do {
+                try component.start(context)
+                components.append(component)
+            } catch {
+                logger.critical("\(component.name): \(error)")
+                for c in components.reversed() { c.stop(cleanup: false) }
+                datapaths.stop()
+                VSwitchdDatabase.stop(database, options: options)
+                pidfile?.remove()
+                VSwitchdProcess.fatal("\(component.name): \(error)")
+            }
+        }
         let controlPath = options.unixctlPath.map { VSwitchdOptions.absolute($0, in: options.runDirectory) }
             ?? "\(options.runDirectory)/ovs-vswitchd.\(getpid()).ctl"
         let server: UnixctlServer
@@ -118,6 +138,8 @@ final class VSwitchdDaemon: @unchecked Sendable {
             server = try UnixctlServer(path: controlPath, commands: commands, logger: Logger(label: "unixctl"))
         } catch {
             logger.critical("\(controlPath): could not initialize control socket (\(error.reason))")
+            for c in components.reversed() { c.stop(cleanup: false) }
+            datapaths.stop()
             VSwitchdDatabase.stop(database, options: options)
             pidfile?.remove()
             VSwitchdProcess.fatal("\(controlPath): could not initialize control socket (\(error.reason))")
@@ -139,6 +161,8 @@ final class VSwitchdDaemon: @unchecked Sendable {
 
         logger.info("terminating on \(reason)")
         server.stop()
+        let cleanup = cleanupRequested.load(ordering: .acquiring)
+        for c in components.reversed() { c.stop(cleanup: cleanup) }
         datapaths.stop()
         VSwitchdDatabase.stop(database, options: options)
         pidfile?.remove()
@@ -147,7 +171,8 @@ final class VSwitchdDaemon: @unchecked Sendable {
 
     private func registerCommands(_ commands: UnixctlCommands, datapaths: VSwitchdDatapaths) {
         vlog.registerCommands(on: commands)
-        commands.register("exit", usage: "[--cleanup]", arguments: 0...1) { [self] _ in
+        commands.register("exit", usage: "[--cleanup]", arguments: 0...1) { [self] arguments in
+            if arguments.first == "--cleanup" { cleanupRequested.store(true, ordering: .releasing) }
             exitRequested.store(true, ordering: .releasing)
             return ""
         }

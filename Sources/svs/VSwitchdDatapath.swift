@@ -90,6 +90,12 @@ final class VSwitchdDatapaths: @unchecked Sendable {
         lock.withLock { Result { () throws(DatapathControlError) in try control.run(arguments) } }
     }
 
+    /// Runs `body` on the datapaths between two poll rounds (for the bridge
+    /// layer: ports, flows, upcalls).
+    func withRegistry<T>(_ body: (DatapathRegistry) throws -> T) rethrows -> T {
+        try lock.withLock { try body(registry) }
+    }
+
     /// `memory/show`'s pairs: datapaths, their ports and flows.
     func memoryReport() -> [(String, Int)] {
         lock.withLock {
