@@ -73,7 +73,9 @@ final class VSwitchdDaemon: @unchecked Sendable {
         if options.detach { VSwitchdProcess.detach() }
         VSwitchdProcess.blockSignals()
 
+        VSwitchdOptions.makeDirectory(options.runDirectory)
         if let path = options.logFilePath {
+            VSwitchdOptions.makeDirectory(String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]))
             do throws(SystemError) {
                 try vlog.openLogFile(path)
             } catch {
@@ -96,6 +98,7 @@ final class VSwitchdDaemon: @unchecked Sendable {
         if let external = options.externalDatabase {
             logger.info("using external database \(external)")
         } else {
+            VSwitchdOptions.makeDirectory(options.databaseDirectory)
             do {
                 database = try VSwitchdDatabase.start(options: options, logger: Logger(label: "ovsdb_server"))
             } catch {

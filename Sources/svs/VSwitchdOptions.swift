@@ -111,10 +111,31 @@ struct VSwitchdOptions {
                 throw Failure(description: "unrecognized option '--\(name)'")
             }
         }
+        runDirectory = Self.absolute(runDirectory, in: Self.currentDirectory)
+        databaseDirectory = Self.absolute(databaseDirectory, in: Self.currentDirectory)
+        logDirectory = Self.absolute(logDirectory, in: Self.currentDirectory)
+        if let s = schema { schema = Self.absolute(s, in: Self.currentDirectory) }
         if positional.count > 1 { throw Failure(description: "at most one non-option argument accepted; use --help for usage") }
         if let db = positional.first { externalDatabase = db }
         if let db = externalDatabase, !(db.hasPrefix("unix:") || db.hasPrefix("tcp:") || db.hasPrefix("ssl:")) {
             throw Failure(description: "\(db): database must be unix:PATH or tcp:IP:PORT")
+        }
+    }
+
+    /// The working directory at start (paths are made absolute against it,
+    /// since a detached daemon moves to `/`).
+    static var currentDirectory: String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        guard getcwd(&buffer, buffer.count) != nil else { return "/" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Creates `directory` and its parents if missing (mode 0755).
+    static func makeDirectory(_ directory: String) {
+        var path = ""
+        for part in directory.split(separator: "/") {
+            path += "/" + part
+            mkdir(path, 0o755)
         }
     }
 
