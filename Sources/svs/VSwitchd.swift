@@ -54,7 +54,7 @@ final class VSwitchdDaemon: @unchecked Sendable {
     /// The modules `vlog/list` shows from the start (the daemon's own and
     /// the layers that log through it).
     static let modules = ["vswitchd", "unixctl", "daemon_unix", "dpif_netdev", "ovsdb_server", "memory",
-                          "coverage", "bridge", "netdev", "ofproto", "vlog"]
+                          "coverage", "bridge", "netdev", "ofproto", "vlog", "fatal_signal"]
 
     /// Counters that `coverage/show` counts among those never hit until they are.
     static let coverageCounters = ["unixctl_received", "unixctl_replied"]
@@ -153,16 +153,20 @@ final class VSwitchdDaemon: @unchecked Sendable {
         VSwitchdProcess.detachComplete(keepDirectory: options.noChdir)
 
         // Main loop: until a signal or `exit`.
-        var reason = "exit command"
+        var signal: Int32?
         while !exitRequested.load(ordering: .acquiring) {
-            if let signal = VSwitchdProcess.waitForSignal(milliseconds: 100) {
-                reason = "signal \(signal)"
-                break
-            }
+            signal = VSwitchdProcess.waitForSignal(milliseconds: 100)
+            if signal != nil { break }
             Coverage.shared.run()
         }
 
-        logger.info("terminating on \(reason)")
+        if let signal {
+            // Open vSwitch's words, from its fatal_signal module.
+            let name = strsignal(signal).map { String(cString: $0) } ?? "signal \(signal)"
+            Logger(label: "fatal_signal").warning("terminating with signal \(signal) (\(name))")
+        } else {
+            logger.info("exiting on the exit command")
+        }
         server.stop()
         let cleanup = cleanupRequested.load(ordering: .acquiring)
         for c in components.reversed() { c.stop(cleanup: cleanup) }

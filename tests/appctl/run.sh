@@ -271,7 +271,8 @@ check "SIGTERM ends the daemon" test ! -e "/proc/$pid"
 check "SIGTERM removes the pid file" test ! -e "$SRUN/ovs-vswitchd.pid"
 check "SIGTERM removes the control socket" test ! -e "$SRUN/ovs-vswitchd.$pid.ctl"
 check "SIGTERM removes db.sock" test ! -e "$SRUN/db.sock"
-check "SIGTERM is logged" grep -q '|vswitchd|INFO|terminating on signal 15$' "$SRUN/ovs-vswitchd.log"
+check "SIGTERM is logged as Open vSwitch logs it" \
+    grep -q '|fatal_signal|WARN|terminating with signal 15 (Terminated)$' "$SRUN/ovs-vswitchd.log"
 
 # --- Restart in the foreground on the existing database; `exit` ends it.
 OVS_RUNDIR=$SRUN OVS_DBDIR=$SRUN OVS_LOGDIR=$SRUN "$SVS" vswitchd --pidfile --log-file --enable-dummy -vconsole:off &
@@ -286,6 +287,23 @@ wait "$fg"
 same "exit status after exit" "$?" 0
 check "exit removes the pid file" test ! -e "$SRUN/ovs-vswitchd.pid"
 check "exit removes the control socket" test ! -e "$SRUN/ovs-vswitchd.$fg.ctl"
+
+# --- With an external database (the real ovsdb-server): no embedded server.
+XRUN=$SRUN/external
+mkdir -p "$XRUN"
+OVS_RUNDIR=$XRUN OVS_DBDIR=$XRUN OVS_LOGDIR=$XRUN timeout 20 "$SVS" vswitchd "unix:$OVS_RUN/db.sock" --pidfile \
+    --detach --log-file --enable-dummy -vconsole:off
+check "external database: starts" test $? = 0
+xpid=$(cat "$XRUN/ovs-vswitchd.pid" 2>/dev/null)
+[ -n "$xpid" ] && svs_pids+=("$xpid")
+check "external database: no db.sock of its own" test ! -e "$XRUN/db.sock"
+check "external database: no conf.db of its own" test ! -e "$XRUN/conf.db"
+check "external database: logged" grep -q "|vswitchd|INFO|using external database unix:$OVS_RUN/db.sock\$" "$XRUN/ovs-vswitchd.log"
+same "external database: answers" "$(OVS_RUNDIR=$XRUN timeout 10 ovs-appctl version)" "$("$SVS" vswitchd --version)"
+OVS_RUNDIR=$XRUN timeout 10 ovs-appctl exit
+OVS_RUNDIR=$XRUN OVS_DBDIR=$XRUN timeout 20 "$SVS" vswitchd --db=ftp:x 2>"$SRUN/err"
+check "a bad --db is refused" test $? = 1
+check "a bad --db is explained" grep -q 'ftp:x: database must be unix:PATH or tcp:IP:PORT' "$SRUN/err"
 
 # --- A killed daemon's pid file is stale: reported as ovs-appctl reports it, replaced on start.
 start_svs
