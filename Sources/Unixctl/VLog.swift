@@ -293,8 +293,9 @@ public final class VLog: @unchecked Sendable {
         guard level != .off else { return }
         let now = Self.wallClock()
         let thread = Self.threadName()
-        var writes: [(Int32, String)] = []
         var syslogLine: String?
+        // Lines are written under the lock, so that the file holds them in
+        // sequence-number order.
         lock.withLock {
             let l = levels[module] ?? defaultLevels
             let wanted = VLogDestination.allCases.filter { d in
@@ -308,13 +309,12 @@ public final class VLog: @unchecked Sendable {
             for d in wanted {
                 let line = record.formatted(patterns[d.rawValue])
                 switch d {
-                case .console: writes.append((consoleDescriptor, line + "\n"))
-                case .file: writes.append((logFile!.fd, line + "\n"))
+                case .console: try? UnixSocket.writeAllFile(consoleDescriptor, Array((line + "\n").utf8))
+                case .file: try? UnixSocket.writeAllFile(logFile!.fd, Array((line + "\n").utf8))
                 case .syslog: syslogLine = line
                 }
             }
         }
-        for (fd, line) in writes { try? UnixSocket.writeAllFile(fd, Array(line.utf8)) }
         if let line = syslogLine {
             line.withCString { text in
                 withVaList([text]) { vsyslog(LOG_DAEMON | level.syslogPriority, "%s", $0) }

@@ -264,6 +264,28 @@ PY
     fi
 fi
 
+# --- Many clients at once, and bad input: the daemon keeps answering.
+for i in $(seq 1 20); do svs dpctl/dump-dps >"$SRUN/par.$i" 2>&1 & done
+wait
+check "20 clients at once all answered" test "$(cat "$SRUN"/par.* | sort -u)" = "$dp"
+python3 - "$SRUN/ovs-vswitchd.$pid.ctl" <<'PY' >"$SRUN/bad.out" 2>&1
+import socket, sys
+path = sys.argv[1]
+for data in [b"garbage", b"[1,2]", b'{"method":1,"params":[],"id":1}', b'{"id":1,"result":"x","error":null}',
+             b'{"method":"version","params":[],"id":null}', b"\xff\xfe{", b"{" * 100000, b"[" * 100000 + b"]" * 100000, b'{"method":"vers']:
+    s = socket.socket(socket.AF_UNIX); s.connect(path); s.settimeout(1)
+    try:
+        s.sendall(data); s.recv(4096)
+    except Exception:
+        pass
+    s.close()
+# A half-open connection left idle must not block the others.
+idle = socket.socket(socket.AF_UNIX); idle.connect(path)
+print("done")
+PY
+check "bad input sent" grep -q done "$SRUN/bad.out"
+same "daemon answers after bad input" "$(svs version)" "$("$SVS" vswitchd --version)"
+
 # --- SIGTERM: the daemon exits and removes its pid file and sockets.
 kill -TERM "$pid"
 for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
