@@ -206,8 +206,37 @@ enum VSwitchdDatabase {
         var description: String
     }
 
+    /// The lock on the database file, held while the daemon runs.
+    nonisolated(unsafe) static var lockDescriptor: Int32 = -1
+
+    /// Locks `path` as Open vSwitch does (an `fcntl` write lock on
+    /// `DIR/.NAME.~lock~`), so that svs and an `ovsdb-server` never write
+    /// the same file.
+    static func lock(_ path: String) throws {
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let lockPath = "\(directory)/.\(name).~lock~"
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw Failure(description: "\(lockPath): \(SystemError.describe(errno))") }
+        var l = flock()
+        l.l_type = Int16(F_WRLCK)
+        l.l_whence = Int16(SEEK_SET)
+        if fcntl(fd, F_SETLK, &l) != 0 {
+            let e = errno
+            var holder = flock()
+            holder.l_type = Int16(F_WRLCK)
+            holder.l_whence = Int16(SEEK_SET)
+            let who = fcntl(fd, F_GETLK, &holder) == 0 && holder.l_type != Int16(F_UNLCK) ? " by pid \(holder.l_pid)" : ""
+            close(fd)
+            throw Failure(description: "\(path): failed to lock lockfile (\(SystemError.describe(e))): in use\(who)")
+        }
+        lockDescriptor = fd
+    }
+
     static func start(options: VSwitchdOptions, logger: Logger) throws -> OVSDBServer {
         let path = options.databasePath
+        try lock(path)
         let file: DatabaseFile
         if access(path, F_OK) == 0 {
             file = try DatabaseFile.open(path: path)

@@ -327,6 +327,15 @@ OVS_RUNDIR=$XRUN OVS_DBDIR=$XRUN timeout 20 "$SVS" vswitchd --db=ftp:x 2>"$SRUN/
 check "a bad --db is refused" test $? = 1
 check "a bad --db is explained" grep -q 'ftp:x: database must be unix:PATH or tcp:IP:PORT' "$SRUN/err"
 
+# --- The database file of a running ovsdb-server is not opened a second time.
+LRUN=$SRUN/locked
+mkdir -p "$LRUN"
+OVS_RUNDIR=$LRUN OVS_DBDIR=$OVS_RUN OVS_LOGDIR=$LRUN timeout 20 "$SVS" vswitchd --pidfile --enable-dummy \
+    -vconsole:off 2>"$SRUN/err"
+check "a database ovsdb-server holds is refused" test $? = 1
+check "the refusal says why: $(cat "$SRUN/err")" grep -q "conf.db: failed to lock lockfile" "$SRUN/err"
+check "the refusal leaves no pid file" test ! -e "$LRUN/ovs-vswitchd.pid"
+
 # --- A killed daemon's pid file is stale: reported as ovs-appctl reports it, replaced on start.
 start_svs
 pid=$(svs_pid)
