@@ -25,6 +25,9 @@ enum VSwitchdDpctlCommands {
     static let programName = "ovs-vswitchd"
 
     static func register(on commands: UnixctlCommands, datapaths: VSwitchdDatapaths) {
+        commands.register("dpif-netdev/pmd-stats-show", usage: "[-pmd core] [dp]", arguments: 0...3) { arguments throws(UnixctlError) in
+            try datapaths.pmdStatsText(arguments)
+        }
         for (name, usage, minimum, maximum) in table {
             commands.register("dpctl/\(name)", usage: usage, arguments: minimum...maximum) { arguments throws(UnixctlError) in
                 let (options, rest) = try parseOptions(arguments)
