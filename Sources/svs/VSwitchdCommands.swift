@@ -28,6 +28,10 @@ enum VSwitchdDpctlCommands {
         commands.register("dpif-netdev/pmd-stats-show", usage: "[-pmd core] [dp]", arguments: 0...3) { arguments throws(UnixctlError) in
             try datapaths.pmdStatsText(arguments)
         }
+        commands.register("dpif-netdev/pmd-stats-clear", usage: "[-pmd core] [dp]", arguments: 0...3) { arguments throws(UnixctlError) in
+            try datapaths.clearPMDStats(arguments)
+            return ""
+        }
         for (name, usage, minimum, maximum) in table {
             commands.register("dpctl/\(name)", usage: usage, arguments: minimum...maximum) { arguments throws(UnixctlError) in
                 let (options, rest) = try parseOptions(arguments)

@@ -87,7 +87,13 @@ final class VSwitchdDatapaths: @unchecked Sendable {
 
     /// Runs a dpctl command (`["show", "-s"]`) between two poll rounds.
     func dpctl(_ arguments: [String]) -> Result<String, DatapathControlError> {
-        lock.withLock { Result { () throws(DatapathControlError) in try control.run(arguments) } }
+        lock.withLock {
+            let result = Result { () throws(DatapathControlError) in try control.run(arguments) }
+            // A deleted datapath's cleared counters go with it.
+            let names = Set(registry.names)
+            statsBaseline = statsBaseline.filter { names.contains($0.key) }
+            return result
+        }
     }
 
     /// Runs `body` on the datapaths between two poll rounds (for the bridge
@@ -96,16 +102,13 @@ final class VSwitchdDatapaths: @unchecked Sendable {
         try lock.withLock { try body(registry) }
     }
 
-    /// `dpif-netdev/pmd-stats-show [-pmd CORE] [DP]`: per poll thread, the
-    /// counters in Open vSwitch's layout. The first poll thread prints as
-    /// Open vSwitch's `main thread` (the one that polls system and tap
-    /// ports there), others as `pmd thread core_id N` (N its index, which
-    /// `-pmd` selects). svs has no hardware offload, optimized miniflow
-    /// extraction or simple-match cache: those counters are 0; it does not
-    /// count output batches or cycles: `avg. packets per output batch`
-    /// prints 0.00 and the cycle lines are left out, as Open vSwitch does
-    /// when it has none.
-    func pmdStatsText(_ arguments: [String]) throws(UnixctlError) -> String {
+    /// What `pmd-stats-clear` saw, per datapath and poll thread: shown
+    /// counters are the differences from it (the poll threads' own counters
+    /// are never reset, as in Open vSwitch).
+    private var statsBaseline: [String: [Int: PollThreadStats]] = [:]
+
+    /// The `[-pmd CORE] [DP]` arguments of the `dpif-netdev/pmd-*` commands.
+    private static func pmdArguments(_ arguments: [String]) -> (core: Int?, datapath: String?) {
         var core: Int?
         var name: String?
         var i = 0
@@ -118,35 +121,84 @@ final class VSwitchdDatapaths: @unchecked Sendable {
                 i += 1
             }
         }
-        let text = lock.withLock { () -> String? in
+        return (core, name)
+    }
+
+    /// Runs `body` on each selected poll thread's counters (since the last
+    /// clear) of the datapath named in `arguments`, or the only one.
+    private func withPollThreadStats(_ arguments: [String],
+                                     _ body: (_ datapath: String, _ index: Int, _ current: PollThreadStats,
+                                              _ sinceClear: PollThreadStats) -> Void) throws(UnixctlError) {
+        let (core, name) = Self.pmdArguments(arguments)
+        let found = lock.withLock { () -> Bool in
             let names = registry.names
             let chosen = name.flatMap { n in names.contains(n) ? n : nil } ?? (names.count == 1 ? names[0] : nil)
-            guard let chosen, let dp = try? registry.open(name: chosen) else { return nil }
-            var out = ""
+            guard let chosen, let dp = try? registry.open(name: chosen) else { return false }
             for (index, s) in dp.statistics().pollThreads.enumerated() {
+                // Only pmd threads have a core; the main thread never matches -pmd.
                 if let core, index == 0 || index != core { continue }
-                out += index == 0 ? "main thread:\n" : "pmd thread core_id \(index):\n"
-                let received = s.receivedPackets
-                let passes = received > 0 ? Double(received &+ s.recirculations) / Double(received) : 0
-                let lookups = s.megaflowHits > 0 ? Double(s.subtableLookups) / Double(s.megaflowHits) : 0
-                out += "  packets received: \(received)\n"
-                out += "  packet recirculations: \(s.recirculations)\n"
-                out += "  avg. datapath passes per packet: \(Self.twoDecimals(passes))\n"
-                out += "  phwol hits: 0\n"
-                out += "  mfex opt hits: 0\n"
-                out += "  simple match hits: 0\n"
-                out += "  emc hits: \(s.exactMatchHits)\n"
-                out += "  smc hits: \(s.signatureMatchHits)\n"
-                out += "  megaflow hits: \(s.megaflowHits)\n"
-                out += "  avg. subtable lookups per megaflow hit: \(Self.twoDecimals(lookups))\n"
-                out += "  miss with success upcall: \(s.misses >= s.lost ? s.misses - s.lost : 0)\n"
-                out += "  miss with failed upcall: \(s.lost)\n"
-                out += "  avg. packets per output batch: 0.00\n"
+                body(chosen, index, s, Self.difference(s, statsBaseline[chosen]?[index] ?? PollThreadStats()))
             }
-            return out
+            return true
         }
-        guard let text else { throw UnixctlError("please specify an existing datapath") }
-        return text
+        guard found else { throw UnixctlError("please specify an existing datapath") }
+    }
+
+    private static func difference(_ a: PollThreadStats, _ b: PollThreadStats) -> PollThreadStats {
+        var d = PollThreadStats()
+        d.packets = a.packets &- b.packets
+        d.receivedPackets = a.receivedPackets &- b.receivedPackets
+        d.recirculations = a.recirculations &- b.recirculations
+        d.exactMatchHits = a.exactMatchHits &- b.exactMatchHits
+        d.signatureMatchHits = a.signatureMatchHits &- b.signatureMatchHits
+        d.megaflowHits = a.megaflowHits &- b.megaflowHits
+        d.misses = a.misses &- b.misses
+        d.lost = a.lost &- b.lost
+        d.subtableLookups = a.subtableLookups &- b.subtableLookups
+        d.batches = a.batches &- b.batches
+        d.busyNanoseconds = a.busyNanoseconds &- b.busyNanoseconds
+        return d
+    }
+
+    /// `dpif-netdev/pmd-stats-clear [-pmd CORE] [DP]`: later shows count
+    /// from now.
+    func clearPMDStats(_ arguments: [String]) throws(UnixctlError) {
+        try withPollThreadStats(arguments) { datapath, index, current, _ in
+            statsBaseline[datapath, default: [:]][index] = current
+        }
+    }
+
+    /// `dpif-netdev/pmd-stats-show [-pmd CORE] [DP]`: per poll thread, the
+    /// counters in Open vSwitch's layout. The first poll thread prints as
+    /// Open vSwitch's `main thread` (the one that polls system and tap
+    /// ports there), others as `pmd thread core_id N` (N its index, which
+    /// `-pmd` selects). svs has no hardware offload, optimized miniflow
+    /// extraction or simple-match cache: those counters are 0; it does not
+    /// count output batches or cycles: `avg. packets per output batch`
+    /// prints 0.00 and the cycle lines are left out, as Open vSwitch does
+    /// when it has none.
+    func pmdStatsText(_ arguments: [String]) throws(UnixctlError) -> String {
+        var out = ""
+        try withPollThreadStats(arguments) { _, index, _, s in
+            out += index == 0 ? "main thread:\n" : "pmd thread core_id \(index):\n"
+            let received = s.receivedPackets
+            let passes = received > 0 ? Double(received &+ s.recirculations) / Double(received) : 0
+            let lookups = s.megaflowHits > 0 ? Double(s.subtableLookups) / Double(s.megaflowHits) : 0
+            out += "  packets received: \(received)\n"
+            out += "  packet recirculations: \(s.recirculations)\n"
+            out += "  avg. datapath passes per packet: \(Self.twoDecimals(passes))\n"
+            out += "  phwol hits: 0\n"
+            out += "  mfex opt hits: 0\n"
+            out += "  simple match hits: 0\n"
+            out += "  emc hits: \(s.exactMatchHits)\n"
+            out += "  smc hits: \(s.signatureMatchHits)\n"
+            out += "  megaflow hits: \(s.megaflowHits)\n"
+            out += "  avg. subtable lookups per megaflow hit: \(Self.twoDecimals(lookups))\n"
+            out += "  miss with success upcall: \(s.misses >= s.lost ? s.misses - s.lost : 0)\n"
+            out += "  miss with failed upcall: \(s.lost)\n"
+            out += "  avg. packets per output batch: 0.00\n"
+        }
+        return out
     }
 
     /// `%.02f`.

@@ -106,7 +106,8 @@ same "list-commands lines are Open vSwitch's (name and usage)" "$missing" ""
 same "list-commands sorted" "$(tail -n +2 <<<"$svs_list")" "$(tail -n +2 <<<"$svs_list" | LC_ALL=C sort)"
 for c in version list-commands exit vlog/list vlog/set vlog/list-pattern coverage/show memory/show \
     dpctl/show dpctl/dump-dps dpctl/dump-flows dpctl/add-flow dpctl/mod-flow dpctl/del-flow dpctl/del-flows \
-    dpctl/get-flow dpctl/add-if dpctl/del-if dpctl/add-dp dpctl/del-dp dpif-netdev/pmd-stats-show; do
+    dpctl/get-flow dpctl/add-if dpctl/del-if dpctl/add-dp dpctl/del-dp \
+    dpif-netdev/pmd-stats-show dpif-netdev/pmd-stats-clear; do
     check "list-commands has $c" grep -Eq "^  $c( |$)" <<<"$svs_list"
 done
 
@@ -246,6 +247,7 @@ for args in "" "$dp" "${dp#*@}" "-pmd 0 ${dp#*@}" "netdev@no-such"; do
     same "dpif-netdev/pmd-stats-show $args" "$(run_svs dpif-netdev/pmd-stats-show $args)" \
         "$(run_ovs dpif-netdev/pmd-stats-show $args)"
 done
+same "dpif-netdev/pmd-stats-clear" "$(run_svs dpif-netdev/pmd-stats-clear)" "$(run_ovs dpif-netdev/pmd-stats-clear)"
 same "dpif-netdev/pmd-stats-show, no datapath" "$(run_svs dpctl/del-dp "$dp"; run_svs dpif-netdev/pmd-stats-show)" \
     "$(run_ovs dpctl/del-dp "$dp"; run_ovs dpif-netdev/pmd-stats-show)"
 same "dpctl/add-dp again" "$(run_svs dpctl/add-dp "$dp")" "$(run_ovs dpctl/add-dp "$dp")"
@@ -400,6 +402,8 @@ if ip netns add "$ns" 2>/dev/null; then
     dump=$(nsctl dpctl/dump-flows)
     check "the poll thread counted the pings: $dump" grep -Eq 'packets:5, bytes:490, used:[0-9.]+s, actions:drop' <<<"$dump"
     check "pmd-stats-show counts them" grep -q '^  packets received: 5$' <<<"$(nsctl dpif-netdev/pmd-stats-show)"
+    same "pmd-stats-clear" "$(nsctl dpif-netdev/pmd-stats-clear)" ""
+    check "pmd-stats-show counts from the clear" grep -q '^  packets received: 0$' <<<"$(nsctl dpif-netdev/pmd-stats-show)"
     check "dpctl/show -s counts them on the port" grep -Eq 'RX packets:[5-9]' <<<"$(nsctl dpctl/show -s)"
     nsctl exit >/dev/null
     for _ in $(seq 1 50); do kill -0 "${npid:-0}" 2>/dev/null || break; sleep 0.1; done
