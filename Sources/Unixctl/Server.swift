@@ -82,8 +82,13 @@ public final class UnixctlServer: @unchecked Sendable {
                 close(connection)
                 continue
             }
-            DetachedThread.start(name: "unixctl-conn") { [self] in
+            let started = DetachedThread.start(name: "unixctl-conn") { [self] in
                 serve(connection)
+                close(connection)
+                lock.withLock { connections -= 1 }
+            }
+            if !started {
+                logger.warning("\(path): cannot start a thread, closing a new connection")
                 close(connection)
                 lock.withLock { connections -= 1 }
             }
