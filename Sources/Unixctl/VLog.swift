@@ -143,7 +143,7 @@ public final class VLog: @unchecked Sendable {
         lock.withLock {
             let l = levels[module] ?? defaultLevels
             var m = VLogLevel.off
-            for d in VLogDestination.allCases where d != .file || logFile != nil {
+            for d in VLogDestination.allCases where d != .file || (logFile?.fd ?? -1) >= 0 {
                 if d == .syslog && !usesSyslog { continue }
                 m = max(m, l[d.rawValue])
             }
@@ -252,22 +252,38 @@ public final class VLog: @unchecked Sendable {
 
     // MARK: The log file
 
-    /// Opens (creating, appending) the log file at `path`, closing any other;
-    /// logs `opened log file PATH` as Open vSwitch does.
+    /// Opens (creating, appending) the log file at `path`, as Open vSwitch
+    /// does: nothing happens if it is the file already open (same inode);
+    /// otherwise the old file gets `closing log file`, the new one `opened
+    /// log file PATH`.
     public func openLogFile(_ path: String) throws(SystemError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
         guard fd >= 0 else { throw SystemError("\(path): failed to open log file", errno: errno) }
+        let current = lock.withLock { logFile }
+        if let current, current.fd >= 0 {
+            var old = stat()
+            var new = stat()
+            if fstat(current.fd, &old) == 0, fstat(fd, &new) == 0, old.st_dev == new.st_dev, old.st_ino == new.st_ino {
+                close(fd)
+                lock.withLock { logFile = (path, current.fd) }
+                return
+            }
+            log(module: "vlog", level: .info, "closing log file")
+        }
         let old = lock.withLock { () -> Int32? in
             let old = logFile?.fd
             logFile = (path, fd)
             return old
         }
-        if let old { close(old) }
+        if let old, old >= 0 { close(old) }
         log(module: "vlog", level: .info, "opened log file \(path)")
     }
 
-    /// The open log file's path.
+    /// The log file's path (kept after `vlog/close`, for `vlog/reopen`).
     public var logFilePath: String? { lock.withLock { logFile?.path } }
+
+    /// Whether a log file is open.
+    var isLogFileOpen: Bool { lock.withLock { (logFile?.fd ?? -1) >= 0 } }
 
     /// Closes and reopens the log file (after rotation): `vlog/reopen`.
     public func reopenLogFile() throws(SystemError) {
@@ -275,12 +291,12 @@ public final class VLog: @unchecked Sendable {
         try openLogFile(path)
     }
 
-    /// Stops writing the log file: `vlog/close`.
+    /// Stops writing the log file, keeping its name: `vlog/close`.
     public func closeLogFile() {
         let fd = lock.withLock { () -> Int32? in
-            let fd = logFile?.fd
-            logFile = nil
-            return fd
+            guard let f = logFile, f.fd >= 0 else { return nil }
+            logFile = (f.path, -1)
+            return f.fd
         }
         if let fd { close(fd) }
     }
@@ -299,7 +315,7 @@ public final class VLog: @unchecked Sendable {
         lock.withLock {
             let l = levels[module] ?? defaultLevels
             let wanted = VLogDestination.allCases.filter { d in
-                level <= l[d.rawValue] && (d != .file || logFile != nil) && (d != .syslog || usesSyslog)
+                level <= l[d.rawValue] && (d != .file || (logFile?.fd ?? -1) >= 0) && (d != .syslog || usesSyslog)
             }
             guard !wanted.isEmpty else { return }
             sequence &+= 1

@@ -325,3 +325,26 @@ func raw(_ path: String, _ text: String) throws -> (reply: String, closed: Bool)
     }
     #expect(try UnixctlTarget.socketPath(for: "/abs/path.ctl", runDirectory: dir) == "/abs/path.ctl")
 }
+
+@Test func logFileReopensAfterRotationAndClose() throws {
+    let v = VLog()
+    v.usesSyslog = false
+    _ = v.apply("console:off")
+    #expect(v.apply("PATTERN:file:%c|%p|%m") == nil)
+    let path = "/tmp/svs-unixctl-rotate-\(getpid()).log"
+    unlink(path)
+    unlink(path + ".1")
+    defer { unlink(path); unlink(path + ".1") }
+    try v.openLogFile(path)
+    try v.reopenLogFile()   // same file: nothing written
+    rename(path, path + ".1")
+    try v.reopenLogFile()
+    v.closeLogFile()
+    v.log(module: "vlog", level: .info, "while closed")
+    #expect(v.logFilePath == path)
+    try v.reopenLogFile()
+    let old = String(decoding: try readAll(path + ".1"), as: UTF8.self)
+    let new = String(decoding: try readAll(path), as: UTF8.self)
+    #expect(old == "vlog|INFO|opened log file \(path)\nvlog|INFO|closing log file\n")
+    #expect(new == "vlog|INFO|opened log file \(path)\nvlog|INFO|opened log file \(path)\n")
+}

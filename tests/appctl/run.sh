@@ -158,9 +158,34 @@ message() { grep '|unixctl' "$1" | grep 'received request version' | tail -1 | c
 same "unixctl debug line" "$(message "$SRUN/ovs-vswitchd.log")" "$(message "$OVS_RUN/ovs-vswitchd.log")"
 check "unixctl debug line present" test -n "$(message "$SRUN/ovs-vswitchd.log")"
 svs vlog/set unixctl:file:info >/dev/null
+ovs vlog/set unixctl:file:info >/dev/null
 n=$(grep -c 'received request' "$SRUN/ovs-vswitchd.log")
 svs version >/dev/null
 same "no debug line at info" "$(grep -c 'received request' "$SRUN/ovs-vswitchd.log")" "$n"
+
+# Rotation: vlog/reopen of the same file does nothing; after a rename the
+# old file ends with "closing log file" and the new one begins with "opened
+# log file"; vlog/close stops the file, vlog/reopen starts it again.
+messages() { cut -d'|' -f3- "$1" | sed -e "s|$2|DIR|g" -e 's/^\([a-z_]*\)([^)]*)/\1/'; }
+for who in ovs svs; do
+    dir=$OVS_RUN; [ $who = svs ] && dir=$SRUN
+    log=$dir/ovs-vswitchd.log
+    n=$(wc -l <"$log")
+    $who vlog/reopen >/dev/null
+    check "$who: vlog/reopen of the same file writes nothing" test "$(wc -l <"$log")" = "$n"
+    mv "$log" "$log.1"
+    $who vlog/reopen >/dev/null
+    $who vlog/close >/dev/null
+    $who version >/dev/null
+    $who vlog/reopen >/dev/null
+    tail -1 "$log.1" >"$dir/rotation.old"
+    grep -v '|unixctl' "$log" >"$dir/rotation.new"
+done
+same "rotated log: last line of the old file" "$(messages "$SRUN/rotation.old" "$SRUN")" \
+    "$(messages "$OVS_RUN/rotation.old" "$OVS_RUN")"
+same "rotated log: the new file after close and reopen" "$(messages "$SRUN/rotation.new" "$SRUN")" \
+    "$(messages "$OVS_RUN/rotation.new" "$OVS_RUN")"
+check "rotated log: svs's new file is not empty" test -s "$SRUN/rotation.new"
 
 # --- coverage/show and memory/show: Open vSwitch's shapes.
 head_re='^Event coverage, avg rate over last: 5 seconds, last minute, last hour,  hash=[0-9a-f]{8}:$'
@@ -314,7 +339,7 @@ fg=$!
 svs_pids+=("$fg")
 for _ in $(seq 1 100); do [ -S "$SRUN/ovs-vswitchd.$fg.ctl" ] && break; sleep 0.1; done
 same "foreground daemon's pid file" "$(svs_pid)" "$fg"
-check "restart keeps the database (not created again)" test "$(grep -c 'created from schema' "$SRUN/ovs-vswitchd.log")" = 1
+check "restart keeps the database (not created again)" test "$(cat "$SRUN"/ovs-vswitchd.log* | grep -c 'created from schema')" = 1
 same "restart: data still there" "$(timeout 10 ovsdb-client transact "$db" '["Open_vSwitch",{"op":"select","table":"Open_vSwitch","where":[],"columns":["_uuid"]}]')" "$rows"
 same "exit replies" "$(run_svs exit)" "$(printf '\n--stderr--\n\n--rc 0')"
 wait "$fg"
