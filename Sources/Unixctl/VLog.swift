@@ -99,6 +99,18 @@ public final class VLog: @unchecked Sendable {
     private var program = "svs"
     /// The console's file descriptor (standard error).
     public var consoleDescriptor: Int32 = 2
+    /// The syslog facility (`vlog/set FACILITY:NAME`).
+    private var facility: Int32 = LOG_DAEMON
+
+    /// Syslog facilities by name, as Open vSwitch accepts them.
+    static let facilities: [String: Int32] = [
+        "kern": 0 << 3, "user": 1 << 3, "mail": 2 << 3, "daemon": 3 << 3, "auth": 4 << 3, "syslog": 5 << 3,
+        "lpr": 6 << 3, "news": 7 << 3, "uucp": 8 << 3, "clock": 9 << 3, "ftp": 11 << 3, "ntp": 12 << 3,
+        "audit": 13 << 3, "alert": 14 << 3, "clock2": 15 << 3, "local0": 16 << 3, "local1": 17 << 3,
+        "local2": 18 << 3, "local3": 19 << 3, "local4": 20 << 3, "local5": 21 << 3, "local6": 22 << 3,
+        "local7": 23 << 3,
+    ]
+
     /// Whether messages at or above the syslog level go to syslog(3).
     public var usesSyslog = true
 
@@ -190,7 +202,9 @@ public final class VLog: @unchecked Sendable {
             return nil
         }
         if first.lowercased() == "facility" {
-            return "invalid facility"
+            guard let value = Self.facilities[String(rest).lowercased()] else { return "invalid facility" }
+            lock.withLock { facility = value }
+            return nil
         }
         var module: String?
         var destination: VLogDestination?
@@ -310,6 +324,7 @@ public final class VLog: @unchecked Sendable {
         let now = Self.wallClock()
         let thread = Self.threadName()
         var syslogLine: String?
+        var syslogFacility = LOG_DAEMON
         // Lines are written under the lock, so that the file holds them in
         // sequence-number order.
         lock.withLock {
@@ -321,19 +336,21 @@ public final class VLog: @unchecked Sendable {
             sequence &+= 1
             let record = Record(module: module, level: level, message: message, sequence: sequence,
                                 time: now, thread: thread, program: program,
-                                uptime: Coverage.monotonicMilliseconds &- start)
+                                uptime: Coverage.monotonicMilliseconds &- start, facility: facility)
             for d in wanted {
                 let line = record.formatted(patterns[d.rawValue])
                 switch d {
                 case .console: try? UnixSocket.writeAllFile(consoleDescriptor, Array((line + "\n").utf8))
                 case .file: try? UnixSocket.writeAllFile(logFile!.fd, Array((line + "\n").utf8))
-                case .syslog: syslogLine = line
+                case .syslog:
+                    syslogLine = line
+                    syslogFacility = facility
                 }
             }
         }
         if let line = syslogLine {
             line.withCString { text in
-                withVaList([text]) { vsyslog(LOG_DAEMON | level.syslogPriority, "%s", $0) }
+                withVaList([text]) { vsyslog(syslogFacility | level.syslogPriority, "%s", $0) }
             }
         }
     }
@@ -358,6 +375,7 @@ public final class VLog: @unchecked Sendable {
         var thread: String?
         var program: String
         var uptime: UInt64
+        var facility: Int32 = LOG_DAEMON
 
         /// The line for `pattern` (`format_log_message`): `%` then an optional
         /// `-` (left-justify), `0` (zero-pad) and width, then one of
@@ -384,7 +402,7 @@ public final class VLog: @unchecked Sendable {
                 var field: String
                 switch conversion {
                 case "A": field = program
-                case "B": field = String(LOG_DAEMON | level.syslogPriority)
+                case "B": field = String(facility | level.syslogPriority)
                 case "c": field = module
                 case "d", "D":
                     var format = "%Y-%m-%d %H:%M:%S.###"

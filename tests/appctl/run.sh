@@ -118,6 +118,8 @@ same "exit takes at most 1" "$(run_svs exit a b)" "$(run_ovs exit a b)"
 same "vlog/set bad spec" "$(run_svs vlog/set no-such-module)" "$(run_ovs vlog/set no-such-module)"
 same "vlog/set two levels" "$(run_svs vlog/set info:dbg)" "$(run_ovs vlog/set info:dbg)"
 same "vlog/set two destinations" "$(run_svs vlog/set file:console)" "$(run_ovs vlog/set file:console)"
+same "vlog/set FACILITY:local3" "$(run_svs vlog/set FACILITY:local3)" "$(run_ovs vlog/set FACILITY:local3)"
+same "vlog/set FACILITY:bad" "$(run_svs vlog/set FACILITY:nosuch)" "$(run_ovs vlog/set FACILITY:nosuch)"
 same "vlog/set bad pattern destination" "$(run_svs vlog/set PATTERN:nowhere:%m)" "$(run_ovs vlog/set PATTERN:nowhere:%m)"
 
 # --- vlog/list and vlog/set.
@@ -178,11 +180,13 @@ for who in ovs svs; do
     $who vlog/close >/dev/null
     $who version >/dev/null
     $who vlog/reopen >/dev/null
+    sleep 0.5   # ovs-vswitchd writes its log asynchronously
     tail -1 "$log.1" >"$dir/rotation.old"
     grep -v '|unixctl' "$log" >"$dir/rotation.new"
 done
-same "rotated log: last line of the old file" "$(messages "$SRUN/rotation.old" "$SRUN")" \
-    "$(messages "$OVS_RUN/rotation.old" "$OVS_RUN")"
+# (ovs-vswitchd's own "closing log file" goes through its asynchronous
+# writer of the old file and is sometimes lost: svs's is checked alone.)
+same "rotated log: last line of the old file" "$(messages "$SRUN/rotation.old" "$SRUN")" "vlog|INFO|closing log file"
 same "rotated log: the new file after close and reopen" "$(messages "$SRUN/rotation.new" "$SRUN")" \
     "$(messages "$OVS_RUN/rotation.new" "$OVS_RUN")"
 check "rotated log: svs's new file is not empty" test -s "$SRUN/rotation.new"
