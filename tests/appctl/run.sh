@@ -148,6 +148,7 @@ svs vlog/set unixctl:file:dbg >/dev/null
 ovs vlog/set unixctl:file:dbg >/dev/null
 svs version >/dev/null
 ovs version >/dev/null
+sleep 0.5   # ovs-vswitchd writes its log asynchronously
 line='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z\|[0-9]{5}\|[a-z_0-9]+(\([^)]*\))?\|(EMER|ERR|WARN|INFO|DBG)\|'
 # (A message may span lines: Open vSwitch logs replies ending in a newline.)
 bad=$(grep -E '^[0-9]{4}-' "$OVS_RUN/ovs-vswitchd.log" | grep -Ev "$line")
