@@ -435,7 +435,7 @@ if ip netns add "$ns" 2>/dev/null; then
     same "pmd-stats-clear" "$(nsctl dpif-netdev/pmd-stats-clear)" ""
     check "pmd-stats-show counts from the clear" grep -q '^  packets received: 0$' <<<"$(nsctl dpif-netdev/pmd-stats-show)"
     check "dpctl/show -s counts them on the port" grep -Eq 'RX packets:[5-9]' <<<"$(nsctl dpctl/show -s)"
-    nsctl exit >/dev/null
+    same "exit --cleanup" "$(nsctl exit --cleanup)" ""
     for _ in $(seq 1 50); do kill -0 "${npid:-0}" 2>/dev/null || break; sleep 0.1; done
     check "daemon in the namespace exits" test ! -e "/proc/${npid:-0}"
 else
