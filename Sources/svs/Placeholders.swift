@@ -6,23 +6,9 @@ struct NotYetImplemented: Error, CustomStringConvertible {
     var description: String { "svs: \(what) is not implemented yet" }
 }
 
-struct VSwitchd: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "vswitchd", abstract: "Run the switch daemon with its embedded database.")
-    @Argument(parsing: .captureForPassthrough) var arguments: [String] = []
-    func run() throws { throw NotYetImplemented(what: "vswitchd") }
-}
-
 struct VSCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vsctl", abstract: "Configure the switch database (as ovs-vsctl).")
     @Argument(parsing: .captureForPassthrough) var arguments: [String] = []
     func run() throws { throw NotYetImplemented(what: "vsctl") }
-}
-
-struct AppCtl: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "appctl", abstract: "Send a command to a running daemon (as ovs-appctl).")
-    @Argument(parsing: .captureForPassthrough) var arguments: [String] = []
-    func run() throws { throw NotYetImplemented(what: "appctl") }
 }

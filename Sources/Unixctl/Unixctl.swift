@@ -1,2 +1,0 @@
-/// The ovs-appctl control protocol and command registry.
-public enum UnixctlModule {}

@@ -1,0 +1,224 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Datapath
+import DPIF
+import Logging
+import NetDevices
+import Unixctl
+
+/// The daemon's datapaths and what drives them: every use of
+/// `LocalDatapath` by the daemon is in this file, so that a multi-threaded
+/// datapath can replace it here.
+///
+/// For now a datapath is used from one thread at a time: a poll thread
+/// calls `poll()` on every datapath in a loop (sleeping briefly when no
+/// packet came), and `dpctl/...` commands run between two rounds, under the
+/// same lock.
+final class VSwitchdDatapaths: @unchecked Sendable {
+    /// The datapath the bridges of type `netdev` share, as in Open vSwitch.
+    static let defaultName = "ovs-netdev"
+    /// How long the poll thread sleeps after a round with no packet.
+    static let idleSleepMicroseconds: UInt32 = 1000
+
+    private let lock = UnixctlLock()
+    private let registry: DatapathRegistry
+    private let control: DatapathControl
+    private var running = false
+    private var stopped = false
+    private let logger = Logger(label: "dpif_netdev")
+
+    /// Datapaths whose local port is `localType` (`internal`, a TAP device,
+    /// or `dummy-internal` in memory).
+    init(localType: PortType) {
+        registry = DatapathRegistry(portTypes: .netDevices, localType: localType)
+        control = DatapathControl(registry: registry)
+    }
+
+    /// Creates the default datapath; a failure is logged, not fatal (the
+    /// dpctl commands can still make others).
+    func createDefault() {
+        lock.withLock {
+            do {
+                _ = try registry.create(name: Self.defaultName)
+                logger.info("Datapath \(Self.defaultName) created")
+            } catch {
+                logger.error("\(Self.defaultName): could not create datapath: \(error)")
+            }
+        }
+    }
+
+    /// Starts the poll thread.
+    func start() {
+        lock.withLock { running = true }
+        DetachedThread.start(name: "pmd-poll") { [self] in pollLoop() }
+    }
+
+    /// Stops the poll thread (waits for its round to end) and deletes the
+    /// datapaths, closing their ports.
+    func stop() {
+        lock.withLock { running = false }
+        for _ in 0..<200 {
+            if lock.withLock({ stopped }) { break }
+            usleep(5000)
+        }
+        lock.withLock {
+            for name in registry.names { try? registry.delete(name: name) }
+        }
+    }
+
+    private func pollLoop() {
+        while true {
+            let received = lock.withLock { () -> Int? in
+                guard running else {
+                    stopped = true
+                    return nil
+                }
+                var total = 0
+                for name in registry.names {
+                    if let dp = try? registry.open(name: name) { total += dp.poll() }
+                }
+                return total
+            }
+            guard let received else { return }
+            if received == 0 { usleep(Self.idleSleepMicroseconds) }
+        }
+    }
+
+    /// Runs a dpctl command (`["show", "-s"]`) between two poll rounds.
+    func dpctl(_ arguments: [String]) -> Result<String, DatapathControlError> {
+        lock.withLock {
+            let result = Result { () throws(DatapathControlError) in try control.run(arguments) }
+            // A deleted datapath's cleared counters go with it.
+            let names = Set(registry.names)
+            statsBaseline = statsBaseline.filter { names.contains($0.key) }
+            return result
+        }
+    }
+
+    /// Runs `body` on the datapaths between two poll rounds (for the bridge
+    /// layer: ports, flows, upcalls).
+    func withRegistry<T>(_ body: (DatapathRegistry) throws -> T) rethrows -> T {
+        try lock.withLock { try body(registry) }
+    }
+
+    /// What `pmd-stats-clear` saw, per datapath and poll thread: shown
+    /// counters are the differences from it (the poll threads' own counters
+    /// are never reset, as in Open vSwitch).
+    private var statsBaseline: [String: [Int: PollThreadStats]] = [:]
+
+    /// The `[-pmd CORE] [DP]` arguments of the `dpif-netdev/pmd-*` commands.
+    private static func pmdArguments(_ arguments: [String]) -> (core: Int?, datapath: String?) {
+        var core: Int?
+        var name: String?
+        var i = 0
+        while i < arguments.count {
+            if arguments[i] == "-pmd", i + 1 < arguments.count {
+                core = Int(arguments[i + 1])
+                i += 2
+            } else {
+                name = arguments[i]
+                i += 1
+            }
+        }
+        return (core, name)
+    }
+
+    /// Runs `body` on each selected poll thread's counters (since the last
+    /// clear) of the datapath named in `arguments`, or the only one.
+    private func withPollThreadStats(_ arguments: [String],
+                                     _ body: (_ datapath: String, _ index: Int, _ current: PollThreadStats,
+                                              _ sinceClear: PollThreadStats) -> Void) throws(UnixctlError) {
+        let (core, name) = Self.pmdArguments(arguments)
+        let found = lock.withLock { () -> Bool in
+            let names = registry.names
+            let chosen = name.flatMap { n in names.contains(n) ? n : nil } ?? (names.count == 1 ? names[0] : nil)
+            guard let chosen, let dp = try? registry.open(name: chosen) else { return false }
+            for (index, s) in dp.statistics().pollThreads.enumerated() {
+                // Only pmd threads have a core; the main thread never matches -pmd.
+                if let core, index == 0 || index != core { continue }
+                body(chosen, index, s, Self.difference(s, statsBaseline[chosen]?[index] ?? PollThreadStats()))
+            }
+            return true
+        }
+        guard found else { throw UnixctlError("please specify an existing datapath") }
+    }
+
+    private static func difference(_ a: PollThreadStats, _ b: PollThreadStats) -> PollThreadStats {
+        var d = PollThreadStats()
+        d.packets = a.packets &- b.packets
+        d.receivedPackets = a.receivedPackets &- b.receivedPackets
+        d.recirculations = a.recirculations &- b.recirculations
+        d.exactMatchHits = a.exactMatchHits &- b.exactMatchHits
+        d.signatureMatchHits = a.signatureMatchHits &- b.signatureMatchHits
+        d.megaflowHits = a.megaflowHits &- b.megaflowHits
+        d.misses = a.misses &- b.misses
+        d.lost = a.lost &- b.lost
+        d.subtableLookups = a.subtableLookups &- b.subtableLookups
+        d.batches = a.batches &- b.batches
+        d.busyNanoseconds = a.busyNanoseconds &- b.busyNanoseconds
+        return d
+    }
+
+    /// `dpif-netdev/pmd-stats-clear [-pmd CORE] [DP]`: later shows count
+    /// from now.
+    func clearPMDStats(_ arguments: [String]) throws(UnixctlError) {
+        try withPollThreadStats(arguments) { datapath, index, current, _ in
+            statsBaseline[datapath, default: [:]][index] = current
+        }
+    }
+
+    /// `dpif-netdev/pmd-stats-show [-pmd CORE] [DP]`: per poll thread, the
+    /// counters in Open vSwitch's layout. The first poll thread prints as
+    /// Open vSwitch's `main thread` (the one that polls system and tap
+    /// ports there), others as `pmd thread core_id N` (N its index, which
+    /// `-pmd` selects). svs has no hardware offload, optimized miniflow
+    /// extraction or simple-match cache: those counters are 0; it does not
+    /// count output batches or cycles: `avg. packets per output batch`
+    /// prints 0.00 and the cycle lines are left out, as Open vSwitch does
+    /// when it has none.
+    func pmdStatsText(_ arguments: [String]) throws(UnixctlError) -> String {
+        var out = ""
+        try withPollThreadStats(arguments) { _, index, _, s in
+            out += index == 0 ? "main thread:\n" : "pmd thread core_id \(index):\n"
+            let received = s.receivedPackets
+            let passes = received > 0 ? Double(received &+ s.recirculations) / Double(received) : 0
+            let lookups = s.megaflowHits > 0 ? Double(s.subtableLookups) / Double(s.megaflowHits) : 0
+            out += "  packets received: \(received)\n"
+            out += "  packet recirculations: \(s.recirculations)\n"
+            out += "  avg. datapath passes per packet: \(Self.twoDecimals(passes))\n"
+            out += "  phwol hits: 0\n"
+            out += "  mfex opt hits: 0\n"
+            out += "  simple match hits: 0\n"
+            out += "  emc hits: \(s.exactMatchHits)\n"
+            out += "  smc hits: \(s.signatureMatchHits)\n"
+            out += "  megaflow hits: \(s.megaflowHits)\n"
+            out += "  avg. subtable lookups per megaflow hit: \(Self.twoDecimals(lookups))\n"
+            out += "  miss with success upcall: \(s.misses >= s.lost ? s.misses - s.lost : 0)\n"
+            out += "  miss with failed upcall: \(s.lost)\n"
+            out += "  avg. packets per output batch: 0.00\n"
+        }
+        return out
+    }
+
+    /// `%.02f`.
+    static func twoDecimals(_ v: Double) -> String {
+        let hundredths = Int((v * 100).rounded())
+        let fraction = hundredths % 100
+        return "\(hundredths / 100)." + (fraction < 10 ? "0" : "") + "\(fraction)"
+    }
+
+    /// `memory/show`'s pairs: datapaths, their ports and flows.
+    func memoryReport() -> [(String, Int)] {
+        lock.withLock {
+            var ports = 0
+            var flows = 0
+            for name in registry.names {
+                guard let dp = try? registry.open(name: name) else { continue }
+                ports += dp.dumpPorts().count
+                flows += Int(dp.statistics().datapath.flows)
+            }
+            return [("datapaths", registry.names.count), ("datapath-ports", ports), ("megaflows", flows)]
+        }
+    }
+}

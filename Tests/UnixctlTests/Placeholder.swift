@@ -1,4 +1,0 @@
-import Testing
-@testable import Unixctl
-
-@Test func unixctlLinks() { #expect(Bool(true)) }
