@@ -175,12 +175,12 @@ public struct DPIFStatistics: Hashable, Sendable {
         return packets == 0 ? 0 : Double(megaflow.maskHits) / Double(packets)
     }
 
-    /// `dpctl/show`'s two counter lines.
+    /// `dpctl/show`'s counter lines. Like Open vSwitch's userspace datapath
+    /// (whose `n_masks` is `UINT32_MAX`), no `masks:` line: mask statistics
+    /// are per poll thread (`dpif-netdev/pmd-stats-show`).
     public var summary: String {
-        let d = datapath, m = megaflow
-        let perPacket = (maskHitsPerPacket * 100).rounded() / 100
-        return "  lookups: hit:\(d.hit) missed:\(d.missed) lost:\(d.lost)\n  flows: \(d.flows)\n"
-            + "  masks: hit:\(m.maskHits) total:\(m.masks) hit/pkt:\(String(format2: perPacket))"
+        let d = datapath
+        return "  lookups: hit:\(d.hit) missed:\(d.missed) lost:\(d.lost)\n  flows: \(d.flows)"
     }
 }
 

@@ -130,7 +130,7 @@ public final class DatapathControl {
         do {
             _ = try registry.create(name: Self.datapathName(name))
         } catch {
-            throw DatapathControlError("creating datapath \(name) failed", error)
+            throw DatapathControlError("add_dp", error)
         }
         if args.count > 1 { return try addInterfaces(args) }
         return ""
@@ -141,7 +141,7 @@ public final class DatapathControl {
         do {
             try registry.delete(name: Self.datapathName(name))
         } catch {
-            throw DatapathControlError("opening datapath \(name) failed", error)
+            throw DatapathControlError("opening datapath", error)
         }
         return ""
     }
@@ -183,18 +183,15 @@ public final class DatapathControl {
         guard args.count >= 2 else { throw DatapathControlError("'del-if' command requires at least 2 arguments", errno: 22) }
         let dp = try open(args[0])
         for name in args.dropFirst() {
-            do {
-                let port = try dp.port(named: name)
-                guard port.number != .local else {
-                    throw DatapathControlError("\(name): cannot remove the local port", errno: 22)
-                }
+            guard let port = try? dp.port(named: name) else {
+                throw DatapathControlError("no port named \(name)", errno: 0)
+            }
+            do throws(DPIFError) {
+                // The local port goes only with its datapath.
+                guard port.number != .local else { throw DPIFError.invalid("the local port") }
                 try dp.deletePort(port.number)
-            } catch let e as DatapathControlError {
-                throw e
-            } catch let e as DPIFError {
-                throw DatapathControlError("\(name): no port named \(name)", e)
             } catch {
-                throw DatapathControlError("\(name): \(error)", errno: 22)
+                throw DatapathControlError("deleting port \(name) from netdev@\(dp.name) failed", error)
             }
         }
         return ""
@@ -217,11 +214,13 @@ public final class DatapathControl {
         return out
     }
 
-    /// The four counter lines of `show -s`; counters svs does not keep print `?`.
+    /// The four counter lines of `show -s`. svs's ports have no overruns,
+    /// frame, aborted, carrier or collision errors: those print 0, as Open
+    /// vSwitch prints them for its user-space (dummy, tap) ports.
     static func portStatistics(_ s: PortStats) -> String {
-        "    RX packets:\(s.rxPackets) errors:\(s.rxErrors) dropped:\(s.rxDropped) overruns:? frame:?\n"
-            + "    TX packets:\(s.txPackets) errors:\(s.txErrors) dropped:\(s.txDropped) aborted:? carrier:?\n"
-            + "    collisions:?\n"
+        "    RX packets:\(s.rxPackets) errors:\(s.rxErrors) dropped:\(s.rxDropped) overruns:0 frame:0\n"
+            + "    TX packets:\(s.txPackets) errors:\(s.txErrors) dropped:\(s.txDropped) aborted:0 carrier:0\n"
+            + "    collisions:0\n"
             + "    RX bytes:\(s.rxBytes)\(humanSize(s.rxBytes))  TX bytes:\(s.txBytes)\(humanSize(s.txBytes))\n"
     }
 
@@ -249,8 +248,8 @@ public final class DatapathControl {
         do {
             return try DatapathActionText.parse(text)
         } catch {
-            // Open vSwitch says no more than this; svs adds where it stopped.
-            throw DatapathControlError("parsing actions", errno: 22, detail: error.message)
+            // Open vSwitch says no more than this (the position is not kept).
+            throw DatapathControlError("parsing actions", errno: 22)
         }
     }
 
@@ -289,6 +288,7 @@ public final class DatapathControl {
         guard !args.isEmpty else { throw DatapathControlError("'del-flow' command requires at least 1 arguments", errno: 22) }
         let (dp, rest) = try datapath(args, required: 1)
         let selector: FlowSelector
+        let byUFID = Self.parseUFID(rest[0]) != nil
         if let ufid = Self.parseUFID(rest[0]) {
             selector = .ufid(ufid)
         } else {
@@ -299,7 +299,9 @@ public final class DatapathControl {
             let flow = try dp.deleteFlow(selector)
             return printStatistics ? Self.formatCounters(flow.counters) + "\n" : ""
         } catch {
-            throw DatapathControlError("deleting flow", error)
+            // A flow added with a UFID is found only by it (dpif-netdev).
+            let hint = error.errno == 2 && !byUFID ? "Perhaps you need to specify a UFID?" : nil
+            throw DatapathControlError("deleting flow", errno: error.errno, detail: hint)
         }
     }
 
@@ -316,20 +318,23 @@ public final class DatapathControl {
         let (dp, _) = try datapath(args.filter { !$0.hasPrefix("type=") && !$0.hasPrefix("pmd=") }, required: 0)
         let flows = dp.dumpAllFlows()
         guard !flows.isEmpty else { return "" }
+        // `-m` names the ports (dpctl's `--names` follows verbosity).
+        let names = verbose ? Dictionary(dp.dumpPorts().map { ($0.number.rawValue, $0.name) }, uniquingKeysWith: { a, _ in a }) : [:]
         var out = "flow-dump from the main thread:\n"
         for flow in flows {
-            out += Self.format(flow, verbose: verbose) + "\n"
+            out += Self.format(flow, verbose: verbose, portNames: names) + "\n"
         }
         return out
     }
 
     /// One line of `dump-flows`: key, counters, actions (`format_dpif_flow`).
-    public static func format(_ flow: DPIFFlow, verbose: Bool, now: UInt64 = DatapathClock.milliseconds) -> String {
+    public static func format(_ flow: DPIFFlow, verbose: Bool, now: UInt64 = DatapathClock.milliseconds,
+                              portNames: [UInt32: String] = [:]) -> String {
         var out = verbose ? "\(flow.ufid), " : ""
-        out += DatapathKeyAttributes.formatted(key: flow.key, mask: flow.mask, verbose: verbose)
+        out += DatapathKeyAttributes.formatted(key: flow.key, mask: flow.mask, verbose: verbose, portNames: portNames)
         out += ", " + formatCounters(flow.counters, now: now)
         if verbose { out += ", dp:ovs" }
-        out += ", actions:" + DatapathActionText.formatted(flow.actions)
+        out += ", actions:" + DatapathActionText.formatted(flow.actions, portNames: portNames)
         return out
     }
 

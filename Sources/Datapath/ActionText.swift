@@ -5,29 +5,36 @@ import Wire
 /// writes them and `odp_actions_from_string` reads them
 /// (`dpctl/dump-flows`, `dpctl/add-flow`).
 public enum DatapathActionText {
-    /// The actions as `dpctl/dump-flows` prints them (`drop` for none).
-    public static func formatted(_ actions: [DatapathAction]) -> String {
+    /// The actions as `dpctl/dump-flows` prints them (`drop` for none);
+    /// output ports found in `portNames` print as names (`dump-flows -m`).
+    public static func formatted(_ actions: [DatapathAction], portNames: [UInt32: String] = [:]) -> String {
         var out = TextBuffer()
-        format(actions, into: &out)
+        format(actions, into: &out, portNames: portNames)
         return out.string
     }
 
     /// Appends `formatted(actions)` to `out`.
-    public static func format(_ actions: [DatapathAction], into out: inout TextBuffer) {
+    public static func format(_ actions: [DatapathAction], into out: inout TextBuffer,
+                              portNames: [UInt32: String] = [:]) {
         if actions.isEmpty { out.append("drop"); return }
-        formatList(actions, into: &out)
+        formatList(actions, into: &out, portNames: portNames)
     }
 
-    static func formatList(_ actions: [DatapathAction], into out: inout TextBuffer) {
+    static func formatList(_ actions: [DatapathAction], into out: inout TextBuffer, portNames: [UInt32: String]) {
         for (i, a) in actions.enumerated() {
             if i > 0 { out.append(byte: 0x2c) }
-            formatOne(a, into: &out)
+            formatOne(a, into: &out, portNames: portNames)
         }
     }
 
-    static func formatOne(_ action: DatapathAction, into out: inout TextBuffer) {
+    /// A port as `odp_portno_name_format` writes it: its name, else its number.
+    static func formatPort(_ p: DatapathPort, into out: inout TextBuffer, portNames: [UInt32: String]) {
+        if let name = portNames[p.rawValue] { out.append(name) } else { out.append(decimal: UInt64(p.rawValue)) }
+    }
+
+    static func formatOne(_ action: DatapathAction, into out: inout TextBuffer, portNames: [UInt32: String]) {
         switch action {
-        case .output(let p): out.append(decimal: UInt64(p.rawValue))
+        case .output(let p): formatPort(p, into: &out, portNames: portNames)
         case .userspace(let u):
             out.append("userspace(pid="); out.append(decimal: UInt64(u.pid))
             if let d = u.userdata, !UserspaceCookie.format(d, into: &out) {
@@ -58,7 +65,7 @@ public enum DatapathActionText {
             out.append("sample(sample=")
             appendPercentage(&out, Double(s.probability) * 100.0 / Double(UInt32.max))
             out.append("%,actions(")
-            format(s.actions, into: &out)
+            format(s.actions, into: &out, portNames: portNames)
             out.append("))")
         case .recirculate(let id): out.append("recirc("); out.append(alternateHex: UInt64(id)); out.append(")")
         case .hash(let h):
@@ -84,12 +91,12 @@ public enum DatapathActionText {
             out.append(",dst="); out.append(ethernet: e.destination.rawValue); out.append(")")
         case .popEthernet: out.append("pop_eth")
         case .meter(let m): out.append("meter("); out.append(decimal: UInt64(m.rawValue)); out.append(")")
-        case .clone(let list): out.append("clone("); format(list, into: &out); out.append(")")
+        case .clone(let list): out.append("clone("); format(list, into: &out, portNames: portNames); out.append(")")
         case .checkPacketLength(let c):
             out.append("check_pkt_len(size="); out.append(decimal: UInt64(c.length)); out.append(",gt(")
-            format(c.ifGreater, into: &out)
+            format(c.ifGreater, into: &out, portNames: portNames)
             out.append("),le(")
-            format(c.ifLessOrEqual, into: &out)
+            format(c.ifLessOrEqual, into: &out, portNames: portNames)
             out.append("))")
         case .tunnelPush(let t):
             out.append("tnl_push(tnl_port("); out.append(decimal: UInt64(t.tunnelPort.rawValue))
@@ -97,7 +104,7 @@ public enum DatapathActionText {
             out.append(",type="); out.append(decimal: UInt64(t.tunnelType.rawValue)); out.append(",raw(")
             for b in t.header { out.append(hex: UInt64(b), width: 2) }
             out.append(")),out_port("); out.append(decimal: UInt64(t.outPort.rawValue)); out.append("))")
-        case .tunnelPop(let p): out.append("tnl_pop("); out.append(decimal: UInt64(p.rawValue)); out.append(")")
+        case .tunnelPop(let p): out.append("tnl_pop("); formatPort(p, into: &out, portNames: portNames); out.append(")")
         case .drop: out.append("drop")
         case .loadBalancedOutput(let id): out.append("lb_output("); out.append(decimal: UInt64(id)); out.append(")")
         }

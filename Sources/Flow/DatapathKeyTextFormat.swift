@@ -4,17 +4,20 @@ import Wire
 // (`ovs-appctl dpctl/dump-flows`; `verbose` is `dump-flows -m`).
 
 extension DatapathKeyAttributes {
-    /// The flow as `dpctl/dump-flows` prints its key and mask.
-    public static func formatted(key: FlowKey, mask: FlowMask, verbose: Bool = false, vlanLimit: Int = 1) -> String {
+    /// The flow as `dpctl/dump-flows` prints its key and mask; an exact
+    /// `in_port` found in `portNames` prints as the port's name (`dump-flows -m`).
+    public static func formatted(key: FlowKey, mask: FlowMask, verbose: Bool = false, vlanLimit: Int = 1,
+                                 portNames: [UInt32: String] = [:]) -> String {
         var out = TextBuffer()
         let (k, m) = encode(key: key, mask: mask, vlanLimit: vlanLimit)
-        format(key: k, mask: m, into: &out, verbose: verbose)
+        format(key: k, mask: m, into: &out, verbose: verbose, portNames: portNames)
         return out.string
     }
 
     /// Appends `odp_flow_format` of attribute lists to `out`. A `nil` mask prints the key exactly.
     public static func format(key: [DatapathKeyAttribute], mask: [DatapathKeyAttribute]?,
-                              into out: inout TextBuffer, verbose: Bool = false) {
+                              into out: inout TextBuffer, verbose: Bool = false,
+                              portNames: [UInt32: String] = [:]) {
         typealias T = DatapathKeyAttributeType
         if key.isEmpty { out.append("<empty>"); return }
         var hasEtherType = false
@@ -38,7 +41,11 @@ extension DatapathKeyAttributes {
             if verbose || !isWildcard || isNested {
                 if isWildcard && ma == nil { ma = allWildcard(a) }
                 if !first { out.append(byte: 0x2c) }
-                formatAttribute(a, ma, into: &out, verbose: verbose)
+                if a.type == T.inPort, let name = portName(a, ma, portNames) {
+                    out.append("in_port("); out.append(name); out.append(")")
+                } else {
+                    formatAttribute(a, ma, into: &out, verbose: verbose)
+                }
                 first = false
             } else if a.type == T.ethernet && !hasPacketType {
                 if !first { out.append(byte: 0x2c) }
@@ -53,6 +60,13 @@ extension DatapathKeyAttributes {
             out.append(hex: UInt64(PayloadReader(ma.payload).be16(0)), width: 4)
             out.append(")")
         }
+    }
+
+    /// The name of an exact `in_port` attribute's port, if `names` has one.
+    static func portName(_ a: DatapathKeyAttribute, _ ma: DatapathKeyAttribute?, _ names: [UInt32: String]) -> String? {
+        guard !names.isEmpty else { return nil }
+        if let ma, PayloadReader(ma.payload).le32(0) != .max { return nil }
+        return names[PayloadReader(a.payload).le32(0)]
     }
 
     static func lengthIsValid(_ a: DatapathKeyAttribute) -> Bool {

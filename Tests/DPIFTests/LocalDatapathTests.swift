@@ -214,7 +214,8 @@ struct Switch {
         #expect(flow.counters.packets == 2)
         #expect(flow.counters.bytes == UInt64(2 * frame().count))
         #expect(st.summary.contains("lookups: hit:2 missed:1 lost:0"))
-        #expect(st.summary.contains("masks: hit:2 total:1 hit/pkt:0.67"))
+        #expect(!st.summary.contains("masks:"), "dpif-netdev prints no masks line")
+        #expect(st.maskHitsPerPacket > 0.66 && st.maskHitsPerPacket < 0.67)
     }
 
     @Test func executeOutputsOnAPort() throws {

@@ -172,7 +172,7 @@ func malformedActionTextIsAnError(_ text: String) {
         if let actions = try? DatapathActionText.parse(text) {
             let formatted = DatapathActionText.formatted(actions)
             let again = try? DatapathActionText.parse(formatted)
-            #expect(again.map(DatapathActionText.formatted) == formatted, "\(text)")
+            #expect(again.map { DatapathActionText.formatted($0) } == formatted, "\(text)")
         }
     }
 }
