@@ -1,0 +1,264 @@
+import Flow
+
+/// The lookup stages, in the flow's word order (OVS's `FLOW_SEGMENT_*`):
+/// metadata (tunnel, registers, in_port...), L2, L3, L4.
+enum ClassifierStage {
+    static let count = 4
+    /// The stage of flow word `word`.
+    static func of(word: Int) -> Int {
+        word < FlowField.l2Start ? 0 : word < FlowField.l3Start ? 1 : word < FlowField.l4Start ? 2 : 3
+    }
+}
+
+/// Per-lookup results of the prefix tries, filled on demand (OVS's `trie_ctx`).
+struct ClassifierTrieContext {
+    static let capacity = 4
+    var done: UInt8 = 0
+    var lengths = InlineArray<4, UInt128>(repeating: 0)
+    var bitsExamined = InlineArray<4, Int>(repeating: 0)
+}
+
+/// The rules of one mask (OVS's `cls_subtable`): a hash table keyed by the
+/// hash of the masked key, plus one hash index per earlier lookup stage.
+///
+/// Only the mask's non-zero words are hashed, in stage order, so the hash of
+/// the first `k` stages is a prefix of the full computation. A lookup checks
+/// the stage indices first: if no rule's metadata (say) hashes like the
+/// packet's, the subtable misses having looked only at metadata, and only the
+/// metadata part of the mask is un-wildcarded.
+final class ClassifierSubtable {
+    let mask: FlowMask
+    /// Creation order, to break ties between subtables of equal maximum
+    /// priority in the same way every time.
+    let sequence: Int
+    /// The significant words (ascending), their masks and hash constants.
+    let words: [Int]
+    let wordMasks: [UInt64]
+    let constants: [UInt64]
+    /// For each stage the subtable uses: the stage (0...3), the end of its
+    /// words in `words`, and the mask of every stage up to it.
+    let stageIDs: [Int]
+    let stageEnds: [Int]
+    let stageMasks: [FlowMask]
+    /// For each stage but the last: how many rules hash to each partial hash.
+    var stageIndices: [[UInt64: Int32]]
+    /// Rules by full hash; rules sharing a hash are sorted by priority, highest first.
+    var buckets: [UInt64: [ClassifierRule]] = [:]
+    /// Every rule, in no particular order (iteration).
+    var members: [ClassifierRule] = []
+    /// The highest priority of any rule here (visible or not), and how many
+    /// rules have each priority (to recompute it on removal).
+    private(set) var maxPriority = Int.min
+    private var priorityCounts: [Int: Int] = [:]
+    /// For each classifier trie: the subtable's prefix length on its field
+    /// (0: the trie does not apply), and the position in `stageIDs` of the
+    /// stage holding the field.
+    var triePrefixLengths: [Int]
+    var trieStagePositions: [Int]
+
+    init(mask: FlowMask, sequence: Int, tries: [ClassifierTrie]) {
+        self.mask = mask
+        self.sequence = sequence
+        var words: [Int] = [], masks: [UInt64] = [], constants: [UInt64] = []
+        var stageIDs: [Int] = [], stageEnds: [Int] = [], stageMasks: [FlowMask] = []
+        let m = mask.words.span
+        var cumulative = FlowMask.catchAll
+        for i in 0..<FlowKey.wordCount where m[i] != 0 {
+            let stage = ClassifierStage.of(word: i)
+            if let last = stageIDs.last, last != stage {
+                stageEnds.append(words.count)
+                stageMasks.append(cumulative)
+            }
+            if stageIDs.last != stage { stageIDs.append(stage) }
+            words.append(i)
+            masks.append(m[i])
+            var z = UInt64(i &+ 1) &* 0x9e37_79b9_7f4a_7c15
+            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+            constants.append(z ^ (z >> 27))
+            cumulative.words[i] = m[i]
+        }
+        if stageIDs.isEmpty { stageIDs.append(ClassifierStage.count - 1) }
+        stageEnds.append(words.count)
+        stageMasks.append(cumulative)
+        self.words = words
+        self.wordMasks = masks
+        self.constants = constants
+        self.stageIDs = stageIDs
+        self.stageEnds = stageEnds
+        self.stageMasks = stageMasks
+        stageIndices = Array(repeating: [:], count: stageIDs.count - 1)
+        triePrefixLengths = []
+        trieStagePositions = []
+        configureTries(tries)
+    }
+
+    /// Recomputes which tries apply (after the classifier's prefix fields change).
+    func configureTries(_ tries: [ClassifierTrie]) {
+        triePrefixLengths = tries.map { $0.field.prefixLength(in: mask) }
+        trieStagePositions = tries.map { t in
+            stageIDs.firstIndex(of: ClassifierStage.of(word: t.field.word)) ?? -1
+        }
+    }
+
+    var count: Int { members.count }
+
+    // MARK: Hashing
+
+    /// One word's contribution: an NH step (two 32-bit halves offset by the
+    /// word's constant, multiplied). Sums of independent steps.
+    @inline(__always)
+    private static func step(_ w: UInt64, _ c: UInt64) -> UInt64 {
+        UInt64(UInt32(truncatingIfNeeded: w) &+ UInt32(truncatingIfNeeded: c))
+            &* UInt64(UInt32(truncatingIfNeeded: w >> 32) &+ UInt32(truncatingIfNeeded: c >> 32))
+    }
+
+    @inline(__always)
+    private static func finish(_ sum: UInt64, stage: Int) -> UInt64 {
+        var h = sum &+ UInt64(stage) &* 0x632b_e59b_d9b4_e019
+        h = (h ^ (h >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        h = (h ^ (h >> 27)) &* 0x94d0_49bb_1331_11eb
+        return h ^ (h >> 31)
+    }
+
+    /// The hash of each stage of `key` (cumulative), in stage order.
+    func stageHashes(_ key: FlowKey) -> [UInt64] {
+        let k = key.words.span
+        var s: UInt64 = 0, j = 0
+        var result: [UInt64] = []
+        for p in 0..<stageIDs.count {
+            while j < stageEnds[p] {
+                s &+= Self.step(k[words[j]] & wordMasks[j], constants[j])
+                j += 1
+            }
+            result.append(Self.finish(s, stage: p))
+        }
+        return result
+    }
+
+    // MARK: Changes
+
+    func insert(_ rule: ClassifierRule) {
+        let hashes = stageHashes(rule.match.key)
+        for p in 0..<stageIndices.count { stageIndices[p][hashes[p], default: 0] += 1 }
+        let h = hashes[hashes.count - 1]
+        rule.bucketHash = h
+        buckets[h, default: []].insertSorted(rule)
+        rule.subtable = self
+        rule.memberIndex = members.count
+        members.append(rule)
+        priorityCounts[rule.priority, default: 0] += 1
+        if rule.priority > maxPriority { maxPriority = rule.priority }
+    }
+
+    func remove(_ rule: ClassifierRule) {
+        let hashes = stageHashes(rule.match.key)
+        for p in 0..<stageIndices.count {
+            let n = (stageIndices[p][hashes[p]] ?? 1) - 1
+            stageIndices[p][hashes[p]] = n == 0 ? nil : n
+        }
+        let h = rule.bucketHash
+        if var list = buckets[h] {
+            list.removeAll { $0 === rule }
+            buckets[h] = list.isEmpty ? nil : list
+        }
+        let last = members.removeLast()
+        if last !== rule {
+            members[rule.memberIndex] = last
+            last.memberIndex = rule.memberIndex
+        }
+        rule.subtable = nil
+        rule.memberIndex = -1
+        let n = priorityCounts[rule.priority]! - 1
+        priorityCounts[rule.priority] = n == 0 ? nil : n
+        if n == 0 && rule.priority == maxPriority { maxPriority = priorityCounts.keys.max() ?? .min }
+    }
+
+    /// The rule with exactly `match` and `priority` visible at `version`.
+    func find(_ match: Match, priority: Int, version: ClassifierVersion) -> ClassifierRule? {
+        let h = stageHashes(match.key).last!
+        return buckets[h]?.first {
+            $0.priority == priority && $0.isVisible(in: version) && $0.match.key == match.key
+        }
+    }
+
+    // MARK: Lookup
+
+    /// The highest-priority rule visible at `version` that `key` matches,
+    /// un-wildcarding in `wildcards` the bits the answer depends on.
+    @inline(__always)
+    func lookup(_ key: borrowing FlowKey, version: ClassifierVersion, tries: [ClassifierTrie],
+                context: inout ClassifierTrieContext, wildcards: inout FlowMask) -> ClassifierRule? {
+        let k = key.words.span
+        var s: UInt64 = 0, j = 0
+        let last = stageIDs.count - 1
+        for p in 0...last {
+            if !tries.isEmpty, skipByTries(position: p, key: k, tries: tries, context: &context, wildcards: &wildcards) {
+                if p > 0 { Self.fold(stageMasks[p - 1], into: &wildcards) }
+                return nil
+            }
+            let end = stageEnds[p]
+            while j < end {
+                s &+= Self.step(k[words[j]] & wordMasks[j], constants[j])
+                j &+= 1
+            }
+            let h = Self.finish(s, stage: p)
+            if p < last {
+                if stageIndices[p][h] == nil {
+                    Self.fold(stageMasks[p], into: &wildcards)
+                    return nil
+                }
+            } else {
+                Self.fold(mask, into: &wildcards)
+                guard let list = buckets[h] else { return nil }
+                for rule in list {
+                    if rule.isVisible(in: version), key.equals(rule.match.key, under: mask) { return rule }
+                }
+                return nil
+            }
+        }
+        return nil
+    }
+
+    /// OVS's `check_tries`: true if a trie shows that no rule of this
+    /// subtable can match, after un-wildcarding the bits that showed it.
+    @inline(__always)
+    private func skipByTries(position p: Int, key: Span<UInt64>, tries: [ClassifierTrie],
+                             context: inout ClassifierTrieContext, wildcards: inout FlowMask) -> Bool {
+        for t in 0..<tries.count where trieStagePositions[t] == p {
+            let length = triePrefixLengths[t]
+            guard length > 0 else { continue }
+            let bit: UInt8 = 1 << UInt8(t)
+            if context.done & bit == 0 {
+                let r = tries[t].lookup(tries[t].field.value(key))
+                context.lengths[t] = r.lengths
+                context.bitsExamined[t] = r.bitsExamined
+                context.done |= bit
+            }
+            guard context.lengths[t] & (1 << UInt128(length - 1)) == 0 else { continue }
+            let bits = context.bitsExamined[t]
+            // Skip only if that un-wildcards no more than this subtable would.
+            if bits <= length {
+                tries[t].field.setPrefixBits(bits, in: &wildcards)
+                return true
+            }
+            if tries[t].field.hasPrefixBits(bits, in: wildcards) { return true }
+        }
+        return false
+    }
+
+    /// ORs `mask` into `wildcards`.
+    @inline(__always)
+    static func fold(_ mask: FlowMask, into wildcards: inout FlowMask) {
+        var w = wildcards.words.mutableSpan
+        let m = mask.words.span
+        for i in 0..<FlowKey.wordCount { w[i] |= m[i] }
+    }
+}
+
+extension Array where Element == ClassifierRule {
+    /// Inserts `rule` after every rule of higher or equal priority.
+    mutating func insertSorted(_ rule: ClassifierRule) {
+        let i = firstIndex { $0.priority < rule.priority } ?? count
+        insert(rule, at: i)
+    }
+}
