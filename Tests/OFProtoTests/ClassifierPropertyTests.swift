@@ -134,8 +134,20 @@ enum ClassifierFixtures {
                 continue
             }
             if found != nil { hits += 1 }
-            for _ in 0..<4 {
-                let twin = ClassifierFixtures.perturb(key, outside: wildcards, &rng)
+            // Twins: `key` on the un-wildcarded bits; elsewhere random noise,
+            // another key of the domain, or the bits of some rule's match
+            // (the twins most likely to reach a different rule).
+            for t in 0..<6 {
+                var other: FlowKey
+                switch t % 3 {
+                case 0: other = ClassifierFixtures.perturb(key, outside: wildcards, &rng)
+                case 1: other = ClassifierFixtures.randomKey(&rng)
+                default: other = rules.randomElement(using: &rng)?.match.key ?? key
+                }
+                var twin = key
+                for i in 0..<FlowKey.wordCount {
+                    twin.words[i] = (key.words[i] & wildcards.words[i]) | (other.words[i] & ~wildcards.words[i])
+                }
                 if classifier.lookup(twin, version: v1) !== found { unsound += 1 }
             }
         }
