@@ -36,6 +36,7 @@ public final class Classifier: @unchecked Sendable {
     private(set) var subtables: [ClassifierSubtable] = []
     private var byMask: [FlowMask: ClassifierSubtable] = [:]
     private var nextSequence = 0
+    private var insertions: UInt64 = 0
     /// One trie per prefix field.
     private(set) var tries: [ClassifierTrie]
     /// Rules in the classifier (visible or not).
@@ -70,6 +71,8 @@ public final class Classifier: @unchecked Sendable {
         precondition(rule.subtable == nil, "rule already in a classifier")
         rule.addedIn = version
         rule.removedIn = .notRemoved
+        insertions &+= 1
+        rule.insertionNumber = insertions
         let table: ClassifierSubtable
         if let t = byMask[rule.match.mask] {
             table = t

@@ -43,6 +43,9 @@ public class ClassifierRule: @unchecked Sendable {
     /// First version the rule is no longer visible in (`.notRemoved` if none).
     public internal(set) var removedIn: ClassifierVersion = .notRemoved
 
+    /// Order of insertion into its classifier (ties broken the same way every run).
+    public internal(set) var insertionNumber: UInt64 = 0
+
     /// The subtable holding the rule, while it is in a classifier.
     unowned(unsafe) var subtable: ClassifierSubtable?
     /// The rule's position in `subtable.members`.
