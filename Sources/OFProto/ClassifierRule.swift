@@ -34,14 +34,18 @@ public struct ClassifierVersion: RawRepresentable, Hashable, Comparable, Sendabl
 /// Thread safety: `removedIn` changes only under the owner's write lock
 /// (see `OpenFlowPipeline`), never while a lookup runs.
 public class ClassifierRule: @unchecked Sendable {
-    /// The fields the rule matches (key already masked).
-    public let match: Match
+    // The fields a lookup reads come first, in the object's first cache line.
     /// Higher wins. OpenFlow priorities are 0...65535.
     public let priority: Int
     /// First version the rule is visible in.
-    public internal(set) var addedIn: ClassifierVersion = .min
+    @exclusivity(unchecked) public internal(set) var addedIn: ClassifierVersion = .min
     /// First version the rule is no longer visible in (`.notRemoved` if none).
-    public internal(set) var removedIn: ClassifierVersion = .notRemoved
+    @exclusivity(unchecked) public internal(set) var removedIn: ClassifierVersion = .notRemoved
+    /// The next rule with the same bucket hash in its subtable (lower or
+    /// equal priority).
+    @exclusivity(unchecked) var nextInBucket: ClassifierRule?
+    /// The fields the rule matches (key already masked).
+    public let match: Match
 
     /// Order of insertion into its classifier (ties broken the same way every run).
     public internal(set) var insertionNumber: UInt64 = 0

@@ -41,9 +41,10 @@ final class ClassifierSubtable {
     let stageEnds: [Int]
     let stageMasks: [FlowMask]
     /// For each stage but the last: how many rules hash to each partial hash.
-    var stageIndices: [[UInt64: Int32]]
-    /// Rules by full hash; rules sharing a hash are sorted by priority, highest first.
-    var buckets: [UInt64: [ClassifierRule]] = [:]
+    @exclusivity(unchecked) var stageIndices: [ClassifierHashMap<Int32>]
+    /// The first rule of each full hash; rules sharing a hash are chained by
+    /// `nextInBucket`, highest priority first.
+    @exclusivity(unchecked) var buckets = ClassifierHashMap<ClassifierRule>()
     /// Every rule, in no particular order (iteration).
     var members: [ClassifierRule] = []
     /// The highest priority of any rule here (visible or not), and how many
@@ -86,7 +87,7 @@ final class ClassifierSubtable {
         self.stageIDs = stageIDs
         self.stageEnds = stageEnds
         self.stageMasks = stageMasks
-        stageIndices = Array(repeating: [:], count: stageIDs.count - 1)
+        stageIndices = Array(repeating: ClassifierHashMap(), count: stageIDs.count - 1)
         triePrefixLengths = []
         trieStagePositions = []
         configureTries(tries)
@@ -139,10 +140,19 @@ final class ClassifierSubtable {
 
     func insert(_ rule: ClassifierRule) {
         let hashes = stageHashes(rule.match.key)
-        for p in 0..<stageIndices.count { stageIndices[p][hashes[p], default: 0] += 1 }
+        for p in 0..<stageIndices.count { stageIndices[p].set(hashes[p], (stageIndices[p][hashes[p]] ?? 0) + 1) }
         let h = hashes[hashes.count - 1]
         rule.bucketHash = h
-        buckets[h, default: []].insertSorted(rule)
+        // Into the chain, after every rule of higher or equal priority.
+        if let head = buckets[h], head.priority >= rule.priority {
+            var previous = head
+            while let next = previous.nextInBucket, next.priority >= rule.priority { previous = next }
+            rule.nextInBucket = previous.nextInBucket
+            previous.nextInBucket = rule
+        } else {
+            rule.nextInBucket = buckets[h]
+            buckets.set(h, rule)
+        }
         rule.subtable = self
         rule.memberIndex = members.count
         members.append(rule)
@@ -154,13 +164,19 @@ final class ClassifierSubtable {
         let hashes = stageHashes(rule.match.key)
         for p in 0..<stageIndices.count {
             let n = (stageIndices[p][hashes[p]] ?? 1) - 1
-            stageIndices[p][hashes[p]] = n == 0 ? nil : n
+            stageIndices[p].set(hashes[p], n == 0 ? nil : n)
         }
         let h = rule.bucketHash
-        if var list = buckets[h] {
-            list.removeAll { $0 === rule }
-            buckets[h] = list.isEmpty ? nil : list
+        if let head = buckets[h] {
+            if head === rule {
+                buckets.set(h, rule.nextInBucket)
+            } else {
+                var previous = head
+                while let next = previous.nextInBucket, next !== rule { previous = next }
+                if previous.nextInBucket === rule { previous.nextInBucket = rule.nextInBucket }
+            }
         }
+        rule.nextInBucket = nil
         let last = members.removeLast()
         if last !== rule {
             members[rule.memberIndex] = last
@@ -175,10 +191,12 @@ final class ClassifierSubtable {
 
     /// The rule with exactly `match` and `priority` visible at `version`.
     func find(_ match: Match, priority: Int, version: ClassifierVersion) -> ClassifierRule? {
-        let h = stageHashes(match.key).last!
-        return buckets[h]?.first {
-            $0.priority == priority && $0.isVisible(in: version) && $0.match.key == match.key
+        var rule = buckets[stageHashes(match.key).last!]
+        while let r = rule {
+            if r.priority == priority && r.isVisible(in: version) && r.match.key == match.key { return r }
+            rule = r.nextInBucket
         }
+        return nil
     }
 
     // MARK: Lookup
@@ -193,7 +211,7 @@ final class ClassifierSubtable {
         let last = stageIDs.count - 1
         for p in 0...last {
             if !tries.isEmpty, skipByTries(position: p, key: k, tries: tries, context: &context, wildcards: &wildcards) {
-                if p > 0 { Self.fold(stageMasks[p - 1], into: &wildcards) }
+                if p > 0 { fold(through: stageEnds[p - 1], into: &wildcards) }
                 return nil
             }
             let end = stageEnds[p]
@@ -203,15 +221,16 @@ final class ClassifierSubtable {
             }
             let h = Self.finish(s, stage: p)
             if p < last {
-                if stageIndices[p][h] == nil {
-                    Self.fold(stageMasks[p], into: &wildcards)
+                if !stageIndices[p].contains(h) {
+                    fold(through: end, into: &wildcards)
                     return nil
                 }
             } else {
-                Self.fold(mask, into: &wildcards)
-                guard let list = buckets[h] else { return nil }
-                for rule in list {
-                    if rule.isVisible(in: version), key.equals(rule.match.key, under: mask) { return rule }
+                fold(through: end, into: &wildcards)
+                var candidate = buckets[h]
+                while let rule = candidate {
+                    if rule.isVisible(in: version), matchesSignificantWords(k, rule) { return rule }
+                    candidate = rule.nextInBucket
                 }
                 return nil
             }
@@ -246,19 +265,30 @@ final class ClassifierSubtable {
         return false
     }
 
+    /// True if `key` (its words in `k`) agrees with `rule` on this subtable's mask.
+    @inline(__always)
+    private func matchesSignificantWords(_ k: Span<UInt64>, _ rule: ClassifierRule) -> Bool {
+        let r = rule.match.key.words.span
+        var d: UInt64 = 0
+        for j in 0..<words.count {
+            let i = words[j]
+            d |= (k[i] & wordMasks[j]) ^ r[i]
+        }
+        return d == 0
+    }
+
+    /// ORs the mask's first `end` significant words into `wildcards`.
+    @inline(__always)
+    private func fold(through end: Int, into wildcards: inout FlowMask) {
+        var w = wildcards.words.mutableSpan
+        for j in 0..<end { w[words[j]] |= wordMasks[j] }
+    }
+
     /// ORs `mask` into `wildcards`.
     @inline(__always)
     static func fold(_ mask: FlowMask, into wildcards: inout FlowMask) {
         var w = wildcards.words.mutableSpan
         let m = mask.words.span
         for i in 0..<FlowKey.wordCount { w[i] |= m[i] }
-    }
-}
-
-extension Array where Element == ClassifierRule {
-    /// Inserts `rule` after every rule of higher or equal priority.
-    mutating func insertSorted(_ rule: ClassifierRule) {
-        let i = firstIndex { $0.priority < rule.priority } ?? count
-        insert(rule, at: i)
     }
 }
