@@ -64,22 +64,26 @@ public struct ClassifierPrefixField: Hashable, Sendable, CustomStringConvertible
     }
 }
 
-/// A binary trie of the prefixes rules match on one field (OVS's
-/// `cls_trie`). A lookup tells, for every prefix length, whether some rule
-/// of that length matches the packet's address, and how many of the
+/// A path-compressed binary trie of the prefixes rules match on one field
+/// (OVS's `cls_trie`). A lookup tells, for every prefix length, whether some
+/// rule of that length matches the packet's address, and how many of the
 /// address's leading bits that answer depends on. Subtables whose prefix
 /// length has no match can then be skipped with only those bits
 /// un-wildcarded, instead of the subtable's whole prefix.
 ///
-/// Nodes are not path-compressed: one node per bit of every stored prefix,
-/// in flat arrays (no per-node object).
+/// Each node has an edge of `lengths[n]` bits (left-aligned in `edges[n]`,
+/// the first being the bit that selected the node), the number of rules
+/// whose prefix ends at the node, and two children. Nodes live in flat
+/// arrays (no per-node object).
 struct ClassifierTrie {
     let field: ClassifierPrefixField
-    /// Children of node `n`: `children[2n]` (bit 0) and `children[2n + 1]`; -1 if none.
-    private var children: [Int32] = [-1, -1]
-    /// Rules whose prefix ends at node `n`.
-    private var counts: [Int32] = [0]
+    private var edges: [UInt128] = []
+    private var lengths: [Int32] = []
+    private var counts: [Int32] = []
+    /// Children of node `n`: `children[2n]` (next bit 0) and `children[2n + 1]`; -1 if none.
+    private var children: [Int32] = []
     private var free: [Int32] = []
+    private var root: Int32 = -1
 
     init(field: ClassifierPrefixField) { self.field = field }
 
@@ -91,77 +95,151 @@ struct ClassifierTrie {
         var bitsExamined: Int
     }
 
-    @inline(__always) private func bit(_ v: UInt128, _ depth: Int) -> Int {
-        Int(truncatingIfNeeded: (v >> UInt128(127 - depth)) & 1)
+    @inline(__always) private static func bit(_ v: UInt128, _ offset: Int) -> Int {
+        Int(truncatingIfNeeded: (v >> UInt128(127 &- offset)) & 1)
+    }
+
+    /// The first `count` bits of `v` from `offset`, left-aligned.
+    @inline(__always) private static func bits(_ v: UInt128, from offset: Int, count: Int) -> UInt128 {
+        count == 0 ? 0 : ((v << UInt128(offset)) >> UInt128(128 - count)) << UInt128(128 - count)
+    }
+
+    /// How many leading bits of node `n`'s edge equal `v`'s bits from `offset`.
+    @inline(__always) private func equalBits(_ n: Int, _ v: UInt128, _ offset: Int) -> Int {
+        let x = (v << UInt128(offset)) ^ edges[n]
+        return min(x.leadingZeroBitCount, Int(lengths[n]))
     }
 
     func lookup(_ value: UInt128) -> Result {
-        var node = 0, depth = 0
-        var lengths: UInt128 = 0
+        var node = Int(root), previous = -1
+        var matched = 0
+        var found: UInt128 = 0
         let width = field.width
-        while true {
-            if counts[node] > 0 && depth > 0 { lengths |= 1 << UInt128(depth - 1) }
-            if depth == width { return Result(lengths: lengths, bitsExamined: width) }
-            let left = children[2 &* node], right = children[2 &* node &+ 1]
-            let next = bit(value, depth) == 0 ? left : right
-            if next < 0 {
-                // The path ends here. If the other branch exists, its first
-                // bit was needed to rule it out.
-                let isLeaf = left < 0 && right < 0
-                return Result(lengths: lengths, bitsExamined: isLeaf ? depth : depth + 1)
+        while node >= 0 {
+            let eq = equalBits(node, value, matched)
+            matched &+= eq
+            if eq < Int(lengths[node]) {
+                // Bit `matched` differs from the edge: nothing further matches.
+                return Result(lengths: found, bitsExamined: matched &+ 1)
             }
-            node = Int(next)
-            depth &+= 1
+            if counts[node] > 0 && matched > 0 { found |= 1 << UInt128(matched &- 1) }
+            if matched >= width { return Result(lengths: found, bitsExamined: width) }
+            previous = node
+            node = Int(children[2 &* node &+ Self.bit(value, matched)])
         }
+        // The path ends; if the other branch exists, its first bit was needed
+        // to rule it out.
+        let isLeaf = previous < 0 || (children[2 * previous] < 0 && children[2 * previous + 1] < 0)
+        return Result(lengths: found, bitsExamined: isLeaf ? matched : matched + 1)
+    }
+
+    private mutating func makeNode(edge: UInt128, length: Int, count: Int32) -> Int32 {
+        if let n = free.popLast() {
+            let i = Int(n)
+            edges[i] = edge
+            lengths[i] = Int32(length)
+            counts[i] = count
+            children[2 * i] = -1
+            children[2 * i + 1] = -1
+            return n
+        }
+        edges.append(edge)
+        lengths.append(Int32(length))
+        counts.append(count)
+        children.append(-1)
+        children.append(-1)
+        return Int32(counts.count - 1)
+    }
+
+    /// Where a node is linked from: the root, or a parent's child slot.
+    private func link(_ slot: Int) -> Int32 { slot < 0 ? root : children[slot] }
+    private mutating func setLink(_ slot: Int, _ n: Int32) {
+        if slot < 0 { root = n } else { children[slot] = n }
     }
 
     /// Records a rule matching the first `length` bits of `value`.
     mutating func insert(_ value: UInt128, length: Int) {
-        var node = 0
-        for depth in 0..<length {
-            let c = 2 * node + bit(value, depth)
-            if children[c] < 0 {
-                let n: Int
-                if let f = free.popLast() {
-                    n = Int(f)
-                    children[2 * n] = -1
-                    children[2 * n + 1] = -1
-                    counts[n] = 0
-                } else {
-                    n = counts.count
-                    counts.append(0)
-                    children.append(-1)
-                    children.append(-1)
-                }
-                children[c] = Int32(n)
+        var slot = -1, offset = 0
+        while true {
+            let node = link(slot)
+            if node < 0 {
+                setLink(slot, makeNode(edge: Self.bits(value, from: offset, count: length - offset),
+                                       length: length - offset, count: 1))
+                return
             }
-            node = Int(children[c])
+            let n = Int(node)
+            let eq = min(equalBits(n, value, offset), length - offset)
+            let edgeLength = Int(lengths[n])
+            if eq < edgeLength {
+                // Split the edge after `eq` bits.
+                let top = makeNode(edge: Self.bits(edges[n], from: 0, count: eq), length: eq, count: 0)
+                let t = Int(top)
+                children[2 * t + Self.bit(edges[n], eq)] = node
+                edges[n] = edges[n] << UInt128(eq)
+                lengths[n] = Int32(edgeLength - eq)
+                setLink(slot, top)
+                if offset + eq == length {
+                    counts[t] = 1
+                } else {
+                    let leaf = makeNode(edge: Self.bits(value, from: offset + eq, count: length - offset - eq),
+                                        length: length - offset - eq, count: 1)
+                    children[2 * t + Self.bit(value, offset + eq)] = leaf
+                }
+                return
+            }
+            offset += edgeLength
+            if offset == length {
+                counts[n] += 1
+                return
+            }
+            slot = 2 * n + Self.bit(value, offset)
         }
-        counts[node] += 1
     }
 
-    /// Forgets one rule recorded by `insert(value, length:)`; prunes nodes
-    /// no longer on any prefix's path.
+    /// Forgets one rule recorded by `insert(value, length:)`; removes and
+    /// merges nodes no longer needed.
     mutating func remove(_ value: UInt128, length: Int) {
-        var path: [Int] = [0]
-        path.reserveCapacity(length + 1)
-        var node = 0
-        for depth in 0..<length {
-            let next = children[2 * node + bit(value, depth)]
-            guard next >= 0 else { return }
-            node = Int(next)
-            path.append(node)
+        var slots: [Int] = []
+        var slot = -1, offset = 0
+        while true {
+            let node = link(slot)
+            guard node >= 0 else { return }
+            let n = Int(node)
+            guard equalBits(n, value, offset) >= Int(lengths[n]) else { return }
+            offset += Int(lengths[n])
+            if offset == length { break }
+            guard offset < length else { return }
+            slots.append(slot)
+            slot = 2 * n + Self.bit(value, offset)
         }
-        guard counts[node] > 0 else { return }
-        counts[node] -= 1
-        var depth = length
-        while depth > 0 {
-            let n = path[depth]
-            guard counts[n] == 0, children[2 * n] < 0, children[2 * n + 1] < 0 else { break }
-            let parent = path[depth - 1]
-            children[2 * parent + bit(value, depth - 1)] = -1
+        let n = Int(link(slot))
+        guard counts[n] > 0 else { return }
+        counts[n] -= 1
+        guard counts[n] == 0 else { return }
+        compact(n, at: slot)
+        // The parent may now be a rule-less node with one child.
+        if let parentSlot = slots.last {
+            let p = Int(link(parentSlot))
+            if counts[p] == 0 { compact(p, at: parentSlot) }
+        }
+    }
+
+    /// Removes rule-less node `n` (linked at `slot`) if it is a leaf, or
+    /// merges it into its only child.
+    private mutating func compact(_ n: Int, at slot: Int) {
+        let left = children[2 * n], right = children[2 * n + 1]
+        if left < 0 && right < 0 {
+            setLink(slot, -1)
             free.append(Int32(n))
-            depth -= 1
+        } else if left < 0 || right < 0 {
+            let c = Int(left < 0 ? right : left)
+            let total = Int(lengths[n]) + Int(lengths[c])
+            if total <= 128 {
+                edges[c] = edges[n] | (edges[c] >> UInt128(lengths[n]))
+                lengths[c] = Int32(total)
+                setLink(slot, Int32(c))
+                free.append(Int32(n))
+            }
         }
     }
 
