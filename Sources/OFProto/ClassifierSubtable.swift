@@ -35,11 +35,10 @@ final class ClassifierSubtable {
     let words: [Int]
     let wordMasks: [UInt64]
     let constants: [UInt64]
-    /// For each stage the subtable uses: the stage (0...3), the end of its
-    /// words in `words`, and the mask of every stage up to it.
+    /// For each stage the subtable uses: the stage (0...3) and the end of
+    /// its words in `words`.
     let stageIDs: [Int]
     let stageEnds: [Int]
-    let stageMasks: [FlowMask]
     /// For each stage but the last: how many rules hash to each partial hash.
     @exclusivity(unchecked) var stageIndices: [ClassifierHashMap<Int32>]
     /// The first rule of each full hash; rules sharing a hash are chained by
@@ -56,19 +55,24 @@ final class ClassifierSubtable {
     /// stage holding the field.
     var triePrefixLengths: [Int]
     var trieStagePositions: [Int]
+    /// The ports trie (OVS's `ports_trie`): the rules' masked `tp_src` and
+    /// `tp_dst` as one 32-bit value, each `portsPrefixLength` bits long (the
+    /// mask up to its last one bit; 0 if the mask has no port bits).
+    var portsTrie = ClassifierTrie(field: .transportPorts)
+    let portsPrefixLength: Int
+    /// The ports' mask (32 bits, left-aligned as the trie sees them).
+    let portsMask: UInt128
 
     init(mask: FlowMask, sequence: Int, tries: [ClassifierTrie]) {
         self.mask = mask
         self.sequence = sequence
         var words: [Int] = [], masks: [UInt64] = [], constants: [UInt64] = []
-        var stageIDs: [Int] = [], stageEnds: [Int] = [], stageMasks: [FlowMask] = []
+        var stageIDs: [Int] = [], stageEnds: [Int] = []
         let m = mask.words.span
-        var cumulative = FlowMask.catchAll
         for i in 0..<FlowKey.wordCount where m[i] != 0 {
             let stage = ClassifierStage.of(word: i)
             if let last = stageIDs.last, last != stage {
                 stageEnds.append(words.count)
-                stageMasks.append(cumulative)
             }
             if stageIDs.last != stage { stageIDs.append(stage) }
             words.append(i)
@@ -76,18 +80,17 @@ final class ClassifierSubtable {
             var z = UInt64(i &+ 1) &* 0x9e37_79b9_7f4a_7c15
             z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
             constants.append(z ^ (z >> 27))
-            cumulative.words[i] = m[i]
         }
         if stageIDs.isEmpty { stageIDs.append(ClassifierStage.count - 1) }
         stageEnds.append(words.count)
-        stageMasks.append(cumulative)
         self.words = words
         self.wordMasks = masks
         self.constants = constants
         self.stageIDs = stageIDs
         self.stageEnds = stageEnds
-        self.stageMasks = stageMasks
         stageIndices = Array(repeating: ClassifierHashMap(), count: stageIDs.count - 1)
+        portsMask = ClassifierPrefixField.transportPorts.value(mask.words.span)
+        portsPrefixLength = portsMask == 0 ? 0 : 128 - portsMask.trailingZeroBitCount
         triePrefixLengths = []
         trieStagePositions = []
         configureTries(tries)
@@ -156,6 +159,9 @@ final class ClassifierSubtable {
         rule.subtable = self
         rule.memberIndex = members.count
         members.append(rule)
+        if portsPrefixLength > 0 {
+            portsTrie.insert(ClassifierPrefixField.transportPorts.value(rule.match.key.words.span), length: portsPrefixLength)
+        }
         priorityCounts[rule.priority, default: 0] += 1
         if rule.priority > maxPriority { maxPriority = rule.priority }
     }
@@ -177,6 +183,9 @@ final class ClassifierSubtable {
             }
         }
         rule.nextInBucket = nil
+        if portsPrefixLength > 0 {
+            portsTrie.remove(ClassifierPrefixField.transportPorts.value(rule.match.key.words.span), length: portsPrefixLength)
+        }
         let last = members.removeLast()
         if last !== rule {
             members[rule.memberIndex] = last
@@ -226,11 +235,18 @@ final class ClassifierSubtable {
                     return nil
                 }
             } else {
-                fold(through: end, into: &wildcards)
                 var candidate = buckets[h]
                 while let rule = candidate {
-                    if rule.isVisible(in: version), matchesSignificantWords(k, rule) { return rule }
+                    if rule.isVisible(in: version), matchesSignificantWords(k, rule) {
+                        fold(through: end, into: &wildcards)
+                        return rule
+                    }
                     candidate = rule.nextInBucket
+                }
+                if portsPrefixLength > 0 {
+                    foldMissWithPorts(k, through: end, into: &wildcards)
+                } else {
+                    fold(through: end, into: &wildcards)
                 }
                 return nil
             }
@@ -248,7 +264,19 @@ final class ClassifierSubtable {
             guard length > 0 else { continue }
             let bit: UInt8 = 1 << UInt8(t)
             if context.done & bit == 0 {
-                let r = tries[t].lookup(tries[t].field.value(key))
+                let field = tries[t].field
+                if let ethType = field.prerequisiteEthType {
+                    // The prerequisite is read: its bits matter (OVS's xlate
+                    // has them un-wildcarded already).
+                    wildcards[.ethType] = 0xffff
+                    if key[FlowField.ethType.word] >> UInt64(FlowField.ethType.shift) & 0xffff != UInt64(ethType) {
+                        context.lengths[t] = ~0     // every length may match: no skipping
+                        context.bitsExamined[t] = 0
+                        context.done |= bit
+                        continue
+                    }
+                }
+                let r = tries[t].lookup(field.value(key))
                 context.lengths[t] = r.lengths
                 context.bitsExamined[t] = r.bitsExamined
                 context.done |= bit
@@ -275,6 +303,24 @@ final class ClassifierSubtable {
             d |= (k[i] & wordMasks[j]) ^ r[i]
         }
         return d == 0
+    }
+
+    /// A miss in the final stage of a subtable with port bits (OVS's ports
+    /// trie): instead of every port bit, only those the ports trie needed to
+    /// tell that no rule's ports match. The stage's other bits are
+    /// un-wildcarded whole (OVS leaves them out; they are needed when the
+    /// ports match but another field of the stage does not).
+    private func foldMissWithPorts(_ k: Span<UInt64>, through end: Int, into wildcards: inout FlowMask) {
+        let ports = ClassifierPrefixField.transportPorts
+        let examined = portsTrie.lookup(ports.value(k) & portsMask).bitsExamined
+        let keep = portsMask & (examined == 0 ? 0 : ~UInt128(0) << UInt128(128 - examined))
+        var w = wildcards.words.mutableSpan
+        let portBits = FlowField.transportSource.wordMask | FlowField.transportDestination.wordMask
+        for j in 0..<end {
+            let i = words[j]
+            w[i] |= i == ports.word ? wordMasks[j] & ~portBits : wordMasks[j]
+        }
+        w[ports.word] |= UInt64(truncatingIfNeeded: keep >> 96) << UInt64(ports.shift)
     }
 
     /// ORs the mask's first `end` significant words into `wildcards`.

@@ -11,17 +11,29 @@ public struct ClassifierPrefixField: Hashable, Sendable, CustomStringConvertible
     /// 32 or 128.
     public let width: Int
     public let description: String
+    /// The EtherType a packet must have for the field to mean this address
+    /// (`nw_src` is also ARP's `arp_spa`); the trie is not used otherwise,
+    /// as OVS's `trie_lookup` checks the field's prerequisites.
+    public let prerequisiteEthType: UInt16?
 
     public static let ipv4Destination = ClassifierPrefixField(
         word: FlowField.ipv4Destination.word, shift: FlowField.ipv4Destination.shift, width: 32,
-        description: "nw_dst")
+        description: "nw_dst", prerequisiteEthType: 0x0800)
     public static let ipv4Source = ClassifierPrefixField(
         word: FlowField.ipv4Source.word, shift: FlowField.ipv4Source.shift, width: 32,
-        description: "nw_src")
+        description: "nw_src", prerequisiteEthType: 0x0800)
     public static let ipv6Destination = ClassifierPrefixField(
-        word: FlowField.ipv6DestinationHigh.word, shift: 0, width: 128, description: "ipv6_dst")
+        word: FlowField.ipv6DestinationHigh.word, shift: 0, width: 128, description: "ipv6_dst",
+        prerequisiteEthType: 0x86dd)
     public static let ipv6Source = ClassifierPrefixField(
-        word: FlowField.ipv6SourceHigh.word, shift: 0, width: 128, description: "ipv6_src")
+        word: FlowField.ipv6SourceHigh.word, shift: 0, width: 128, description: "ipv6_src",
+        prerequisiteEthType: 0x86dd)
+
+    /// The transport ports as one 32-bit field (`tp_src` then `tp_dst`), for
+    /// each subtable's ports trie.
+    static let transportPorts = ClassifierPrefixField(
+        word: FlowField.transportSource.word, shift: FlowField.transportDestination.shift, width: 32,
+        description: "tp_ports", prerequisiteEthType: nil)
 
     /// Open vSwitch's default: `nw_dst` and `nw_src`.
     public static let defaults: [ClassifierPrefixField] = [.ipv4Destination, .ipv4Source]

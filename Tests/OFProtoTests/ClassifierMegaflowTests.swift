@@ -130,6 +130,34 @@ import Testing
         #expect(wc == Self.mask([(.ethType, 0xffff), (.ipv6DestinationHigh, 0x8000_0000_0000_0000)]))
     }
 
+    /// A miss on the ports: the ports trie un-wildcards only the port bits
+    /// up to the first one that differs from every rule's (80 vs 443:
+    /// tp_dst=0x100/0xff00), as OVS's megaflows show.
+    @Test func aPortsMissUsesThePortsTrie() {
+        let c = Classifier()
+        c.insert(Self.rule({
+            $0.set(.ethType, to: 0x0800); $0.set(.networkProtocol, to: 6); $0.set(.transportDestination, to: 80)
+        }, priority: 10), version: Self.v)
+        var wc = FlowMask.catchAll
+        #expect(c.lookup(Self.key(tpDst: 443), version: Self.v, wildcards: &wc) == nil)
+        #expect(wc == Self.mask([(.ethType, 0xffff), (.networkProtocol, 0xff), (.transportDestination, 0xff00)]))
+    }
+
+    /// An ARP packet's `arp_tpa` shares `nw_dst`'s bits, but the nw_dst trie
+    /// is not used for it (its prerequisite is IPv4), as in OVS: a rule on
+    /// those bits alone is looked up in full.
+    @Test func triesNeedTheirPrerequisite() {
+        let c = Classifier()
+        c.insert(Self.rule({ $0.set(.ipv4Destination, to: 0x0a01_0000, mask: 0xffff_0000) }, priority: 10),
+                 version: Self.v)
+        var arp = FlowMask.catchAll
+        #expect(c.lookup(Self.key(ethType: 0x0806, nwDst: 0xc0a8_0001), version: Self.v, wildcards: &arp) == nil)
+        #expect(arp == Self.mask([(.ethType, 0xffff), (.ipv4Destination, 0xffff_0000)]))
+        var ip = FlowMask.catchAll
+        #expect(c.lookup(Self.key(ethType: 0x0800, nwDst: 0xc0a8_0001), version: Self.v, wildcards: &ip) == nil)
+        #expect(ip == Self.mask([(.ethType, 0xffff), (.ipv4Destination, 0x8000_0000)]))
+    }
+
     @Test func versionsHideAndShowRules() {
         let c = Classifier()
         let old = Self.rule({ $0.set(.inPort, to: 1) }, priority: 5)

@@ -19,7 +19,7 @@ struct ClassifierRNG: RandomNumberGenerator {
 enum ClassifierFixtures {
     static let fields: [FlowField] = [
         .inPort, .ethType, .ipv4Destination, .ipv4Source, .networkProtocol, .transportDestination,
-        .transportSource, .metadata, .register(0), .vlan0TCI, .tunnelID,
+        .transportSource, .metadata, .register(0), .vlan0TCI, .tunnelID, .tcpFlags,
     ]
 
     /// A value of `field` from its small domain.
