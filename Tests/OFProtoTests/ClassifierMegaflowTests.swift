@@ -143,6 +143,24 @@ import Testing
         #expect(wc == Self.mask([(.ethType, 0xffff), (.networkProtocol, 0xff), (.transportDestination, 0xff00)]))
     }
 
+    /// Ports that match but another field of the final stage that does not
+    /// (tcp_flags): that field's bits are needed, or a SYN packet would be
+    /// covered by the megaflow of an ACK. (OVS un-wildcards only the ports
+    /// trie's bits here; svs keeps the megaflow correct.)
+    @Test func aPortsMissStillNeedsTheStagesOtherFields() {
+        let c = Classifier()
+        c.insert(Self.rule({
+            $0.set(.ethType, to: 0x0800); $0.set(.networkProtocol, to: 6); $0.set(.transportDestination, to: 80)
+            $0.set(.tcpFlags, to: 0x002)
+        }, priority: 10), version: Self.v)
+        var ack = Self.key(tpDst: 80)
+        ack[.tcpFlags] = 0x010
+        var wc = FlowMask.catchAll
+        #expect(c.lookup(ack, version: Self.v, wildcards: &wc) == nil)
+        #expect(wc[.tcpFlags] == FlowField.tcpFlags.maxValue)
+        #expect(wc[.transportDestination] == 0xffff)
+    }
+
     /// An ARP packet's `arp_tpa` shares `nw_dst`'s bits, but the nw_dst trie
     /// is not used for it (its prerequisite is IPv4), as in OVS: a rule on
     /// those bits alone is looked up in full.
