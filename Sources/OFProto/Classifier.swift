@@ -198,9 +198,10 @@ public final class Classifier: @unchecked Sendable {
     }
 
     /// Calls `body` on every rule visible at `version` (every rule if `nil`),
-    /// in classifier order: subtables in search order, rules in no
-    /// particular order inside one (OVS's dump order is likewise its
-    /// classifier's; `ovs-ofctl dump-flows` sorts only with `--sort`).
+    /// in classifier order, as OVS's `cls_cursor` (the order of
+    /// `ovs-ofctl dump-flows` without `--sort`): subtables in search order
+    /// (highest maximum priority first), rules of a subtable in insertion
+    /// order (a modified rule is a new rule: it moves to the end).
     public func forEach(visibleIn version: ClassifierVersion?, _ body: (ClassifierRule) throws -> Void) rethrows {
         for table in subtables {
             for rule in table.members where version.map(rule.isVisible(in:)) ?? true { try body(rule) }

@@ -44,8 +44,10 @@ final class ClassifierSubtable {
     /// The first rule of each full hash; rules sharing a hash are chained by
     /// `nextInBucket`, highest priority first.
     @exclusivity(unchecked) var buckets = ClassifierHashMap<ClassifierRule>()
-    /// Every rule, in no particular order (iteration).
-    var members: [ClassifierRule] = []
+    /// Every rule in insertion order (OVS's `rules_list`, the dump order);
+    /// removed rules leave a hole until the next compaction.
+    private var memberSlots: [ClassifierRule?] = []
+    private(set) var count = 0
     /// The highest priority of any rule here (visible or not), and how many
     /// rules have each priority (to recompute it on removal).
     private(set) var maxPriority = Int.min
@@ -104,7 +106,8 @@ final class ClassifierSubtable {
         }
     }
 
-    var count: Int { members.count }
+    /// The rules in insertion order.
+    var members: some Sequence<ClassifierRule> { memberSlots.lazy.compactMap { $0 } }
 
     // MARK: Hashing
 
@@ -157,8 +160,9 @@ final class ClassifierSubtable {
             buckets.set(h, rule)
         }
         rule.subtable = self
-        rule.memberIndex = members.count
-        members.append(rule)
+        rule.memberIndex = memberSlots.count
+        memberSlots.append(rule)
+        count += 1
         if portsPrefixLength > 0 {
             portsTrie.insert(ClassifierPrefixField.transportPorts.value(rule.match.key.words.span), length: portsPrefixLength)
         }
@@ -186,10 +190,11 @@ final class ClassifierSubtable {
         if portsPrefixLength > 0 {
             portsTrie.remove(ClassifierPrefixField.transportPorts.value(rule.match.key.words.span), length: portsPrefixLength)
         }
-        let last = members.removeLast()
-        if last !== rule {
-            members[rule.memberIndex] = last
-            last.memberIndex = rule.memberIndex
+        memberSlots[rule.memberIndex] = nil
+        count -= 1
+        if count * 2 < memberSlots.count && memberSlots.count > 16 {
+            memberSlots.removeAll { $0 == nil }
+            for (k, r) in memberSlots.enumerated() { r!.memberIndex = k }
         }
         rule.subtable = nil
         rule.memberIndex = -1

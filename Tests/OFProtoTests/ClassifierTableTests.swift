@@ -231,6 +231,25 @@ let t0 = OpenFlowTableID(0)
         #expect(p.read { $0.rules(in: .all).count } == 4)
     }
 
+    /// Dumps list rules in classifier order, as OVS: subtables by highest
+    /// priority, rules of a subtable in insertion order (a modified rule
+    /// is new: it moves to the end).
+    @Test func dumpOrderIsClassifierOrder() throws {
+        let p = TestPipeline()
+        try p.transaction { tx throws(OpenFlowTableError) in
+            for port in [3, 1, 2] as [UInt64] {
+                try tx.add(OpenFlowRuleSpec(match: testMatch(inPort: port), priority: 5, actions: "p\(port)"),
+                           table: t0, now: .zero)
+            }
+            try tx.add(OpenFlowRuleSpec(match: testMatch(nwDst: 1), priority: 9, actions: "ip"), table: t0, now: .zero)
+        }
+        #expect(p.read { $0.rules(in: t0).map(\.actions) } == ["ip", "p3", "p1", "p2"])
+        try p.transaction { tx throws(OpenFlowTableError) in
+            try tx.modify(table: t0, OpenFlowRuleCriteria(match: testMatch(inPort: 3)), actions: "p3'", now: .zero)
+        }
+        #expect(p.read { $0.rules(in: t0).map(\.actions) } == ["ip", "p1", "p2", "p3'"])
+    }
+
     @Test func idleAndHardTimeouts() throws {
         let p = TestPipeline()
         let (idle, hard) = try p.transaction { tx throws(OpenFlowTableError) in
