@@ -90,7 +90,8 @@ enum ClassifierFixtures {
         return best
     }
 
-    static func check(prefixFields: [ClassifierPrefixField], seed: UInt64, ruleCount: Int, keys: Int) {
+    static func check(prefixFields: [ClassifierPrefixField], seed: UInt64, ruleCount: Int, keys: Int,
+                      versioned: Bool = false) {
         var rng = ClassifierRNG(state: seed)
         let classifier = Classifier(prefixFields: prefixFields)
         let masks = (0..<20).map { _ in ClassifierFixtures.randomMask(&rng) }
@@ -104,7 +105,17 @@ enum ClassifierFixtures {
             // Same match and priority is the same rule.
             if classifier.find(match, priority: priority, version: v1) != nil { continue }
             let rule = ClassifierRule(match: match, priority: priority)
-            classifier.insert(rule, version: v1)
+            if versioned {
+                // Visible in some range of versions 0...4 (a rule replaced
+                // or deleted in a later version).
+                let added = UInt64.random(in: 0...2, using: &rng)
+                classifier.insert(rule, version: ClassifierVersion(rawValue: added))
+                if Bool.random(using: &rng) {
+                    classifier.makeInvisible(rule, from: ClassifierVersion(rawValue: added + UInt64.random(in: 1...2, using: &rng)))
+                }
+            } else {
+                classifier.insert(rule, version: v1)
+            }
             rules.append(rule)
         }
         // Remove a few, so removal paths (tries, indices, ordering) are exercised.
@@ -126,9 +137,10 @@ enum ClassifierFixtures {
                     key.words[i] = (r.match.key.words[i] & r.match.mask.words[i]) | (key.words[i] & ~r.match.mask.words[i])
                 }
             }
+            let version = versioned ? ClassifierVersion(rawValue: UInt64.random(in: 0...4, using: &rng)) : v1
             var wildcards = FlowMask.catchAll
-            let found = classifier.lookup(key, version: v1, wildcards: &wildcards)
-            let expected = bestPriority(rules, key, v1)
+            let found = classifier.lookup(key, version: version, wildcards: &wildcards)
+            let expected = bestPriority(rules, key, version)
             if found?.priority != expected || (found.map { !$0.match.matches(key) } ?? false) {
                 mismatches += 1
                 continue
@@ -148,7 +160,7 @@ enum ClassifierFixtures {
                 for i in 0..<FlowKey.wordCount {
                     twin.words[i] = (key.words[i] & wildcards.words[i]) | (other.words[i] & ~wildcards.words[i])
                 }
-                if classifier.lookup(twin, version: v1) !== found { unsound += 1 }
+                if classifier.lookup(twin, version: version) !== found { unsound += 1 }
             }
         }
         #expect(mismatches == 0)
@@ -162,6 +174,11 @@ enum ClassifierFixtures {
 
     @Test func agreesWithoutPrefixTries() {
         Self.check(prefixFields: [], seed: 0xbeef, ruleCount: 400, keys: 1000)
+    }
+
+    /// Rules visible in different ranges of versions; lookups at random versions.
+    @Test func agreesAcrossVersions() {
+        Self.check(prefixFields: ClassifierPrefixField.defaults, seed: 0x7e55, ruleCount: 500, keys: 1200, versioned: true)
     }
 
     @Test(arguments: [UInt64(1), 2, 3, 4])
