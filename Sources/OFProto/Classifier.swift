@@ -186,7 +186,8 @@ public final class Classifier: @unchecked Sendable {
 
     /// True if a rule visible at `version`, other than `rule`, has `rule`'s
     /// priority and matches some packet `rule` matches (OVS's
-    /// `classifier_rule_overlaps`; O(rules of that priority... all rules)).
+    /// `classifier_rule_overlaps`). Scans the rules of every subtable whose
+    /// maximum priority reaches `rule`'s: O(rules), as in OVS.
     public func hasOverlap(with rule: ClassifierRule, version: ClassifierVersion) -> Bool {
         for table in subtables where table.maxPriority >= rule.priority {
             for other in table.members where other !== rule && other.priority == rule.priority

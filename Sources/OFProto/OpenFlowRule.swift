@@ -95,6 +95,11 @@ public final class OpenFlowRule<Actions: Sendable>: ClassifierRule, @unchecked S
     private let packets: Atomic<UInt64>
     private let bytes: Atomic<UInt64>
     private let usedNanoseconds: Atomic<Int64>
+    /// The rule that replaced this one (add or modify of the same rule),
+    /// and whether counts go to it: statistics for this rule that arrive
+    /// later (revalidators push them after the fact) are credited to it,
+    /// as OVS's `rule_dpif->new_rule`.
+    private let successor = Mutex<(rule: OpenFlowRule<Actions>, forwardsCounts: Bool)?>(nil)
 
     init(table: OpenFlowTableID, spec: OpenFlowRuleSpec<Actions>, created: Duration, modified: Duration,
          packets: UInt64 = 0, bytes: UInt64 = 0, used: Duration? = nil) {
@@ -132,9 +137,18 @@ public final class OpenFlowRule<Actions: Sendable>: ClassifierRule, @unchecked S
     /// Adds statistics pushed by the datapath (revalidators) or a packet
     /// handled in the slow path. Safe from any thread.
     public func account(packets p: UInt64, bytes b: UInt64, usedAt time: Duration) {
+        if let next = successor.withLock({ $0 }) {
+            next.rule.account(packets: next.forwardsCounts ? p : 0, bytes: next.forwardsCounts ? b : 0, usedAt: time)
+            return
+        }
         if !flags.contains(.noPacketCounts) { packets.wrappingAdd(p, ordering: .relaxed) }
         if !flags.contains(.noByteCounts) { bytes.wrappingAdd(b, ordering: .relaxed) }
         usedNanoseconds.max(time.totalNanoseconds, ordering: .relaxed)
+    }
+
+    /// Sends later statistics to `rule` (nil: keep them, a reverted replacement).
+    func forward(to rule: OpenFlowRule<Actions>?, counts: Bool) {
+        successor.withLock { $0 = rule.map { ($0, counts) } }
     }
 
     /// Why the rule expires at `now`, if it does (OVS's `rule_expire`:

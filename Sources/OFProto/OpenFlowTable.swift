@@ -132,6 +132,7 @@ public final class OpenFlowTable<Actions: Sendable>: @unchecked Sendable {
         classifier.restoreVisibility(rule)
         ruleCount += 1
         let r = Self.cast(rule)
+        r.forward(to: nil, counts: false)
         if r.idleTimeout > 0 || r.hardTimeout > 0 { timed[ObjectIdentifier(r)] = r }
     }
 
@@ -157,7 +158,10 @@ public final class OpenFlowTable<Actions: Sendable>: @unchecked Sendable {
         let rule = OpenFlowRule(table: id, spec: newSpec, created: now, modified: now,
                                 packets: keep ? old!.packetCount : 0, bytes: keep ? old!.byteCount : 0,
                                 used: keep ? old!.used : nil)
-        if let old { hide(old, version: version, journal: &journal) }
+        if let old {
+            hide(old, version: version, journal: &journal)
+            old.forward(to: rule, counts: keep)
+        }
         insert(rule, version: version, journal: &journal)
         return rule
     }
@@ -185,6 +189,7 @@ public final class OpenFlowTable<Actions: Sendable>: @unchecked Sendable {
                                     bytes: resetCounts ? 0 : old.byteCount,
                                     used: resetCounts ? nil : old.used)
             hide(old, version: version, journal: &journal)
+            old.forward(to: rule, counts: !resetCounts)
             insert(rule, version: version, journal: &journal)
             result.append(rule)
         }

@@ -147,12 +147,18 @@ let t0 = OpenFlowTableID(0)
             try tx.add(OpenFlowRuleSpec(match: m, priority: 5, cookie: 2, actions: "b"), table: t0, now: .seconds(3))
         }
         #expect(second.packetCount == 3 && second.byteCount == 300)
+        // Statistics that reach the replaced rule late go to its successor.
+        first.account(packets: 1, bytes: 100, usedAt: .seconds(4))
+        #expect(second.packetCount == 4 && second.byteCount == 400 && second.used == .seconds(4))
         #expect(second.cookie == 2 && second.created == .seconds(3))
         #expect(p.table(t0).ruleCount == 1)
         let third = try p.transaction { tx throws(OpenFlowTableError) in
             try tx.add(OpenFlowRuleSpec(match: m, priority: 5, flags: .resetCounts, actions: "c"), table: t0, now: .seconds(4))
         }
         #expect(third.packetCount == 0)
+        // Reset counts: late statistics of the old rule update only `used`.
+        second.account(packets: 5, bytes: 500, usedAt: .seconds(9))
+        #expect(third.packetCount == 0 && third.used == .seconds(9))
         #expect(!third.flags.contains(.resetCounts))
         #expect(p.actions(testKey(inPort: 1)) == "c")
     }
