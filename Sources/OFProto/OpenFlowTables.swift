@@ -17,7 +17,8 @@ import Flow
 /// lookup), and readers wait while one change is applied (microseconds; a
 /// bulk add takes the lock per chunk of rules). Readers never see a
 /// half-applied transaction. A thread must not start a transaction inside
-/// a read section or nest read sections (the lock is not recursive).
+/// a read section or another transaction, nor nest read sections (the
+/// locks are not recursive).
 public final class OpenFlowPipeline<Actions: Sendable>: @unchecked Sendable {
     /// Tables 0...254.
     public static var tableCount: Int { 255 }
