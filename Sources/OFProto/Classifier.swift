@@ -33,12 +33,12 @@ import Flow
 /// lookup pass, as in OVS.
 public final class Classifier: @unchecked Sendable {
     /// Subtables in search order: maximum priority descending, then age.
-    private(set) var subtables: [ClassifierSubtable] = []
+    @exclusivity(unchecked) private(set) var subtables: [ClassifierSubtable] = []
     private var byMask: [FlowMask: ClassifierSubtable] = [:]
     private var nextSequence = 0
     private var insertions: UInt64 = 0
     /// One trie per prefix field.
-    private(set) var tries: [ClassifierTrie]
+    @exclusivity(unchecked) private(set) var tries: [ClassifierTrie]
     /// Rules in the classifier (visible or not).
     public private(set) var count = 0
 

@@ -40,7 +40,10 @@ final class ClassifierSubtable {
     let stageIDs: [Int]
     let stageEnds: [Int]
     /// For each stage but the last: how many rules hash to each partial hash.
-    @exclusivity(unchecked) var stageIndices: [ClassifierHashMap<Int32>]
+    /// (One map for every stage: the stage is part of each hash.)
+    @exclusivity(unchecked) var stageIndex = ClassifierHashMap<Int32>()
+    /// Stages with an index (all but the last).
+    let indexedStages: Int
     /// The first rule of each full hash; rules sharing a hash are chained by
     /// `nextInBucket`, highest priority first.
     @exclusivity(unchecked) var buckets = ClassifierHashMap<ClassifierRule>()
@@ -55,8 +58,8 @@ final class ClassifierSubtable {
     /// For each classifier trie: the subtable's prefix length on its field
     /// (0: the trie does not apply), and the position in `stageIDs` of the
     /// stage holding the field.
-    var triePrefixLengths: [Int]
-    var trieStagePositions: [Int]
+    @exclusivity(unchecked) var triePrefixLengths: [Int]
+    @exclusivity(unchecked) var trieStagePositions: [Int]
     /// The ports trie (OVS's `ports_trie`): the rules' masked `tp_src` and
     /// `tp_dst` as one 32-bit value, each `portsPrefixLength` bits long (the
     /// mask up to its last one bit; 0 if the mask has no port bits).
@@ -90,7 +93,7 @@ final class ClassifierSubtable {
         self.constants = constants
         self.stageIDs = stageIDs
         self.stageEnds = stageEnds
-        stageIndices = Array(repeating: ClassifierHashMap(), count: stageIDs.count - 1)
+        indexedStages = stageIDs.count - 1
         portsMask = ClassifierPrefixField.transportPorts.value(mask.words.span)
         portsPrefixLength = portsMask == 0 ? 0 : 128 - portsMask.trailingZeroBitCount
         triePrefixLengths = []
@@ -146,7 +149,7 @@ final class ClassifierSubtable {
 
     func insert(_ rule: ClassifierRule) {
         let hashes = stageHashes(rule.match.key)
-        for p in 0..<stageIndices.count { stageIndices[p].set(hashes[p], (stageIndices[p][hashes[p]] ?? 0) + 1) }
+        for p in 0..<indexedStages { stageIndex.set(hashes[p], (stageIndex[hashes[p]] ?? 0) + 1) }
         let h = hashes[hashes.count - 1]
         rule.bucketHash = h
         // Into the chain, after every rule of higher or equal priority.
@@ -172,9 +175,9 @@ final class ClassifierSubtable {
 
     func remove(_ rule: ClassifierRule) {
         let hashes = stageHashes(rule.match.key)
-        for p in 0..<stageIndices.count {
-            let n = (stageIndices[p][hashes[p]] ?? 1) - 1
-            stageIndices[p].set(hashes[p], n == 0 ? nil : n)
+        for p in 0..<indexedStages {
+            let n = (stageIndex[hashes[p]] ?? 1) - 1
+            stageIndex.set(hashes[p], n == 0 ? nil : n)
         }
         let h = rule.bucketHash
         if let head = buckets[h] {
@@ -235,7 +238,7 @@ final class ClassifierSubtable {
             }
             let h = Self.finish(s, stage: p)
             if p < last {
-                if !stageIndices[p].contains(h) {
+                if !stageIndex.contains(h) {
                     fold(through: end, into: &wildcards)
                     return nil
                 }
