@@ -314,9 +314,10 @@ let t0 = OpenFlowTableID(0)
     @Test func concurrentReadersSeeWholeTransactions() throws {
         let p = TestPipeline()
         let torn = LockedCounter(), reads = LockedCounter()
-        let done = LockedCounter()
+        let done = LockedCounter(), finished = LockedCounter()
         let readers = (0..<3).map { _ in
             Thread {
+                defer { finished.add() }
                 while done.value == 0 {
                     let (a, b) = p.read { r -> (String?, String?) in
                         var wc = FlowMask.catchAll
@@ -344,7 +345,10 @@ let t0 = OpenFlowTableID(0)
             }
         }
         done.add()
-        while reads.value < 100 { Thread.sleep(forTimeInterval: 0.001) }
+        // Bounded wait for the readers to stop.
+        for _ in 0..<10_000 where finished.value < readers.count { Thread.sleep(forTimeInterval: 0.001) }
+        #expect(finished.value == readers.count)
+        #expect(reads.value > 0)
         #expect(torn.value == 0)
         #expect(p.table(t0).ruleCount == 22)
         #expect(p.read { $0.rules(in: t0).count } == 22)
