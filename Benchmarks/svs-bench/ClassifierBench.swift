@@ -136,9 +136,9 @@ struct ClassifierBench: ParsableCommand {
         var elapsed = Duration.zero
         repeat {
             pipeline.read { r in
-                for k in keys {
+                for i in keys.indices {
                     var wc = FlowMask.catchAll
-                    if r.lookup(table: OpenFlowTableID(0), k, wildcards: &wc)!.actions != 0 { hits &+= 1 }
+                    if r.lookup(table: OpenFlowTableID(0), keys[i], wildcards: &wc)!.actions != 0 { hits &+= 1 }
                     exactWords &+= wc.words[38] == .max ? 1 : 0
                 }
             }
