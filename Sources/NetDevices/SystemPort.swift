@@ -30,10 +30,12 @@ import Synchronization
 /// and go first on the next `receive`. Other oversized frames are counted
 /// in `rxDropped`.
 ///
-/// Receive and send are called by one thread at a time (the `Port`
-/// contract); the counters are behind a mutex so `stats` can be read from
-/// elsewhere.
-public final class SystemPort: Port, @unchecked Sendable {
+/// Receive is called by one thread at a time (the `Port` contract). Send
+/// may come from several poll threads at once (each owns receive queues
+/// of other ports that output here): it holds a lock around its staging
+/// slab, once per batch. The counters are behind a mutex so `stats` can be
+/// read from elsewhere.
+public final class SystemPort: PollablePort, @unchecked Sendable {
     public let name: String
     public let type: PortType
     public let number: DatapathPort
@@ -112,6 +114,12 @@ public final class SystemPort: Port, @unchecked Sendable {
     }
 
     deinit { fd.close() }
+
+    /// The socket: readable when frames wait (or a ring block is ready).
+    public var pollDescriptor: Int32 { fd.rawValue }
+
+    /// Serializes `send` between poll threads (the staging slab is shared).
+    private let sendLock = Mutex(())
 
     public var stats: PortStats { counters.withLock { $0 } }
 
@@ -263,6 +271,11 @@ public final class SystemPort: Port, @unchecked Sendable {
     }
 
     public func send(_ batch: consuming PacketBatch, pool: PacketPool) throws(PortError) {
+        var b = batch
+        sendLock.withLock { _ in sendLocked(&b, pool: pool) }
+    }
+
+    private func sendLocked(_ batch: inout PacketBatch, pool: PacketPool) {
         var count = 0
         var dropped: UInt64 = 0
         var errors: UInt64 = 0
@@ -273,7 +286,7 @@ public final class SystemPort: Port, @unchecked Sendable {
                 dropped &+= 1
             }
         }
-        pool.recycle(batch)
+        pool.recycle(&batch)
         var sent = 0
         var bytes: UInt64 = 0
         var attempts = 0

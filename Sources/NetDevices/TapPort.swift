@@ -12,7 +12,7 @@ import Synchronization
 ///
 /// One `read` per received frame and one `write` per sent frame (the
 /// kernel's TAP has no batched calls short of vhost).
-public final class TapPort: Port, @unchecked Sendable {
+public final class TapPort: PollablePort, @unchecked Sendable {
     public let name: String
     public let type: PortType
     public let number: DatapathPort
@@ -51,6 +51,9 @@ public final class TapPort: Port, @unchecked Sendable {
     }
 
     public var stats: PortStats { counters.withLock { $0 } }
+
+    /// The TAP's descriptor: readable when the host sent a frame.
+    public var pollDescriptor: Int32 { fd.rawValue }
 
     /// The device's MTU, address and link state, read now.
     public func interfaceInfo() throws(PortError) -> InterfaceInfo {
