@@ -47,6 +47,8 @@ public final class SystemPort: PollablePort, @unchecked Sendable {
     /// Bytes per receive slot: a GSO super-frame (64 KiB IP packet) plus link headers.
     static let receiveSlotSize = 65536 + 128
     static let slots = 32
+    /// Socket receive and send buffer bytes asked for.
+    static let socketBuffer: Int32 = 8 << 20
 
     /// The device's MTU at creation: the IP size segments are cut to.
     private let mtu: Int
@@ -100,6 +102,14 @@ public final class SystemPort: PollablePort, @unchecked Sendable {
             try socket.setOption(level: CLinux_SOL_PACKET, name: CLinux_PACKET_AUXDATA, value: 1)
             // Best effort: kernels before 4.20 lack it (then we would see our own frames).
             try? socket.setOption(level: CLinux_SOL_PACKET, name: CLinux_PACKET_IGNORE_OUTGOING, value: 1)
+            // A deep socket queue rides out the moments the poll thread is
+            // not scheduled (best effort: FORCE needs CAP_NET_ADMIN).
+            if (try? socket.setOption(level: SOL_SOCKET, name: SO_RCVBUFFORCE, value: Self.socketBuffer)) == nil {
+                try? socket.setOption(level: SOL_SOCKET, name: SO_RCVBUF, value: Self.socketBuffer)
+            }
+            if (try? socket.setOption(level: SOL_SOCKET, name: SO_SNDBUFFORCE, value: Self.socketBuffer)) == nil {
+                try? socket.setOption(level: SOL_SOCKET, name: SO_SNDBUF, value: Self.socketBuffer)
+            }
             ring = useRing ? try PacketRing(socket: socket) : nil
             try socket.bindPacket(interfaceIndex: ifindex, protocol: CLinux_ETH_P_ALL)
             try socket.addPromiscuousMembership(interfaceIndex: ifindex)
