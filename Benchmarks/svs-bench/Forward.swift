@@ -40,7 +40,8 @@ struct ForwardBench: ParsableCommand {
     @Option(help: "Microseconds a poll thread spins after its last packet before sleeping.")
     var idleSpinUs: Int = 1000
 
-    @Flag(help: "Receive through TPACKET_V3 rings.") var rxRing = false
+    @Option(help: "Receive mode of the system ports: mmsg (recvmmsg), v3 (TPACKET_V3 ring), v2 (TPACKET_V2 ring).")
+    var rx = "mmsg"
 
     @Flag(help: "Print pmd-stats-show and pmd-rxq-show at the end.") var stats = false
 
@@ -48,6 +49,7 @@ struct ForwardBench: ParsableCommand {
 
     func validate() throws {
         guard threads >= 1, threads <= 64 else { throw ValidationError("--threads must be 1...64") }
+        guard ["mmsg", "v2", "v3"].contains(rx) else { throw ValidationError("--rx must be mmsg, v2 or v3") }
         guard !ports.isEmpty || !internals.isEmpty else { throw ValidationError("give at least one --port") }
         for r in removals where r.split(separator: "@").count != 2 || Double(r.split(separator: "@")[1]) == nil {
             throw ValidationError("--remove wants NAME@SECONDS, not \(r)")
@@ -62,7 +64,7 @@ struct ForwardBench: ParsableCommand {
             dp = try registry.create(name: name, pollThreadCount: threads)
             for p in ports {
                 try dp.addPort(PortConfiguration(name: p, type: .system,
-                                                 options: rxRing ? ["rx_ring": "true"] : [:]))
+                                                 options: rx == "mmsg" ? [:] : ["rx_ring": rx]))
             }
             for p in internals { try dp.addPort(PortConfiguration(name: p, type: .internal)) }
             let crossed = pairs.isEmpty && flows.isEmpty ? ["1:2"] : pairs

@@ -82,9 +82,12 @@ stop_svs() {
 }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-# --- Part 1: ports 1=a 2=b, 3=c 4=d, 5=e 6=internal TAP; two poll threads.
+# --- Part 1: ports 1=a 2=b, 3=c 4=d, 5=e 6=internal TAP; two poll threads;
+# system ports receiving with recvmmsg, then through a TPACKET_V2 ring.
+for rx in mmsg v2; do
+echo "# system ports: rx $rx"
 start_svs --port "${p}a" --port "${p}b" --port "${p}c" --port "${p}d" --port "${p}e" \
-    --internal "${p}t" --pair 1:2 --pair 3:4 --pair 5:6 --threads 2
+    --internal "${p}t" --pair 1:2 --pair 3:4 --pair 5:6 --threads 2 --rx "$rx"
 ip addr add "$net.3/24" dev "${p}t"
 
 out=$(in_ns a timeout 10 ping -c 3 -i 0.2 -W 2 "$net.2" 2>&1); check "ping a->b" $? "$out"
@@ -143,6 +146,7 @@ pct=$(( (t1 - t0) * 100 / (2 * hz) ))
 [ "$pct" -lt 20 ]; check "idle CPU ${pct}% of a core (< 20%)" $? "$((t1 - t0)) ticks in 2 s"
 stop_svs
 ip link del "${p}t" 2>/dev/null || true
+done
 
 # --- Part 2: port 3 (c) removed at 2.5 s while c->d carries a TCP load and
 # a->b a fast ping; a->b must not notice, c->d must stop.
