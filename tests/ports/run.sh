@@ -86,6 +86,7 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # system ports receiving with recvmmsg, then through a TPACKET_V2 ring.
 for rx in mmsg v2; do
 echo "# system ports: rx $rx"
+for x in a b c d e; do ip -n "$p-$x" neigh flush all; done   # the TAP's MAC is new each round
 start_svs --port "${p}a" --port "${p}b" --port "${p}c" --port "${p}d" --port "${p}e" \
     --internal "${p}t" --pair 1:2 --pair 3:4 --pair 5:6 --threads 2 --rx "$rx"
 ip addr add "$net.3/24" dev "${p}t"
