@@ -43,6 +43,9 @@ struct ForwardBench: ParsableCommand {
     @Option(help: "Receive mode of the system ports: mmsg (recvmmsg), v3 (TPACKET_V3 ring), v2 (TPACKET_V2 ring).")
     var rx = "mmsg"
 
+    @Flag(help: "System ports keep TCP super-frames whole (tso=true): the kernel segments them on output.")
+    var tso = false
+
     @Flag(help: "Print pmd-stats-show and pmd-rxq-show at the end.") var stats = false
 
     @Option(help: "Datapath name (also the local port's name; a dummy device).") var name = "svsPdp"
@@ -62,10 +65,10 @@ struct ForwardBench: ParsableCommand {
         let dp: LocalDatapath
         do {
             dp = try registry.create(name: name, pollThreadCount: threads)
-            for p in ports {
-                try dp.addPort(PortConfiguration(name: p, type: .system,
-                                                 options: rx == "mmsg" ? [:] : ["rx_ring": rx]))
-            }
+            var options: [String: String] = [:]
+            if rx != "mmsg" { options["rx_ring"] = rx }
+            if tso { options["tso"] = "true" }
+            for p in ports { try dp.addPort(PortConfiguration(name: p, type: .system, options: options)) }
             for p in internals { try dp.addPort(PortConfiguration(name: p, type: .internal)) }
             let crossed = pairs.isEmpty && flows.isEmpty ? ["1:2"] : pairs
             for pair in crossed {

@@ -72,6 +72,10 @@ public final class SystemPort: PollablePort, @unchecked Sendable {
     private let ring: PacketRing?
     /// The TPACKET_V2 receive ring (`rx_ring=v2`).
     private let frameRing: FrameRing?
+    /// `tso=true`: TCP super-frames stay whole through the datapath and
+    /// leave through the kernel's GSO (`gso`).
+    private let passSuperFrames: Bool
+    private let gso: GSOTransmit?
 
     /// Opens the socket on device `configuration.name`.
     ///
@@ -79,7 +83,12 @@ public final class SystemPort: PollablePort, @unchecked Sendable {
     /// instead of `recvmmsg` (fewest system calls, but a frame may wait up
     /// to the 1 ms block timer); `rx_ring=v2` through a TPACKET_V2 ring
     /// (no system call per batch and no timer; 8 MiB of 2 KiB slots per
-    /// port, bigger frames read with `recvmmsg`).
+    /// port, bigger frames read with `recvmmsg`). `tso=true` keeps TCP
+    /// super-frames whole: received ones enter the datapath as one packet
+    /// (checksum completed), and super-frames sent here go to the kernel's
+    /// GSO with a virtio-net header; without it they are cut into segments
+    /// on receive. Either way a super-frame sent to a port cuts it if that
+    /// port's own `tso` is off.
     public init(configuration: PortConfiguration, number: DatapathPort) throws(PortError) {
         name = configuration.name
         type = configuration.type
@@ -101,6 +110,16 @@ public final class SystemPort: PollablePort, @unchecked Sendable {
         case "v2": (useRing, useFrames) = (false, true)
         case let other?: throw .badOption(name: "rx_ring", value: other)
         }
+        let passSuperFrames: Bool
+        switch configuration.options["tso"] {
+        case nil, "false": passSuperFrames = false
+        case "true": passSuperFrames = true
+        case let other?: throw .badOption(name: "tso", value: other)
+        }
+        self.passSuperFrames = passSuperFrames
+        do {
+            gso = passSuperFrames ? try GSOTransmit(interfaceIndex: ifindex, bufferBytes: Self.socketBuffer) : nil
+        } catch { throw error.portError }
         let socket: FileDescriptor
         do {
             socket = try FileDescriptor.socket(domain: AF_PACKET, type: Int32(SOCK_RAW.rawValue),
@@ -275,6 +294,30 @@ public final class SystemPort: PollablePort, @unchecked Sendable {
             } else {
                 bytes.append(contentsOf: frame)
             }
+            if passSuperFrames, TCPSuperFrame(bytes, mtu: mtu) != nil {
+                var whole = PacketBuffer(frameCapacity: bytes.count, headroom: pool.headroom)
+                let copied = bytes.withUnsafeBytes { b in
+                    do { try whole.append(contentsOf: b); return true } catch { return false }
+                }
+                guard copied else {
+                    pool.recycle(whole)
+                    tally.dropped &+= 1
+                    return
+                }
+                if status & CLinux_TP_STATUS_CSUMNOTREADY != 0 {
+                    whole.withUnsafeMutableBytes { _ = PartialChecksum.complete($0) }
+                }
+                whole.metadata.inPort = number
+                let length = UInt64(whole.count)
+                if let refused = batch.append(whole) {
+                    pool.recycle(refused)
+                    tally.dropped &+= 1
+                    return
+                }
+                tally.packets &+= 1
+                tally.bytes &+= length
+                return
+            }
             if let superFrame = TCPSuperFrame(bytes, mtu: mtu) {
                 pending.append(superFrame)
                 segmented.add(1, ordering: .relaxed)
@@ -316,27 +359,56 @@ public final class SystemPort: PollablePort, @unchecked Sendable {
         sendLock.withLock { _ in sendLocked(&b, pool: pool) }
     }
 
-    private func sendLocked(_ batch: inout PacketBatch, pool: PacketPool) {
-        var count = 0
-        var dropped: UInt64 = 0
+    /// Transmit counters of one `send`, added to `stats` once.
+    private struct SendTally {
+        var staged = 0
+        var packets: UInt64 = 0
+        var bytes: UInt64 = 0
         var errors: UInt64 = 0
+        var dropped: UInt64 = 0
+    }
+
+    private func sendLocked(_ batch: inout PacketBatch, pool: PacketPool) {
+        var t = SendTally()
+        let largest = mtu &+ 22
         batch.forEachPacket { _, packet in
-            if packet.withUnsafeBytes({ sendIO.stage($0, at: count) }) {
-                count &+= 1
+            if packet.count > largest {
+                // A TCP super-frame: whole to the kernel's GSO, or cut here.
+                flushStaged(&t)
+                packet.withUnsafeMutableBytes { sendLarge($0, &t) }
+                return
+            }
+            if t.staged == Self.slots { flushStaged(&t) }
+            if packet.withUnsafeBytes({ sendIO.stage($0, at: t.staged) }) {
+                t.staged &+= 1
             } else {
-                dropped &+= 1
+                t.dropped &+= 1
             }
         }
+        flushStaged(&t)
         pool.recycle(&batch)
+        counters.withLock {
+            $0.txPackets &+= t.packets
+            $0.txBytes &+= t.bytes
+            $0.txErrors &+= t.errors
+            $0.txDropped &+= t.dropped
+        }
+    }
+
+    /// Sends the staged frames with `sendmmsg` and empties the stage.
+    private func flushStaged(_ t: inout SendTally) {
+        let count = t.staged
+        guard count > 0 else { return }
+        t.staged = 0
         var sent = 0
-        var bytes: UInt64 = 0
+        var errors: UInt64 = 0
         var attempts = 0
         while sent < count, attempts < 4 {
             attempts &+= 1
             do {
                 let n = try fd.sendMessages(sendIO.messages(from: sent, count: count &- sent))
                 if n == 0 { break }
-                for i in sent..<(sent &+ n) { bytes &+= UInt64(sendIO.stagedLength(i)) }
+                for i in sent..<(sent &+ n) { t.bytes &+= UInt64(sendIO.stagedLength(i)) }
                 sent &+= n
             } catch {
                 // The first message of the rest failed: count it and skip it.
@@ -344,14 +416,32 @@ public final class SystemPort: PollablePort, @unchecked Sendable {
                 sent &+= 1
             }
         }
-        let sentPackets = UInt64(sent) &- errors
-        let unsent = UInt64(count &- sent)
-        counters.withLock {
-            $0.txPackets &+= sentPackets
-            $0.txBytes &+= bytes
-            $0.txErrors &+= errors
-            $0.txDropped &+= dropped &+ unsent
+        t.packets &+= UInt64(sent) &- errors
+        t.errors &+= errors
+        t.dropped &+= UInt64(count &- sent)
+    }
+
+    /// A frame bigger than the MTU allows: a TCP super-frame goes whole to
+    /// the GSO socket (`tso=true`) or is cut into segments here; anything
+    /// else is dropped.
+    private func sendLarge(_ frame: UnsafeMutableRawBufferPointer, _ t: inout SendTally) {
+        if let gso, gso.send(frame, mtu: mtu) {
+            t.packets &+= 1
+            t.bytes &+= UInt64(frame.count)
+            return
         }
+        guard var superFrame = TCPSuperFrame(Array(UnsafeRawBufferPointer(frame)), mtu: mtu) else {
+            t.dropped &+= 1
+            return
+        }
+        while !superFrame.isFinished {
+            let length = superFrame.nextFrameLength
+            guard length <= sendIO.slotSize else { t.dropped &+= 1; return }
+            if t.staged == Self.slots { flushStaged(&t) }
+            sendIO.stage(length: length, at: t.staged) { superFrame.emit(into: $0) }
+            t.staged &+= 1
+        }
+        flushStaged(&t)
     }
 }
 
@@ -447,4 +537,11 @@ final class MessageVector {
     }
 
     func stagedLength(_ i: Int) -> Int { vectors[i].iov_len }
+
+    /// Lets `fill` write a `length`-byte frame into slot `i` for sending.
+    func stage(length: Int, at i: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void) {
+        fill(UnsafeMutableRawBufferPointer(start: slab + i * slotSize, count: min(length, slotSize)))
+        vectors[i].iov_len = min(length, slotSize)
+        headers[i].msg_len = 0
+    }
 }

@@ -83,12 +83,13 @@ stop_svs() {
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 # --- Part 1: ports 1=a 2=b, 3=c 4=d, 5=e 6=internal TAP; two poll threads;
-# system ports receiving with recvmmsg, then through a TPACKET_V2 ring.
-for rx in mmsg v2; do
-echo "# system ports: rx $rx"
+# system ports receiving with recvmmsg and cutting TCP super-frames, then
+# through a TPACKET_V2 ring with super-frames kept whole (kernel GSO on output).
+for mode in "--rx mmsg" "--rx v2 --tso"; do
+echo "# system ports: $mode"
 for x in a b c d e; do ip -n "$p-$x" neigh flush all; done   # the TAP's MAC is new each round
 start_svs --port "${p}a" --port "${p}b" --port "${p}c" --port "${p}d" --port "${p}e" \
-    --internal "${p}t" --pair 1:2 --pair 3:4 --pair 5:6 --threads 2 --rx "$rx"
+    --internal "${p}t" --pair 1:2 --pair 3:4 --pair 5:6 --threads 2 $mode
 ip addr add "$net.3/24" dev "${p}t"
 
 out=$(in_ns a timeout 10 ping -c 3 -i 0.2 -W 2 "$net.2" 2>&1); check "ping a->b" $? "$out"
@@ -96,6 +97,15 @@ out=$(in_ns a timeout 10 ping -c 3 -i 0.2 -W 2 -s 3200 "$net.2" 2>&1); check "pi
 out=$(in_ns a timeout 10 ping -6 -c 3 -i 0.2 -W 2 "$net6::2" 2>&1); check "ping6 a->b" $? "$out"
 out=$(in_ns c timeout 10 ping -c 3 -i 0.2 -W 2 "$net.6" 2>&1); check "ping c->d (other thread)" $? "$out"
 out=$(in_ns e timeout 10 ping -c 3 -i 0.2 -W 2 "$net.3" 2>&1); check "ping e->internal port (root namespace stack)" $? "$out"
+# TCP into the root namespace through the TAP (super-frames are cut for it).
+tap_port=$((5300 + id % 100))
+timeout 30 iperf3 -s -1 -B "$net.3" -p "$tap_port" >"$RUN/iperf-tap.log" 2>&1 &
+server=$!
+sleep 0.5
+out=$(in_ns e timeout 20 iperf3 -c "$net.3" -p "$tap_port" -t 2 -J 2>&1)
+rate=$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(int(d["end"]["sum_received"]["bits_per_second"]))' <<<"$out" 2>/dev/null || echo 0)
+[ "$rate" -gt 10000000 ]; check "iperf3 TCP e->internal port ($((rate / 1000000)) Mbit/s)" $? "$(tail -5 <<<"$out")"
+wait "$server" 2>/dev/null || true
 
 # iperf3 TCP and UDP, offloads at their defaults (TSO/GSO super-frames, partial checksums).
 in_ns b timeout 30 iperf3 -s -1 -B "$net.2" >"$RUN/iperf-s.log" 2>&1 &
