@@ -24,7 +24,7 @@ id=$((RANDOM % 900 + 100))
 p=svsP$id                       # namespaces $p-a.., root veth ends ${p}a.., inner ${p}an..
 net=10.251.$((RANDOM % 200 + 20))
 net6=fd00:5e5:$id
-RUN=$(mktemp -d /tmp/svs-ports.XXXXXX)
+RUN_PORTS=$(mktemp -d /tmp/svs-ports.XXXXXX)
 svs_pid=
 failures=0
 
@@ -32,7 +32,7 @@ cleanup() {
     stop_svs
     for x in a b c d e; do ip netns del "$p-$x" 2>/dev/null || true; ip link del "$p$x" 2>/dev/null || true; done
     ip link del "${p}t" 2>/dev/null || true
-    rm -rf "$RUN"
+    rm -rf "$RUN_PORTS"
 }
 trap cleanup EXIT
 trap "exit 1" INT TERM
@@ -60,15 +60,15 @@ in_ns() { local x=$1; shift; ip netns exec "$p-$x" "$@"; }
 
 # start_svs ARGS...: runs svs-bench forward in the background, waits for "ready".
 start_svs() {
-    "$BENCH" forward --name "${p}dp" "$@" >"$RUN/svs.log" 2>&1 &
+    "$BENCH" forward --name "${p}dp" "$@" >"$RUN_PORTS/svs.log" 2>&1 &
     svs_pid=$!
     for _ in $(seq 1 100); do
-        grep -q '^ready' "$RUN/svs.log" 2>/dev/null && return 0
+        grep -q '^ready' "$RUN_PORTS/svs.log" 2>/dev/null && return 0
         kill -0 "$svs_pid" 2>/dev/null || break
         sleep 0.1
     done
     echo "ports: svs-bench forward did not start:" >&2
-    cat "$RUN/svs.log" >&2
+    cat "$RUN_PORTS/svs.log" >&2
     exit 1
 }
 stop_svs() {
@@ -99,7 +99,7 @@ out=$(in_ns c timeout 10 ping -c 3 -i 0.2 -W 2 "$net.6" 2>&1); check "ping c->d 
 out=$(in_ns e timeout 10 ping -c 3 -i 0.2 -W 2 "$net.3" 2>&1); check "ping e->internal port (root namespace stack)" $? "$out"
 # TCP into the root namespace through the TAP (super-frames are cut for it).
 tap_port=$((5300 + id % 100))
-timeout 30 iperf3 -s -1 -B "$net.3" -p "$tap_port" >"$RUN/iperf-tap.log" 2>&1 &
+timeout 30 iperf3 -s -1 -B "$net.3" -p "$tap_port" >"$RUN_PORTS/iperf-tap.log" 2>&1 &
 server=$!
 sleep 0.5
 out=$(in_ns e timeout 20 iperf3 -c "$net.3" -p "$tap_port" -t 2 -J 2>&1)
@@ -108,14 +108,14 @@ rate=$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(int(d["end"]["
 wait "$server" 2>/dev/null || true
 
 # iperf3 TCP and UDP, offloads at their defaults (TSO/GSO super-frames, partial checksums).
-in_ns b timeout 30 iperf3 -s -1 -B "$net.2" >"$RUN/iperf-s.log" 2>&1 &
+in_ns b timeout 30 iperf3 -s -1 -B "$net.2" >"$RUN_PORTS/iperf-s.log" 2>&1 &
 server=$!
 sleep 0.5
 out=$(in_ns a timeout 20 iperf3 -c "$net.2" -t 3 -J 2>&1)
 rate=$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(int(d["end"]["sum_received"]["bits_per_second"]))' <<<"$out" 2>/dev/null || echo 0)
 [ "$rate" -gt 10000000 ]; check "iperf3 TCP a->b ($((rate / 1000000)) Mbit/s)" $? "$(tail -5 <<<"$out")"
 wait "$server" 2>/dev/null || true
-in_ns b timeout 30 iperf3 -s -1 -B "$net.2" >"$RUN/iperf-s.log" 2>&1 &
+in_ns b timeout 30 iperf3 -s -1 -B "$net.2" >"$RUN_PORTS/iperf-s.log" 2>&1 &
 server=$!
 sleep 0.5
 out=$(in_ns a timeout 20 iperf3 -c "$net.2" -u -b 100M -l 1400 -t 3 -J 2>&1)
@@ -126,7 +126,7 @@ wait "$server" 2>/dev/null || true
 
 # 802.1Q: a tagged frame made with a raw socket in a arrives in b with its tag.
 mac_b=$(in_ns b cat "/sys/class/net/${p}bn/address")
-in_ns b timeout 10 tcpdump -i "${p}bn" -e -nn -c 3 -l 'vlan 42 and udp port 4242' >"$RUN/vlan.log" 2>/dev/null &
+in_ns b timeout 10 tcpdump -i "${p}bn" -e -nn -c 3 -l 'vlan 42 and udp port 4242' >"$RUN_PORTS/vlan.log" 2>/dev/null &
 dump=$!
 sleep 1
 in_ns a python3 - "${p}an" "$mac_b" <<'EOF'
@@ -147,7 +147,7 @@ for _ in range(5):
     s.send(frame); time.sleep(0.1)
 EOF
 wait "$dump" 2>/dev/null || true
-grep -q 'vlan 42, p 3' "$RUN/vlan.log"; check "802.1Q tag (vlan 42, pcp 3) arrives intact" $? "$(cat "$RUN/vlan.log")"
+grep -q 'vlan 42, p 3' "$RUN_PORTS/vlan.log"; check "802.1Q tag (vlan 42, pcp 3) arrives intact" $? "$(cat "$RUN_PORTS/vlan.log")"
 
 # Idle: the poll threads sleep; the process uses next to no CPU.
 sleep 1
@@ -162,23 +162,23 @@ done
 # --- Part 2: port 3 (c) removed at 2.5 s while c->d carries a TCP load and
 # a->b a fast ping; a->b must not notice, c->d must stop.
 start_svs --port "${p}a" --port "${p}b" --port "${p}c" --port "${p}d" --pair 1:2 --pair 3:4 \
-    --threads 2 --remove "${p}c@2.5"
-in_ns d timeout 30 iperf3 -s -1 -B "$net.6" >"$RUN/iperf-s.log" 2>&1 &
+    --threads 2 --remove "${p}c@2.5" --stats
+in_ns d timeout 30 iperf3 -s -1 -B "$net.6" >"$RUN_PORTS/iperf-s.log" 2>&1 &
 server=$!
 sleep 0.5
-in_ns c timeout 20 iperf3 -c "$net.6" -t 4 >"$RUN/iperf-c.log" 2>&1 &
+in_ns c timeout 20 iperf3 -c "$net.6" -t 4 >"$RUN_PORTS/iperf-c.log" 2>&1 &
 load=$!
 out=$(in_ns a timeout 20 ping -i 0.01 -c 300 -W 1 "$net.2" 2>&1); status=$?
 received=$(sed -nE 's/.* ([0-9]+) received.*/\1/p' <<<"$out")
 [ $status -eq 0 ] && [ "${received:-0}" -ge 297 ]
 check "a->b keeps forwarding while port 3 is removed under load (${received:-0}/300 pings)" $? "$(tail -3 <<<"$out")"
-grep -q "^removed ${p}c" "$RUN/svs.log"; check "port 3 was removed" $? "$(cat "$RUN/svs.log")"
+grep -q "^removed ${p}c" "$RUN_PORTS/svs.log"; check "port 3 was removed" $? "$(cat "$RUN_PORTS/svs.log")"
 wait "$load" 2>/dev/null || true
 kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true
-grep -qE '[0-9.]+ [MG]bits/sec' "$RUN/iperf-c.log"; check "c->d carried TCP before the removal" $? "$(tail -3 "$RUN/iperf-c.log")"
+grep -qE '[0-9.]+ [MG]bits/sec' "$RUN_PORTS/iperf-c.log"; check "c->d carried TCP before the removal" $? "$(tail -3 "$RUN_PORTS/iperf-c.log")"
 out=$(in_ns c timeout 10 ping -c 2 -i 0.2 -W 1 "$net.6" 2>&1)
 [ $? -ne 0 ]; check "c->d stops after the removal" $? "$out"
-in_ns b timeout 30 iperf3 -s -1 -B "$net.2" >"$RUN/iperf-s.log" 2>&1 &
+in_ns b timeout 30 iperf3 -s -1 -B "$net.2" >"$RUN_PORTS/iperf-s.log" 2>&1 &
 server=$!
 sleep 0.5
 out=$(in_ns a timeout 20 iperf3 -c "$net.2" -t 2 -J 2>&1)
@@ -186,6 +186,23 @@ rate=$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(int(d["end"]["
 [ "$rate" -gt 10000000 ]; check "iperf3 TCP a->b after the removal ($((rate / 1000000)) Mbit/s)" $? "$(tail -5 <<<"$out")"
 wait "$server" 2>/dev/null || true
 stop_svs
+
+# The poll threads' counters in `dpif-netdev/pmd-stats-show` text: line for
+# line the labels of the real ovs-vswitchd's (its main thread's block).
+if command -v ovs-vswitchd >/dev/null; then
+    . "$here/../lib/ovs.sh"
+    ovs_start svs-ports >/dev/null
+    trap 'ovs_stop; cleanup' EXIT
+    ovs-vsctl --db=unix:"$RUN/db.sock" --timeout=10 add-br "${p}br" -- set bridge "${p}br" datapath_type=netdev
+    labels() { sed -E 's/-?[0-9]+(\.[0-9]+)?/N/g'; }
+    theirs=$(ovs-appctl --timeout=10 dpif-netdev/pmd-stats-show | sed -n '2,14p' | labels)
+    ours=$(sed -n '/^pmd thread numa_id 0 core_id 0:$/,$p' "$RUN_PORTS/svs.log" | sed -n '2,14p' | labels)
+    [ -n "$theirs" ] && [ "$theirs" = "$ours" ]
+    check "pmd-stats-show lines match ovs-vswitchd's" $? "$(diff <(echo "$theirs") <(echo "$ours"))"
+    grep -q '^Displaying last 60 seconds pmd usage %$' "$RUN_PORTS/svs.log" && \
+        grep -qE '^  port: [^ ]+ +queue-id:  0 \(enabled\)   pmd usage: +[0-9]+ %$' "$RUN_PORTS/svs.log"
+    check "pmd-rxq-show text" $? "$(grep -A8 '^Displaying' "$RUN_PORTS/svs.log")"
+fi
 
 if [ "$failures" -gt 0 ]; then echo "ports: $failures failed"; exit 1; fi
 echo "ports: all passed"
