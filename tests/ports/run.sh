@@ -32,6 +32,7 @@ cleanup() {
     stop_svs
     for x in a b c d e; do ip netns del "$p-$x" 2>/dev/null || true; ip link del "$p$x" 2>/dev/null || true; done
     ip link del "${p}t" 2>/dev/null || true
+    ip link del "${p}br" 2>/dev/null || true   # ovs-vswitchd leaves its bridge's TAP behind
     rm -rf "$RUN_PORTS"
 }
 trap cleanup EXIT
@@ -192,7 +193,7 @@ stop_svs
 if command -v ovs-vswitchd >/dev/null; then
     . "$here/../lib/ovs.sh"
     ovs_start svs-ports >/dev/null
-    trap 'ovs_stop; cleanup' EXIT
+    trap 'ovs_stop; ip link del "${p}br" 2>/dev/null; cleanup' EXIT
     ovs-vsctl --db=unix:"$RUN/db.sock" --timeout=10 add-br "${p}br" -- set bridge "${p}br" datapath_type=netdev
     labels() { sed -E 's/-?[0-9]+(\.[0-9]+)?/N/g'; }
     theirs=$(ovs-appctl --timeout=10 dpif-netdev/pmd-stats-show | sed -n '2,14p' | labels)
