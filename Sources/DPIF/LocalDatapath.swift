@@ -5,12 +5,22 @@ import Flow
 /// authoritative flow table, poll threads with their caches, and the
 /// upcall queue, served through `DPIF`.
 ///
-/// **Threads.** No threads are started yet: `poll()` runs one round of
-/// every port through the first poll thread, on the caller's thread. Flow
-/// changes go to the poll threads as `FlowTableChange` messages, applied
-/// between batches; flow counters and cache statistics are read from the
-/// poll threads and so must be read on the thread that polls (today the
-/// same one). Call every method from one thread.
+/// **Threads.** Two ways to run it:
+/// - `startPollThreads()` starts one OS thread (`PollWorker`) per poll
+///   thread. Each receive queue (port) belongs to one of them, given out
+///   round robin when the port is added and never moved; threads spin while
+///   packets flow and sleep in `poll(2)` when idle. `stopPollThreads()` (or
+///   deinit) stops them.
+/// - Without started threads, `poll()` runs one round of every port
+///   through the first poll thread on the caller's thread (tests).
+///
+/// Either way flow changes reach the poll threads as `FlowTableChange`
+/// messages applied between batches. Reads of what a poll thread owns
+/// (flow counters for get/dump/del, cache statistics, `pollThreadReports`)
+/// are asked of the thread itself: the request runs on it between two
+/// batches, after the changes sent before it, and the caller waits for the
+/// answer. So reads are exact and the packet path has no lock. Call the
+/// DPIF methods from one thread (the slow path's).
 public final class LocalDatapath: DPIF {
     public let name: String
     public let index: Int32
@@ -23,6 +33,10 @@ public final class LocalDatapath: DPIF {
     private let registry: PortTypeRegistry
     private var flows: FlowTable
     private var receiveBatchScratch = 0
+    /// The OS threads driving `pollThreads`, while started.
+    private var workers: [PollWorker] = []
+    /// The worker that receives from each port; a port never moves.
+    private var receiveAssignment: [DatapathPort: Int] = [:]
 
     /// Makes a datapath named `name` with its local port of `localType`.
     /// `upcallQueueCapacity` bounds each input port's upcall queue.
@@ -46,13 +60,90 @@ public final class LocalDatapath: DPIF {
         publishPorts()
     }
 
+    deinit { stopPollThreads() }
+
     private func publishPorts() {
         let snapshot = PortSnapshot(portTable)
         for t in pollThreads { t.control.send(.ports(snapshot)) }
+        for w in workers { w.wake() }
+        assignReceiveQueues()
     }
 
     private func broadcast(_ change: FlowTableChange) {
         for t in pollThreads { t.control.send(change) }
+        for w in workers { w.wake() }
+    }
+
+    /// Runs `body` on every poll thread (on its OS thread when started)
+    /// and returns the answers in thread order.
+    private func onThreads<T>(_ body: @escaping (PollThread) -> T) -> [T] {
+        if workers.isEmpty {
+            return pollThreads.map { t in
+                t.applyControl()
+                return body(t)
+            }
+        }
+        return workers.map { $0.perform(body) }
+    }
+
+    // MARK: Poll threads
+
+    /// True while poll threads run.
+    public var pollThreadsRunning: Bool { !workers.isEmpty }
+
+    /// Starts one OS thread per poll thread, with the ports given out
+    /// round robin as receive queues. `poll()` does nothing meanwhile.
+    public func startPollThreads(_ configuration: PollWorkerConfiguration = PollWorkerConfiguration()) {
+        guard workers.isEmpty else { return }
+        let made = pollThreads.map { PollWorker(thread: $0, configuration: configuration) }
+        receiveAssignment = [:]
+        workers = made
+        assignReceiveQueues()
+        for w in made { w.start() }
+    }
+
+    /// Stops the poll threads (waits for them); `poll()` works again.
+    public func stopPollThreads() {
+        let running = workers
+        workers = []
+        for w in running { w.stop() }
+    }
+
+    /// Gives each new port to the worker with the fewest, forgets removed
+    /// ports, and hands every worker its receive queues (on its thread, so
+    /// a removed port is out of every loop when this returns).
+    private func assignReceiveQueues() {
+        guard !workers.isEmpty else { return }
+        let ports = portTable.ports
+        let live = Set(ports.map(\.number))
+        receiveAssignment = receiveAssignment.filter { live.contains($0.key) }
+        var load = [Int](repeating: 0, count: workers.count)
+        for w in receiveAssignment.values { load[w] += 1 }
+        var next = 0
+        for p in ports where receiveAssignment[p.number] == nil {
+            // Fewest queues first; ties go round robin.
+            let least = load.min()!
+            while load[next % load.count] != least { next += 1 }
+            let w = next % load.count
+            receiveAssignment[p.number] = w
+            load[w] += 1
+            next += 1
+        }
+        for (i, w) in workers.enumerated() {
+            w.setReceiveQueues(ports.filter { receiveAssignment[$0.number] == i })
+        }
+    }
+
+    /// Each poll thread's counters and receive queues, read on the thread.
+    public func pollThreadReports() -> [PollWorkerReport] {
+        if workers.isEmpty {
+            return pollThreads.map { t in
+                t.applyControl()
+                return PollWorkerReport(id: t.id, stats: t.stats, outputBatches: t.outputBatches,
+                                        outputPackets: t.outputPackets, busyNanoseconds: t.stats.busyNanoseconds)
+            }
+        }
+        return workers.map { $0.report() }
     }
 
     /// Changes every poll thread's cache configuration.
@@ -63,9 +154,11 @@ public final class LocalDatapath: DPIF {
     // MARK: Running
 
     /// Receives one batch from every port and runs it through the first
-    /// poll thread. Returns the packets received.
+    /// poll thread. Returns the packets received (0, doing nothing, while
+    /// poll threads run).
     @discardableResult
     public func poll() -> Int {
+        guard workers.isEmpty else { return 0 }
         let thread = pollThreads[0]
         var total = 0
         for port in portTable.ports {
@@ -84,11 +177,10 @@ public final class LocalDatapath: DPIF {
         var sum = PollThreadStats()
         var masks = 0
         var per: [PollThreadStats] = []
-        for t in pollThreads {
-            t.applyControl()
-            sum += t.stats
-            per.append(t.stats)
-            masks += t.classifier.maskCount
+        for (stats, maskCount) in onThreads({ ($0.stats, $0.classifier.maskCount) }) {
+            sum += stats
+            per.append(stats)
+            masks += maskCount
         }
         return DPIFStatistics(
             datapath: DatapathStats(hit: sum.hits, missed: sum.misses, lost: sum.lost, flows: UInt64(flows.count)),
@@ -145,17 +237,26 @@ public final class LocalDatapath: DPIF {
 
     /// A flow's counters summed over the poll threads.
     private func counters(_ ufid: UInt128) -> FlowCounters {
-        var c = FlowCounters()
-        for t in pollThreads {
-            t.applyControl()
-            if let x = t.counters(forUFID: ufid) { c += x }
+        counters([ufid])[0]
+    }
+
+    /// The counters of each of `ufids`, summed over the poll threads (one
+    /// request per thread for the lot).
+    private func counters(_ ufids: [UInt128]) -> [FlowCounters] {
+        var sums = [FlowCounters](repeating: FlowCounters(), count: ufids.count)
+        for perThread in onThreads({ t in ufids.map { t.counters(forUFID: $0) } }) {
+            for (i, c) in perThread.enumerated() { if let c { sums[i] += c } }
         }
-        return c
+        return sums
     }
 
     private func describe(_ r: FlowRecord) -> DPIFFlow {
+        describe(r, counters: counters(r.ufid))
+    }
+
+    private func describe(_ r: FlowRecord, counters: FlowCounters) -> DPIFFlow {
         DPIFFlow(key: r.key, mask: r.mask, actions: r.actions, ufid: FlowUFID(rawValue: r.ufid),
-                 counters: counters(r.ufid))
+                 counters: counters)
     }
 
     @discardableResult
@@ -193,7 +294,8 @@ public final class LocalDatapath: DPIF {
 
     public func dumpFlows(from cursor: FlowDumpCursor, maxCount: Int) -> (flows: [DPIFFlow], next: FlowDumpCursor?) {
         let page = flows.page(from: cursor, maxCount: max(1, maxCount))
-        return (page.records.map(describe), page.next)
+        let sums = counters(page.records.map(\.ufid))
+        return (zip(page.records, sums).map { describe($0, counters: $1) }, page.next)
     }
 
     public func flushFlows() {
@@ -204,10 +306,18 @@ public final class LocalDatapath: DPIF {
 
     public func execute(_ execution: PacketExecution) throws(DPIFError) {
         guard !execution.packet.isEmpty else { throw .invalid("empty packet") }
-        let thread = pollThreads[0]
-        var packet = thread.pool.allocate(copying: execution.packet)
-        packet.metadata = execution.metadata
-        thread.execute(execution.actions, on: packet)
+        // On the first poll thread (its own OS thread when started).
+        let run = { (thread: PollThread) in
+            var packet = thread.pool.allocate(copying: execution.packet)
+            packet.metadata = execution.metadata
+            thread.execute(execution.actions, on: packet)
+        }
+        if let worker = workers.first {
+            worker.perform(run)
+        } else {
+            pollThreads[0].applyControl()
+            run(pollThreads[0])
+        }
     }
 
     public func receiveUpcalls(maxCount: Int) -> [Upcall] {
@@ -236,10 +346,11 @@ public final class DatapathRegistry {
 
     /// Creates datapath `name` (`EEXIST` if it exists).
     public func create(name: String, cacheConfiguration: CacheConfiguration = CacheConfiguration(),
-                       upcallQueueCapacity: Int = 4096) throws(DPIFError) -> LocalDatapath {
+                       upcallQueueCapacity: Int = 4096, pollThreadCount: Int = 1) throws(DPIFError) -> LocalDatapath {
         guard datapaths[name] == nil else { throw .datapathExists(name) }
         let dp = try LocalDatapath(name: name, index: nextIndex, registry: registry, localType: localType,
-                                   upcallQueueCapacity: upcallQueueCapacity, cacheConfiguration: cacheConfiguration)
+                                   pollThreadCount: pollThreadCount, upcallQueueCapacity: upcallQueueCapacity,
+                                   cacheConfiguration: cacheConfiguration)
         nextIndex += 1
         datapaths[name] = dp
         return dp
@@ -262,6 +373,7 @@ public final class DatapathRegistry {
     /// Deletes datapath `name`: its flows go; its ports close with it.
     public func delete(name: String) throws(DPIFError) {
         guard let dp = datapaths.removeValue(forKey: name) else { throw .noSuchDatapath(name) }
+        dp.stopPollThreads()
         dp.flushFlows()
     }
 

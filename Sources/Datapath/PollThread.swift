@@ -10,7 +10,8 @@ import Flow
 /// queue (a full queue counts the miss as `lost`, never blocks). There is
 /// no lock and no atomic per packet: one atomic load per batch checks the
 /// control queue. Readers of `stats` and `counters(forUFID:)` must run on
-/// the thread that calls `process` (today: the same thread as the DPIF).
+/// the thread that calls `process`: a `PollWorker` runs them there
+/// (`perform`) when the thread has its own OS thread.
 ///
 /// **Per packet**: extract the key in place into a per-thread key array,
 /// exact-match cache, classifier for the misses (one pass per subtable over
@@ -30,6 +31,9 @@ public final class PollThread {
     public let classifier = MegaflowClassifier()
     /// Counters since the thread was made.
     @exclusivity(unchecked) public private(set) var stats = PollThreadStats()
+    /// Transmit batches flushed to ports, and the packets in them.
+    @exclusivity(unchecked) public private(set) var outputBatches: UInt64 = 0
+    @exclusivity(unchecked) public private(set) var outputPackets: UInt64 = 0
 
     /// The deepest recirculation a packet may go (`MAX_RECIRC_DEPTH`).
     public static let maximumRecirculationDepth = 6
@@ -563,6 +567,8 @@ public final class PollThread {
     private func flush(_ j: Int) {
         guard !transmit[j].isEmpty else { return }
         let batch = transmit[j].take()
+        outputBatches &+= 1
+        outputPackets &+= UInt64(batch.count)
         if let port = ports[transmitPorts[j]] {
             do {
                 try port.send(batch, pool: pool)

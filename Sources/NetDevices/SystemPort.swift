@@ -30,10 +30,12 @@ import Synchronization
 /// and go first on the next `receive`. Other oversized frames are counted
 /// in `rxDropped`.
 ///
-/// Receive and send are called by one thread at a time (the `Port`
-/// contract); the counters are behind a mutex so `stats` can be read from
-/// elsewhere.
-public final class SystemPort: Port, @unchecked Sendable {
+/// Receive is called by one thread at a time (the `Port` contract). Send
+/// may come from several poll threads at once (each owns receive queues
+/// of other ports that output here): it holds a lock around its staging
+/// slab, once per batch. The counters are behind a mutex so `stats` can be
+/// read from elsewhere.
+public final class SystemPort: PollablePort, @unchecked Sendable {
     public let name: String
     public let type: PortType
     public let number: DatapathPort
@@ -45,6 +47,10 @@ public final class SystemPort: Port, @unchecked Sendable {
     /// Bytes per receive slot: a GSO super-frame (64 KiB IP packet) plus link headers.
     static let receiveSlotSize = 65536 + 128
     static let slots = 32
+    /// `PACKET_QDISC_BYPASS` (linux/if_packet.h).
+    static let qdiscBypass: Int32 = 20
+    /// Socket receive and send buffer bytes asked for.
+    static let socketBuffer: Int32 = 8 << 20
 
     /// The device's MTU at creation: the IP size segments are cut to.
     private let mtu: Int
@@ -64,11 +70,25 @@ public final class SystemPort: Port, @unchecked Sendable {
     private let sendIO: MessageVector
     /// The TPACKET_V3 receive ring, when the `rx_ring` option asked for one.
     private let ring: PacketRing?
+    /// The TPACKET_V2 receive ring (`rx_ring=v2`).
+    private let frameRing: FrameRing?
+    /// `tso=true`: TCP super-frames stay whole through the datapath and
+    /// leave through the kernel's GSO (`gso`).
+    private let passSuperFrames: Bool
+    private let gso: GSOTransmit?
 
     /// Opens the socket on device `configuration.name`.
     ///
-    /// Options: `rx_ring=true` receives through a TPACKET_V3 ring instead
-    /// of `recvmmsg`.
+    /// Options: `rx_ring=true` (or `v3`) receives through a TPACKET_V3 ring
+    /// instead of `recvmmsg` (fewest system calls, but a frame may wait up
+    /// to the 1 ms block timer); `rx_ring=v2` through a TPACKET_V2 ring
+    /// (no system call per batch and no timer; 8 MiB of 2 KiB slots per
+    /// port, bigger frames read with `recvmmsg`). `tso=true` keeps TCP
+    /// super-frames whole: received ones enter the datapath as one packet
+    /// (checksum completed), and super-frames sent here go to the kernel's
+    /// GSO with a virtio-net header; without it they are cut into segments
+    /// on receive. Either way a super-frame sent to a port cuts it if that
+    /// port's own `tso` is off.
     public init(configuration: PortConfiguration, number: DatapathPort) throws(PortError) {
         name = configuration.name
         type = configuration.type
@@ -83,12 +103,23 @@ public final class SystemPort: Port, @unchecked Sendable {
             throw error.portError
         }
         interfaceIndex = ifindex
-        let useRing: Bool
+        let useRing: Bool, useFrames: Bool
         switch configuration.options["rx_ring"] {
-        case nil, "false": useRing = false
-        case "true": useRing = true
+        case nil, "false": (useRing, useFrames) = (false, false)
+        case "true", "v3": (useRing, useFrames) = (true, false)
+        case "v2": (useRing, useFrames) = (false, true)
         case let other?: throw .badOption(name: "rx_ring", value: other)
         }
+        let passSuperFrames: Bool
+        switch configuration.options["tso"] {
+        case nil, "false": passSuperFrames = false
+        case "true": passSuperFrames = true
+        case let other?: throw .badOption(name: "tso", value: other)
+        }
+        self.passSuperFrames = passSuperFrames
+        do {
+            gso = passSuperFrames ? try GSOTransmit(interfaceIndex: ifindex, bufferBytes: Self.socketBuffer) : nil
+        } catch { throw error.portError }
         let socket: FileDescriptor
         do {
             socket = try FileDescriptor.socket(domain: AF_PACKET, type: Int32(SOCK_RAW.rawValue),
@@ -98,7 +129,19 @@ public final class SystemPort: Port, @unchecked Sendable {
             try socket.setOption(level: CLinux_SOL_PACKET, name: CLinux_PACKET_AUXDATA, value: 1)
             // Best effort: kernels before 4.20 lack it (then we would see our own frames).
             try? socket.setOption(level: CLinux_SOL_PACKET, name: CLinux_PACKET_IGNORE_OUTGOING, value: 1)
+            // Transmit straight to the driver, skipping the qdisc layer
+            // (as a switch port should; best effort).
+            try? socket.setOption(level: CLinux_SOL_PACKET, name: Self.qdiscBypass, value: 1)
+            // A deep socket queue rides out the moments the poll thread is
+            // not scheduled (best effort: FORCE needs CAP_NET_ADMIN).
+            if (try? socket.setOption(level: SOL_SOCKET, name: SO_RCVBUFFORCE, value: Self.socketBuffer)) == nil {
+                try? socket.setOption(level: SOL_SOCKET, name: SO_RCVBUF, value: Self.socketBuffer)
+            }
+            if (try? socket.setOption(level: SOL_SOCKET, name: SO_SNDBUFFORCE, value: Self.socketBuffer)) == nil {
+                try? socket.setOption(level: SOL_SOCKET, name: SO_SNDBUF, value: Self.socketBuffer)
+            }
             ring = useRing ? try PacketRing(socket: socket) : nil
+            frameRing = useFrames ? try FrameRing(socket: socket) : nil
             try socket.bindPacket(interfaceIndex: ifindex, protocol: CLinux_ETH_P_ALL)
             try socket.addPromiscuousMembership(interfaceIndex: ifindex)
             try socket.setNonBlocking()
@@ -112,6 +155,12 @@ public final class SystemPort: Port, @unchecked Sendable {
     }
 
     deinit { fd.close() }
+
+    /// The socket: readable when frames wait (or a ring block is ready).
+    public var pollDescriptor: Int32 { fd.rawValue }
+
+    /// Serializes `send` between poll threads (the staging slab is shared).
+    private let sendLock = Mutex(())
 
     public var stats: PortStats { counters.withLock { $0 } }
 
@@ -134,6 +183,25 @@ public final class SystemPort: Port, @unchecked Sendable {
                 deliver(frame.bytes, status: frame.status, tci: frame.vlanTCI, tpid: frame.vlanTPID,
                         into: &batch, pool: pool, tally: &tally)
             }
+        } else if let frameRing {
+            let truncated = frameRing.truncatedFrames
+            _ = frameRing.drain(limit: room, { frame in
+                if frame.isOutgoing { return }
+                deliver(frame.bytes, status: frame.status, tci: frame.vlanTCI, tpid: frame.vlanTPID,
+                        into: &batch, pool: pool, tally: &tally)
+            }, copied: {
+                // Too big for a slot: the whole frame waits on the socket.
+                receiveIO.prepareForReceive(count: 1)
+                guard (try? fd.receiveMessages(receiveIO.messages(count: 1))) == 1,
+                      !receiveIO.isOutgoing(0), let frame = receiveIO.receivedFrame(0) else {
+                    tally.dropped &+= 1
+                    return
+                }
+                let aux = receiveIO.auxdata(0)
+                deliver(frame, status: aux?.tp_status ?? 0, tci: aux?.tp_vlan_tci ?? 0,
+                        tpid: aux?.tp_vlan_tpid ?? 0, into: &batch, pool: pool, tally: &tally)
+            })
+            tally.dropped &+= frameRing.truncatedFrames &- truncated
         } else {
             receiveIO.prepareForReceive(count: room)
             let got: Int
@@ -226,6 +294,30 @@ public final class SystemPort: Port, @unchecked Sendable {
             } else {
                 bytes.append(contentsOf: frame)
             }
+            if passSuperFrames, TCPSuperFrame(bytes, mtu: mtu) != nil {
+                var whole = PacketBuffer(frameCapacity: bytes.count, headroom: pool.headroom)
+                let copied = bytes.withUnsafeBytes { b in
+                    do { try whole.append(contentsOf: b); return true } catch { return false }
+                }
+                guard copied else {
+                    pool.recycle(whole)
+                    tally.dropped &+= 1
+                    return
+                }
+                if status & CLinux_TP_STATUS_CSUMNOTREADY != 0 {
+                    whole.withUnsafeMutableBytes { _ = PartialChecksum.complete($0) }
+                }
+                whole.metadata.inPort = number
+                let length = UInt64(whole.count)
+                if let refused = batch.append(whole) {
+                    pool.recycle(refused)
+                    tally.dropped &+= 1
+                    return
+                }
+                tally.packets &+= 1
+                tally.bytes &+= length
+                return
+            }
             if let superFrame = TCPSuperFrame(bytes, mtu: mtu) {
                 pending.append(superFrame)
                 segmented.add(1, ordering: .relaxed)
@@ -263,26 +355,60 @@ public final class SystemPort: Port, @unchecked Sendable {
     }
 
     public func send(_ batch: consuming PacketBatch, pool: PacketPool) throws(PortError) {
-        var count = 0
-        var dropped: UInt64 = 0
+        var b = batch
+        sendLock.withLock { _ in sendLocked(&b, pool: pool) }
+    }
+
+    /// Transmit counters of one `send`, added to `stats` once.
+    private struct SendTally {
+        var staged = 0
+        var packets: UInt64 = 0
+        var bytes: UInt64 = 0
         var errors: UInt64 = 0
+        var dropped: UInt64 = 0
+    }
+
+    private func sendLocked(_ batch: inout PacketBatch, pool: PacketPool) {
+        var t = SendTally()
+        let largest = mtu &+ 22
         batch.forEachPacket { _, packet in
-            if packet.withUnsafeBytes({ sendIO.stage($0, at: count) }) {
-                count &+= 1
+            if packet.count > largest {
+                // A TCP super-frame: whole to the kernel's GSO, or cut here.
+                flushStaged(&t)
+                packet.withUnsafeMutableBytes { sendLarge($0, &t) }
+                return
+            }
+            if t.staged == Self.slots { flushStaged(&t) }
+            if packet.withUnsafeBytes({ sendIO.stage($0, at: t.staged) }) {
+                t.staged &+= 1
             } else {
-                dropped &+= 1
+                t.dropped &+= 1
             }
         }
-        pool.recycle(batch)
+        flushStaged(&t)
+        pool.recycle(&batch)
+        counters.withLock {
+            $0.txPackets &+= t.packets
+            $0.txBytes &+= t.bytes
+            $0.txErrors &+= t.errors
+            $0.txDropped &+= t.dropped
+        }
+    }
+
+    /// Sends the staged frames with `sendmmsg` and empties the stage.
+    private func flushStaged(_ t: inout SendTally) {
+        let count = t.staged
+        guard count > 0 else { return }
+        t.staged = 0
         var sent = 0
-        var bytes: UInt64 = 0
+        var errors: UInt64 = 0
         var attempts = 0
         while sent < count, attempts < 4 {
             attempts &+= 1
             do {
                 let n = try fd.sendMessages(sendIO.messages(from: sent, count: count &- sent))
                 if n == 0 { break }
-                for i in sent..<(sent &+ n) { bytes &+= UInt64(sendIO.stagedLength(i)) }
+                for i in sent..<(sent &+ n) { t.bytes &+= UInt64(sendIO.stagedLength(i)) }
                 sent &+= n
             } catch {
                 // The first message of the rest failed: count it and skip it.
@@ -290,14 +416,32 @@ public final class SystemPort: Port, @unchecked Sendable {
                 sent &+= 1
             }
         }
-        let sentPackets = UInt64(sent) &- errors
-        let unsent = UInt64(count &- sent)
-        counters.withLock {
-            $0.txPackets &+= sentPackets
-            $0.txBytes &+= bytes
-            $0.txErrors &+= errors
-            $0.txDropped &+= dropped &+ unsent
+        t.packets &+= UInt64(sent) &- errors
+        t.errors &+= errors
+        t.dropped &+= UInt64(count &- sent)
+    }
+
+    /// A frame bigger than the MTU allows: a TCP super-frame goes whole to
+    /// the GSO socket (`tso=true`) or is cut into segments here; anything
+    /// else is dropped.
+    private func sendLarge(_ frame: UnsafeMutableRawBufferPointer, _ t: inout SendTally) {
+        if let gso, gso.send(frame, mtu: mtu) {
+            t.packets &+= 1
+            t.bytes &+= UInt64(frame.count)
+            return
         }
+        guard var superFrame = TCPSuperFrame(Array(UnsafeRawBufferPointer(frame)), mtu: mtu) else {
+            t.dropped &+= 1
+            return
+        }
+        while !superFrame.isFinished {
+            let length = superFrame.nextFrameLength
+            guard length <= sendIO.slotSize else { t.dropped &+= 1; return }
+            if t.staged == Self.slots { flushStaged(&t) }
+            sendIO.stage(length: length, at: t.staged) { superFrame.emit(into: $0) }
+            t.staged &+= 1
+        }
+        flushStaged(&t)
     }
 }
 
@@ -393,4 +537,11 @@ final class MessageVector {
     }
 
     func stagedLength(_ i: Int) -> Int { vectors[i].iov_len }
+
+    /// Lets `fill` write a `length`-byte frame into slot `i` for sending.
+    func stage(length: Int, at i: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void) {
+        fill(UnsafeMutableRawBufferPointer(start: slab + i * slotSize, count: min(length, slotSize)))
+        vectors[i].iov_len = min(length, slotSize)
+        headers[i].msg_len = 0
+    }
 }

@@ -12,7 +12,7 @@ import Synchronization
 ///
 /// One `read` per received frame and one `write` per sent frame (the
 /// kernel's TAP has no batched calls short of vhost).
-public final class TapPort: Port, @unchecked Sendable {
+public final class TapPort: PollablePort, @unchecked Sendable {
     public let name: String
     public let type: PortType
     public let number: DatapathPort
@@ -22,6 +22,9 @@ public final class TapPort: Port, @unchecked Sendable {
     private let fd: FileDescriptor
     private let counters = Mutex(PortStats())
     private let scratch: UnsafeMutableRawBufferPointer
+    /// The device's MTU at creation: TCP super-frames (from `tso=true`
+    /// system ports) are cut to it before they reach the host stack.
+    private let mtu: Int
 
     /// Creates (or attaches to) TAP `configuration.name` and brings it up.
     public init(configuration: PortConfiguration, number: DatapathPort) throws(PortError) {
@@ -42,6 +45,7 @@ public final class TapPort: Port, @unchecked Sendable {
             throw error.portError
         }
         fd = tun
+        mtu = (try? InterfaceInfo.read(name).mtu) ?? 1500
         scratch = .allocate(byteCount: Self.frameLimit, alignment: 64)
     }
 
@@ -51,6 +55,9 @@ public final class TapPort: Port, @unchecked Sendable {
     }
 
     public var stats: PortStats { counters.withLock { $0 } }
+
+    /// The TAP's descriptor: readable when the host sent a frame.
+    public var pollDescriptor: Int32 { fd.rawValue }
 
     /// The device's MTU, address and link state, read now.
     public func interfaceInfo() throws(PortError) -> InterfaceInfo {
@@ -90,9 +97,38 @@ public final class TapPort: Port, @unchecked Sendable {
         return Int(packets)
     }
 
+    /// Writes a TCP super-frame as MTU-sized segments; anything else that
+    /// big is dropped. Returns (segments written, their bytes, dropped).
+    private func writeSegments(_ frame: UnsafeRawBufferPointer) -> (UInt64, UInt64, UInt64) {
+        guard var superFrame = TCPSuperFrame(Array(frame), mtu: mtu) else { return (0, 0, 1) }
+        var sent: UInt64 = 0, bytes: UInt64 = 0, dropped: UInt64 = 0
+        while !superFrame.isFinished {
+            let length = superFrame.nextFrameLength
+            // Not `scratch`: sends may run beside the receiving thread.
+            let written = withUnsafeTemporaryAllocation(byteCount: length, alignment: 16) { segment in
+                superFrame.emit(into: segment)
+                return (try? fd.write(UnsafeRawBufferPointer(segment))) ?? nil
+            }
+            if written != nil {
+                sent &+= 1
+                bytes &+= UInt64(length)
+            } else {
+                dropped &+= 1
+            }
+        }
+        return (sent, bytes, dropped)
+    }
+
     public func send(_ batch: consuming PacketBatch, pool: PacketPool) throws(PortError) {
         var packets: UInt64 = 0, bytes: UInt64 = 0, dropped: UInt64 = 0, errors: UInt64 = 0
         batch.forEachPacket { _, packet in
+            if packet.count > mtu &+ 22 {
+                let (sent, sentBytes, failed) = packet.withUnsafeBytes { writeSegments($0) }
+                packets &+= sent
+                bytes &+= sentBytes
+                dropped &+= failed
+                return
+            }
             let result: Int?
             do {
                 result = try packet.withUnsafeBytes { (b) throws(Errno) in try fd.write(b) }
