@@ -17,12 +17,15 @@ public enum PollThreadText {
         return "\(v < 0 && whole == 0 ? "-" : "")\(whole).\(frac < 10 ? "0" : "")\(frac)"
     }
 
-    private static func header(_ r: PollWorkerReport) -> String {
+    public static func header(_ r: PollWorkerReport) -> String {
         "pmd thread numa_id 0 core_id \(r.id):\n"
     }
 
-    /// `dpif-netdev/pmd-stats-show`.
-    public static func statsShow(_ reports: [PollWorkerReport]) -> String {
+    /// `dpif-netdev/pmd-stats-show`. `title` names a thread (OVS's
+    /// `pmd thread numa_id 0 core_id N:` by default; `main thread:` for the
+    /// thread that polls non-PMD ports).
+    public static func statsShow(_ reports: [PollWorkerReport],
+                                 title: (PollWorkerReport) -> String = header) -> String {
         var out = ""
         for r in reports.sorted(by: { $0.id < $1.id }) {
             let s = r.stats
@@ -30,7 +33,7 @@ public enum PollThreadText {
             let passes = received > 0 ? Double(received &+ s.recirculations) / Double(received) : 0
             let lookups = s.megaflowHits > 0 ? Double(s.subtableLookups) / Double(s.megaflowHits) : 0
             let perBatch = r.outputBatches > 0 ? Double(r.outputPackets) / Double(r.outputBatches) : 0
-            out += header(r)
+            out += title(r)
             out += "  packets received: \(received)\n"
             out += "  packet recirculations: \(s.recirculations)\n"
             out += "  avg. datapath passes per packet: \(fixed2(passes))\n"

@@ -169,43 +169,18 @@ final class VSwitchdDatapaths: @unchecked Sendable {
     }
 
     /// `dpif-netdev/pmd-stats-show [-pmd CORE] [DP]`: per poll thread, the
-    /// counters in Open vSwitch's layout. The first poll thread prints as
-    /// Open vSwitch's `main thread` (the one that polls system and tap
-    /// ports there), others as `pmd thread core_id N` (N its index, which
-    /// `-pmd` selects). svs has no hardware offload, optimized miniflow
-    /// extraction or simple-match cache: those counters are 0; it does not
-    /// count output batches or cycles: `avg. packets per output batch`
-    /// prints 0.00 and the cycle lines are left out, as Open vSwitch does
-    /// when it has none.
+    /// counters in Open vSwitch's layout (`PollThreadText`). The first poll
+    /// thread prints as Open vSwitch's `main thread` (the one that polls
+    /// system and tap ports there), others as pmd threads (their index is
+    /// the `core_id` that `-pmd` selects). The daemon's loop counts no
+    /// output batches or cycles: those lines print 0.00 or are left out, as
+    /// Open vSwitch does for its main thread.
     func pmdStatsText(_ arguments: [String]) throws(UnixctlError) -> String {
-        var out = ""
+        var reports: [PollWorkerReport] = []
         try withPollThreadStats(arguments) { _, index, _, s in
-            out += index == 0 ? "main thread:\n" : "pmd thread core_id \(index):\n"
-            let received = s.receivedPackets
-            let passes = received > 0 ? Double(received &+ s.recirculations) / Double(received) : 0
-            let lookups = s.megaflowHits > 0 ? Double(s.subtableLookups) / Double(s.megaflowHits) : 0
-            out += "  packets received: \(received)\n"
-            out += "  packet recirculations: \(s.recirculations)\n"
-            out += "  avg. datapath passes per packet: \(Self.twoDecimals(passes))\n"
-            out += "  phwol hits: 0\n"
-            out += "  mfex opt hits: 0\n"
-            out += "  simple match hits: 0\n"
-            out += "  emc hits: \(s.exactMatchHits)\n"
-            out += "  smc hits: \(s.signatureMatchHits)\n"
-            out += "  megaflow hits: \(s.megaflowHits)\n"
-            out += "  avg. subtable lookups per megaflow hit: \(Self.twoDecimals(lookups))\n"
-            out += "  miss with success upcall: \(s.misses >= s.lost ? s.misses - s.lost : 0)\n"
-            out += "  miss with failed upcall: \(s.lost)\n"
-            out += "  avg. packets per output batch: 0.00\n"
+            reports.append(PollWorkerReport(id: index, stats: s))
         }
-        return out
-    }
-
-    /// `%.02f`.
-    static func twoDecimals(_ v: Double) -> String {
-        let hundredths = Int((v * 100).rounded())
-        let fraction = hundredths % 100
-        return "\(hundredths / 100)." + (fraction < 10 ? "0" : "") + "\(fraction)"
+        return PollThreadText.statsShow(reports) { $0.id == 0 ? "main thread:\n" : PollThreadText.header($0) }
     }
 
     /// `memory/show`'s pairs: datapaths, their ports and flows.
