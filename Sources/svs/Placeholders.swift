@@ -13,13 +13,6 @@ struct VSwitchd: ParsableCommand {
     func run() throws { throw NotYetImplemented(what: "vswitchd") }
 }
 
-struct VSCtl: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "vsctl", abstract: "Configure the switch database (as ovs-vsctl).")
-    @Argument(parsing: .captureForPassthrough) var arguments: [String] = []
-    func run() throws { throw NotYetImplemented(what: "vsctl") }
-}
-
 struct AppCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "appctl", abstract: "Send a command to a running daemon (as ovs-appctl).")
