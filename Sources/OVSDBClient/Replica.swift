@@ -75,13 +75,13 @@ public struct Replica: Sendable {
     static func applyDiff(_ old: Datum, _ diff: Datum, type: ColumnType) -> Datum {
         if type.isScalar { return diff }
         var pairs: [Atom: Atom?] = [:]
-        for (i, k) in old.keys.enumerated() { pairs[k] = old.values?[i] }
+        for (i, k) in old.keys.enumerated() { pairs.updateValue(old.values?[i], forKey: k) }
         for (i, k) in diff.keys.enumerated() {
             let dv = diff.values?[i]
             if let existing = pairs[k] {
-                if type.isMap, existing != dv { pairs[k] = dv } else { pairs[k] = nil }
+                if type.isMap, existing != dv { pairs.updateValue(dv, forKey: k) } else { pairs[k] = nil }
             } else {
-                pairs[k] = .some(dv)
+                pairs.updateValue(dv, forKey: k)
             }
         }
         let keys = pairs.keys.sorted()

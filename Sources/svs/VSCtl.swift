@@ -234,7 +234,9 @@ struct VSCtlMain {
         bytes.withUTF8 { buf in
             var off = 0
             while off < buf.count {
-                let n = write(1, buf.baseAddress! + off, buf.count - off)
+                let rest = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buf)[off...])
+                let n = write(1, rest.baseAddress, rest.count)
+                if n < 0 && errno == EINTR { continue }
                 if n <= 0 { break }
                 off += n
             }

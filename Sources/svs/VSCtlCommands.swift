@@ -185,7 +185,7 @@ struct VSCtlRunner {
         let a = c.argv
         switch c.name {
         case "init", "comment": break
-        case "emer-reset": throw VSCtlError("emer-reset is not supported by svs vsctl")
+        case "emer-reset": emergencyReset()
         case "show": show(&out)
         case "add-br": try addBridge(c)
         case "del-br":
@@ -293,6 +293,35 @@ struct VSCtlRunner {
             if d != Datum.defaultValue(cs.type) {
                 out += pad + "    \(col): " + VSCtlText.string(d, cs.type) + "\n"
             }
+        }
+    }
+
+    /// `emer-reset`: clears the configuration that could keep the switch
+    /// from working (controllers, managers, mirrors, monitoring, other_config).
+    mutating func emergencyReset() {
+        func empty(_ t: String, _ c: String) -> Datum {
+            Datum(keys: [], values: db.tableSchema(t).columns[c]!.type.isMap ? [] : nil)
+        }
+        db.write("Open_vSwitch", ovs, "manager_options", empty("Open_vSwitch", "manager_options"))
+        db.write("Open_vSwitch", ovs, "ssl", empty("Open_vSwitch", "ssl"))
+        for b in db.uuids("Bridge") {
+            for c in ["controller", "fail_mode", "mirrors", "netflow", "sflow", "ipfix", "flood_vlans"] {
+                db.write("Bridge", b, c, empty("Bridge", c))
+            }
+            let other = db.read("Bridge", b, "other_config")
+            if let i = other.keys.firstIndex(of: .string("hwaddr")) {
+                db.write("Bridge", b, "other_config", Datum(keys: [other.keys[i]], values: [other.values![i]]))
+            } else {
+                db.write("Bridge", b, "other_config", empty("Bridge", "other_config"))
+            }
+        }
+        for p in db.uuids("Port") { db.write("Port", p, "other_config", empty("Port", "other_config")) }
+        for i in db.uuids("Interface") {
+            db.write("Interface", i, "ingress_policing_rate", .scalar(.integer(0)))
+            db.write("Interface", i, "ingress_policing_burst", .scalar(.integer(0)))
+        }
+        for t in ["Mirror", "Controller", "Manager", "NetFlow", "SSL", "sFlow", "IPFIX"] {
+            for r in db.uuids(t) { db.delete(t, r) }
         }
     }
 

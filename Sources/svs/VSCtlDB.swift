@@ -51,7 +51,9 @@ struct VSCtlDB {
         return uuid
     }
 
+    /// Sets a column; as OVS's IDL, writing an existing row's current value is no change.
     mutating func write(_ table: String, _ uuid: UUID, _ column: String, _ value: Datum) {
+        if !isInserted(uuid), read(table, uuid, column) == value { return }
         rows[table]?[uuid]?[column] = value
         written[uuid, default: []].insert(column)
     }
@@ -98,7 +100,10 @@ struct VSCtlDB {
                                     ("where", .array([Condition.uuid(uuid).json])), ("row", .object(row))]))
             }
         }
-        for (table, uuid) in deleted {
+        // As OVS's IDL: only rows of root tables are deleted explicitly; the
+        // server collects an unreferenced non-root row itself, and keeps
+        // (and reports) one still referenced.
+        for (table, uuid) in deleted where tableSchema(table).isRoot {
             ops.append(.object([("op", .string("delete")), ("table", .string(table)),
                                 ("where", .array([Condition.uuid(uuid).json]))]))
         }
