@@ -9,11 +9,11 @@ public final class OVSDBClient {
     let connection: JSONStreamConnection
     var nextID: Int64 = 0
     /// The tables the client monitors, kept up to date by notifications.
-    public private(set) var replica = Replica()
+    public internal(set) var replica = Replica()
     /// Notifications other than monitor updates, oldest first.
     public var pendingNotifications: [(method: String, params: JSON)] = []
     /// How many monitor updates have been applied (for waiting on changes).
-    public private(set) var updatesApplied = 0
+    public internal(set) var updatesApplied = 0
     /// The monitor id this client uses.
     let monitorID = JSON.string("svs-replica")
 
@@ -122,6 +122,34 @@ public final class OVSDBClient {
         replica = Replica(schema: schema)
         let r = try call(conditional ? "monitor_cond" : "monitor", [.string(database), monitorID, .object(requests)])
         do { try replica.apply(r, version2: conditional) } catch { throw .protocolError("bad monitor reply: \(error)") }
+        updatesApplied += 1
+    }
+}
+
+extension OVSDBClient {
+    /// Fills `replica` with the current rows of `tables` (column names, or
+    /// nil for all) by one `select` transaction: a snapshot for servers
+    /// without `monitor`. Later changes do not reach it; call again to refresh.
+    public func loadSnapshot(_ database: String, schema: DatabaseSchema, tables: [String: [String]?]) throws(OVSDBClientError) {
+        let names = tables.keys.sorted()
+        var t = Transaction(database: database)
+        for name in names {
+            guard let ts = schema.tables[name] else { throw .protocolError("no table \(name) in schema") }
+            t.select(name, where: [], columns: ["_uuid"] + ((tables[name] ?? nil) ?? ts.columnOrder))
+        }
+        let results = try transact(t).results
+        var updates: [(String, JSON)] = []
+        for (i, name) in names.enumerated() where i < results.count {
+            var rows: [(String, JSON)] = []
+            for row in results[i]["rows"]?.arrayValue ?? [] {
+                guard let u = row["_uuid"]?.arrayValue, u.count == 2, let id = u[1].stringValue else { continue }
+                rows.append((id, .object([("new", row)])))
+            }
+            updates.append((name, .object(rows)))
+        }
+        var fresh = Replica(schema: schema)
+        do { try fresh.apply(.object(updates), version2: false) } catch { throw .protocolError("bad select reply: \(error)") }
+        replica = fresh
         updatesApplied += 1
     }
 }

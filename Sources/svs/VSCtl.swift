@@ -30,6 +30,9 @@ struct VSCtlMain {
     var dataFormat = "string"
     var headings = true
     var local: [(String, String?)] = []
+    /// False when the server has no monitor: waits poll with snapshots.
+    var isMonitoring = true
+    var allTables: [String: [String]?] = [:]
 
     /// Runs the invocation; prints output and errors; returns the exit status.
     mutating func run(_ args: [String]) -> Int32 {
@@ -140,7 +143,18 @@ struct VSCtlMain {
             schema = try client.schema("Open_vSwitch")
             var tables: [String: [String]?] = [:]
             for t in schema.tables.keys { tables[t] = .some(nil) }
-            try client.monitor("Open_vSwitch", schema: schema, tables: tables)
+            allTables = tables
+            do {
+                try client.monitor("Open_vSwitch", schema: schema, tables: tables)
+            } catch .rpc {
+                // A server without monitor_cond: plain monitor, else snapshots.
+                do {
+                    try client.monitor("Open_vSwitch", schema: schema, tables: tables, conditional: false)
+                } catch .rpc {
+                    isMonitoring = false
+                    try client.loadSnapshot("Open_vSwitch", schema: schema, tables: tables)
+                }
+            }
         } catch {
             throw VSCtlError("\(remote): database connection failed (\(VSCtlMain.reason(error)))")
         }
@@ -150,7 +164,7 @@ struct VSCtlMain {
             var runner = VSCtlRunner(db: view, ovs: ovs)
             try runner.run(commands)
             if runner.tryAgain {
-                _ = try client.poll(timeout: nil)
+                try awaitChange(client, schema)
                 continue
             }
             view = runner.db
@@ -199,10 +213,21 @@ struct VSCtlMain {
                 while true {
                     let rows = client.replica.rows("Open_vSwitch")
                     if rows.values.contains(where: { ($0["cur_cfg"]?.keys.first?.integerValue ?? 0) >= nextCfg }) { break }
-                    _ = try client.poll(timeout: nil)
+                    try awaitChange(client, schema)
                 }
             }
             return
+        }
+    }
+
+    /// Waits for the database to change: the next monitor update, or
+    /// (without a monitor) a fresh snapshot a tenth of a second later.
+    func awaitChange(_ client: OVSDBClient, _ schema: DatabaseSchema) throws {
+        if isMonitoring {
+            _ = try client.poll(timeout: nil)
+        } else {
+            usleep(100_000)
+            try client.loadSnapshot("Open_vSwitch", schema: schema, tables: allTables)
         }
     }
 

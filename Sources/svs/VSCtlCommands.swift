@@ -49,6 +49,17 @@ enum VSCtlCatalog {
         "add-bond": .init(min: 4, max: Int.max, options: ["--may-exist", "--fake-iface"], readOnly: false),
         "list-ifaces": .init(min: 1, max: 1, options: [], readOnly: true),
         "iface-to-br": .init(min: 1, max: 1, options: [], readOnly: true),
+        "br-set-external-id": .init(min: 2, max: 3, options: [], readOnly: false),
+        "br-get-external-id": .init(min: 1, max: 2, options: [], readOnly: true),
+        "get-controller": .init(min: 1, max: 1, options: [], readOnly: true),
+        "del-controller": .init(min: 1, max: 1, options: [], readOnly: false),
+        "set-controller": .init(min: 1, max: Int.max, options: ["--inactivity-probe="], readOnly: false),
+        "get-fail-mode": .init(min: 1, max: 1, options: [], readOnly: true),
+        "del-fail-mode": .init(min: 1, max: 1, options: [], readOnly: false),
+        "set-fail-mode": .init(min: 2, max: 2, options: [], readOnly: false),
+        "get-manager": .init(min: 0, max: 0, options: [], readOnly: true),
+        "del-manager": .init(min: 0, max: 0, options: [], readOnly: false),
+        "set-manager": .init(min: 1, max: Int.max, options: ["--inactivity-probe="], readOnly: false),
         "comment": .init(min: 0, max: Int.max, options: [], readOnly: true),
         "get": .init(min: 2, max: Int.max, options: ["--if-exists", "--id="], readOnly: true),
         "list": .init(min: 1, max: Int.max, options: ["--if-exists", "--columns="], readOnly: true),
@@ -224,6 +235,41 @@ struct VSCtlRunner {
             try addPort(c, bridge: a[1], port: a[2], ifaces: Array(a[3..<(3 + n)]), settings: Array(a[(3 + n)...]),
                         fakeIface: c.has("--fake-iface"))
         case "del-port": try deletePort(c)
+        case "br-set-external-id", "br-get-external-id": try bridgeExternalID(c, &out)
+        case "get-controller":
+            let k = cache
+            let b = k.realBridge(try k.findBridge(a[1], mustExist: true)!)
+            let targets = db.read("Bridge", b.uuid!, "controller").keys.compactMap(\.uuidValue)
+                .compactMap { db.read("Controller", $0, "target").keys.first?.stringValue }
+            for t in targets.sortedBytes() { out += t + "\n" }
+        case "del-controller":
+            let b = try realBridge(a[1])
+            for r in db.read("Bridge", b, "controller").keys.compactMap(\.uuidValue) { db.delete("Controller", r) }
+            db.write("Bridge", b, "controller", Datum())
+        case "set-controller":
+            let b = try realBridge(a[1])
+            for r in db.read("Bridge", b, "controller").keys.compactMap(\.uuidValue) { db.delete("Controller", r) }
+            db.write("Bridge", b, "controller", Datum(keys: insertTargets("Controller", Array(a[2...]), c).sorted()))
+        case "get-fail-mode":
+            let k = cache
+            let b = k.realBridge(try k.findBridge(a[1], mustExist: true)!)
+            if let m = db.read("Bridge", b.uuid!, "fail_mode").keys.first?.stringValue, !m.isEmpty { out += m + "\n" }
+        case "del-fail-mode": db.write("Bridge", try realBridge(a[1]), "fail_mode", Datum())
+        case "set-fail-mode":
+            let b = try realBridge(a[1])
+            if a[2] != "standalone" && a[2] != "secure" { throw VSCtlError("fail-mode must be \"standalone\" or \"secure\"") }
+            db.write("Bridge", b, "fail_mode", Datum(keys: [.string(a[2])]))
+        case "get-manager":
+            let targets = db.read("Open_vSwitch", ovs, "manager_options").keys.compactMap(\.uuidValue)
+                .compactMap { db.read("Manager", $0, "target").keys.first?.stringValue }
+            for t in Array(Set(targets)).sortedBytes() { out += t + "\n" }
+        case "del-manager", "set-manager":
+            for r in db.read("Open_vSwitch", ovs, "manager_options").keys.compactMap(\.uuidValue) { db.delete("Manager", r) }
+            db.write("Open_vSwitch", ovs, "manager_options", Datum())
+            if c.name == "set-manager" {
+                db.write("Open_vSwitch", ovs, "manager_options",
+                         Datum(keys: insertTargets("Manager", Array(a[1...]), c).sorted()))
+            }
         case "get": try get(c, &out)
         case "list": table = try list(c)
         case "find": table = try find(c)
@@ -322,6 +368,57 @@ struct VSCtlRunner {
         }
         for t in ["Mirror", "Controller", "Manager", "NetFlow", "SSL", "sFlow", "IPFIX"] {
             for r in db.uuids(t) { db.delete(t, r) }
+        }
+    }
+
+    /// `find_real_bridge`: the Bridge row of a bridge that is not a fake one.
+    func realBridge(_ name: String) throws(VSCtlError) -> UUID {
+        let b = try cache.findBridge(name, mustExist: true)!
+        if b.parent != nil { throw VSCtlError("\(name) is a fake bridge") }
+        return b.uuid!
+    }
+
+    /// Inserts one Controller or Manager row per target (with
+    /// `--inactivity-probe`); returns references to them.
+    mutating func insertTargets(_ table: String, _ targets: [String], _ c: VSCtlCommand) -> [Atom] {
+        targets.map { t in
+            let u = db.insert(table)
+            db.write(table, u, "target", .scalar(.string(t)))
+            if let p = c.value("--inactivity-probe") {
+                db.write(table, u, "inactivity_probe", Datum(keys: [.integer(atoiPrefix(p))]))
+            }
+            return .uuid(u)
+        }
+    }
+
+    /// `br-set-external-id` and `br-get-external-id`: a real bridge's
+    /// external_ids, or its Port's `fake-bridge-KEY` keys for a fake one.
+    mutating func bridgeExternalID(_ c: VSCtlCommand, _ out: inout String) throws(VSCtlError) {
+        let a = c.argv
+        let k = cache
+        let b = try k.findBridge(a[1], mustExist: true)!
+        let (table, row, prefix) = b.uuid.map { ("Bridge", $0, "") } ?? ("Port", k.ports[b.name]!.uuid, "fake-bridge-")
+        var d = db.read(table, row, "external_ids")
+        if c.name == "br-set-external-id" {
+            let key = Atom.string(prefix + a[2])
+            if let i = d.keys.firstIndex(of: key) {
+                d.keys.remove(at: i)
+                d.values!.remove(at: i)
+            }
+            if a.count > 3 {
+                d.keys.append(key)
+                d.values!.append(.string(a[3]))
+                let order = d.keys.indices.sorted { d.keys[$0] < d.keys[$1] }
+                d = Datum(keys: order.map { d.keys[$0] }, values: order.map { d.values![$0] })
+            }
+            db.write(table, row, "external_ids", d)
+        } else if a.count > 2 {
+            if let i = d.keys.firstIndex(of: .string(prefix + a[2])) { out += d.values![i].bareString + "\n" }
+        } else {
+            for (i, key) in d.keys.enumerated() {
+                guard let s = key.stringValue, s.hasPrefix(prefix) else { continue }
+                out += "\(s.dropFirst(prefix.count))=\(d.values![i].bareString)\n"
+            }
         }
     }
 
