@@ -283,3 +283,38 @@ final class LockedBox<T>: @unchecked Sendable {
         #expect(Replica.applyDiff(.scalar(.string("x")), .scalar(.string("y")), type: scalar) == .scalar(.string("y")))
     }
 }
+
+@Suite struct SnapshotTests {
+    /// Without a monitor, a snapshot (one select per table) fills the replica
+    /// with the same rows, and a second snapshot sees later changes.
+    @Test(arguments: ["svs", "ovs"])
+    func snapshotMatchesTheDatabase(server: String) throws {
+        func check(_ remote: String) throws {
+            let client = try OVSDBClient(remote: remote)
+            let schema = try client.schema("Open_vSwitch")
+            var t = Transaction(database: "Open_vSwitch")
+            let br = t.insert("Bridge", ["name": .string("br0"), "flood_vlans": .array([.string("set"), .array([.int(3)])])],
+                              uuidName: "br")
+            t.insert("Open_vSwitch", ["bridges": br])
+            let uuid = try #require(try client.transact(t).insertedUUIDs["br"])
+            try client.loadSnapshot("Open_vSwitch", schema: schema, tables: ["Bridge": nil, "Open_vSwitch": ["bridges"]])
+            #expect(client.replica.rows("Bridge")[uuid]?["name"] == .scalar(.string("br0")))
+            #expect(client.replica.rows("Bridge")[uuid]?["flood_vlans"] == Datum(keys: [.integer(3)]))
+            #expect(client.replica.rows("Open_vSwitch").values.first?["bridges"] == Datum(keys: [.uuid(uuid)]))
+            #expect(client.replica.rows("Open_vSwitch").values.first?["cur_cfg"] == nil)
+
+            var d = Transaction(database: "Open_vSwitch")
+            d.update("Open_vSwitch", where: [], ["bridges": .array([.string("set"), .array([])])])
+            try client.transact(d)
+            try client.loadSnapshot("Open_vSwitch", schema: schema, tables: ["Bridge": nil, "Open_vSwitch": ["bridges"]])
+            #expect(client.replica.rows("Bridge").isEmpty)
+        }
+        if server == "svs" {
+            try withInProcessServer(check)
+        } else {
+            let real = try RealServer()
+            defer { real.stop() }
+            try check(real.remote)
+        }
+    }
+}
