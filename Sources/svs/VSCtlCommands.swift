@@ -764,11 +764,13 @@ struct VSCtlRunner {
         }
         guard let row = try getRow(t, a[2], mustExist: mustExist) else { return }
         if let id {
-            if symbols.table[id] != nil {
+            let isNew = symbols.table[id] == nil
+            try symbols.create(id)
+            if !isNew {
                 throw VSCtlError("row id \"\(id)\" specified on \"get\" command was used before it was defined")
             }
-            symbols.table[id] = .init(uuid: row, created: true, strongRef: true)
-            symbols.order.append(id)
+            symbols.table[id]!.uuid = row
+            symbols.table[id]!.strongRef = true
         }
         for arg in a.dropFirst(3) {
             if arg.lowercased() == "_uuid" || arg.lowercased() == "-uuid" {
@@ -911,8 +913,13 @@ struct VSCtlRunner {
         var addType = col.type
         addType.min = 1
         addType.max = Int.max
+        var added = Datum(keys: [], values: col.type.isMap ? [] : nil)
         for arg in c.argv.dropFirst(4) {
             let more = try VSCtlText.datum(arg, addType, symbols: &symbols)
+            for (i, k) in more.keys.enumerated() where !added.keys.contains(k) {
+                added.keys.append(k)
+                if added.values != nil { added.values!.append(more.values![i]) }
+            }
             for (i, k) in more.keys.enumerated() where !d.keys.contains(k) {
                 d.keys.append(k)
                 if d.values != nil { d.values!.append(more.values![i]) }
@@ -920,6 +927,12 @@ struct VSCtlRunner {
         }
         let order = d.keys.indices.sorted { d.keys[$0] < d.keys[$1] }
         d = Datum(keys: order.map { d.keys[$0] }, values: d.values.map { v in order.map { v[$0] } })
+        if isLastCommand && !db.isInserted(row) {
+            // As ovs-vsctl: the last command adds by a partial update (a
+            // mutation of the given elements); the server checks the size.
+            db.mutateInsert(t.name, row, col.name, added, col.type)
+            return
+        }
         if d.keys.count > col.type.max {
             throw VSCtlError("\"add\" operation would put \(d.keys.count) \(col.type.isMap ? "pairs" : "values") in column \(col.name) of table \(t.name) but the maximum number is \(col.type.max)")
         }
@@ -979,14 +992,8 @@ struct VSCtlRunner {
             if let u = UUID(id) {
                 uuid = u
             } else {
-                guard id.hasPrefix("@"), id.count > 1 else {
-                    throw VSCtlError("row id \"\(id)\" does not begin with \"@\"")
-                }
-                if let s = symbols.table[id], s.created {
-                    throw VSCtlError("row id \"\(id)\" may only be specified on one --id option")
-                }
-                uuid = symbols.lookup(id)
-                symbols.table[id]!.created = true
+                try symbols.create(id)
+                uuid = symbols.table[id]!.uuid
                 if t.isRoot { symbols.table[id]!.strongRef = true }
             }
         }

@@ -12,6 +12,9 @@ struct VSCtlDB {
     var inserted: [(table: String, uuid: UUID)] = []
     /// Columns written per row (existing and inserted rows).
     var written: [UUID: Set<String>] = [:]
+    /// Partial updates: elements to insert into a set or map column of an
+    /// existing row, sent as a `mutate` (ovs-vsctl does this for the last `add`).
+    var mutations: [(table: String, uuid: UUID, column: String, value: Datum, type: ColumnType)] = []
     /// Existing rows deleted by this run.
     var deleted: [(table: String, uuid: UUID)] = []
 
@@ -22,7 +25,21 @@ struct VSCtlDB {
         self.rows = rows
     }
 
-    var hasChanges: Bool { !inserted.isEmpty || !deleted.isEmpty || written.values.contains { !$0.isEmpty } }
+    var hasChanges: Bool {
+        !inserted.isEmpty || !deleted.isEmpty || !mutations.isEmpty || written.values.contains { !$0.isEmpty }
+    }
+
+    /// Adds elements to a column by a mutation; the view shows their union.
+    mutating func mutateInsert(_ table: String, _ uuid: UUID, _ column: String, _ value: Datum, _ type: ColumnType) {
+        var d = read(table, uuid, column)
+        for (i, k) in value.keys.enumerated() where !d.keys.contains(k) {
+            d.keys.append(k)
+            if d.values != nil { d.values!.append(value.values![i]) }
+        }
+        let order = d.keys.indices.sorted { d.keys[$0] < d.keys[$1] }
+        rows[table]?[uuid]?[column] = Datum(keys: order.map { d.keys[$0] }, values: d.values.map { v in order.map { v[$0] } })
+        mutations.append((table, uuid, column, value, type))
+    }
 
     func tableSchema(_ t: String) -> TableSchema { schema.tables[t]! }
 
@@ -99,6 +116,14 @@ struct VSCtlDB {
                 ops.append(.object([("op", .string("update")), ("table", .string(table)),
                                     ("where", .array([Condition.uuid(uuid).json])), ("row", .object(row))]))
             }
+        }
+        for m in mutations where rows[m.table]?[m.uuid] != nil {
+            let value: JSON = m.type.isMap ? m.value.json(m.type)
+                : .array([.string("set"), .array(m.value.keys.map(\.json))])
+            ops.append(.object([("op", .string("mutate")), ("table", .string(m.table)),
+                                ("where", .array([Condition.uuid(m.uuid).json])),
+                                ("mutations", .array([.array([.string(m.column), .string("insert"),
+                                                              VSCtlDB.nameInserted(value, names)])]))]))
         }
         // As OVS's IDL: only rows of root tables are deleted explicitly; the
         // server collects an unreferenced non-root row itself, and keeps

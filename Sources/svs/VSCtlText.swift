@@ -24,6 +24,14 @@ struct VSCtlSymbols {
     var table: [String: Symbol] = [:]
     var order: [String] = []
 
+    /// Marks `name` as defined by this `--id` (`create_symbol`).
+    mutating func create(_ name: String) throws(VSCtlError) {
+        guard name.hasPrefix("@") else { throw VSCtlError("row id \"\(name)\" does not begin with \"@\"") }
+        _ = lookup(name)
+        if table[name]!.created { throw VSCtlError("row id \"\(name)\" may only be specified on one --id option") }
+        table[name]!.created = true
+    }
+
     /// The symbol `name`, made (with a fresh UUID) on first use.
     mutating func lookup(_ name: String) -> UUID {
         if let s = table[name] { return s.uuid }
@@ -136,14 +144,15 @@ enum VSCtlText {
         }
         do {
             try base.check(a)
-            if let hi = rangeEnd {
-                if let e = base.enumValues {
-                    for i in (a.integerValue! + 1)...hi where !e.contains(.integer(i)) { try base.check(.integer(i)) }
+            if let hi = rangeEnd, let lo = a.integerValue {
+                let span = UInt64(bitPattern: hi) &- UInt64(bitPattern: lo)
+                if let e = base.enumValues, span < 4096 {
+                    for i in stride(from: lo, through: hi, by: 1) where !e.contains(.integer(i)) { try base.check(.integer(i)) }
                 } else {
                     try base.check(.integer(hi))
                 }
-                if hi - a.integerValue! >= 4096 {
-                    throw OVSDBError.constraint("Range \(a.integerValue!)-\(hi) is too big")
+                if span >= 4096 {
+                    throw OVSDBError.constraint("Range \"\(lo)-\(hi)\" is too big. Maximum allowed size is 4096.")
                 }
             }
         } catch {
@@ -182,9 +191,12 @@ enum VSCtlText {
                     p += 1
                     skipSpaces()
                     v = try atom(try token(s, &p), vt, symbols: &symbols).0
-                } else {
-                    let c = p < s.count ? String(Character(Unicode.Scalar(s[p]))) : ""
+                } else if p < s.count {
+                    let c = String(Character(Unicode.Scalar(s[p])))
                     throw VSCtlError("\(String(decoding: s[start...], as: UTF8.self)): syntax error at \"\(c)\" expecting \"=\"")
+                } else {
+                    // OVS prints the end of the string as a NUL, which ends its message.
+                    throw VSCtlError("\(String(decoding: s[start...], as: UTF8.self)): syntax error at \"")
                 }
             }
             if let hi = rangeEnd, case .integer(let lo) = k {
