@@ -170,6 +170,7 @@ struct VSCtlMain {
             view = runner.db
             var outputs = runner.outputs
             var nextCfg: Int64? = nil
+            var real: [UUID: UUID] = [:]
             if view.hasChanges && !dryRun {
                 var ops: [JSON] = [.string("Open_vSwitch")] + view.operations()
                 var selectIndex: Int? = nil
@@ -190,7 +191,6 @@ struct VSCtlMain {
                 if let failed = results.first(where: { $0["error"] != nil && $0["error"] != .null }) {
                     throw VSCtlError("transaction error: \(failed.sortedText)")
                 }
-                var real: [UUID: UUID] = [:]
                 var opIndex = 0
                 for (_, u) in view.inserted {
                     if opIndex < results.count, let a = results[opIndex]["uuid"]?.arrayValue, a.count == 2,
@@ -215,6 +215,7 @@ struct VSCtlMain {
                     if rows.values.contains(where: { ($0["cur_cfg"]?.keys.first?.integerValue ?? 0) >= nextCfg }) { break }
                     try awaitChange(client, schema)
                 }
+                reportInterfaceErrors(runner.expectedIfaces.compactMap { real[$0] }, client.replica)
             }
             return
         }
@@ -228,6 +229,28 @@ struct VSCtlMain {
         } else {
             usleep(100_000)
             try client.loadSnapshot("Open_vSwitch", schema: schema, tables: allTables)
+        }
+    }
+
+    /// As ovs-vsctl after a reload: names the new interfaces that
+    /// ovs-vswitchd could not set up (no OpenFlow port number).
+    func reportInterfaceErrors(_ ifaces: [UUID], _ replica: Replica) {
+        var any = false
+        for u in ifaces {
+            guard let row = replica.rows("Interface")[u] else { continue }
+            let ofport = row["ofport"]?.keys.first?.integerValue
+            guard ofport == nil || ofport == -1 else { continue }
+            let name = row["name"]?.keys.first?.stringValue ?? ""
+            if let e = row["error"]?.keys.first?.stringValue, !e.isEmpty {
+                printError("Error detected while setting up '\(name)': \(e).  See ovs-vswitchd log for details.")
+            } else {
+                printError("Error detected while setting up '\(name)'.  See ovs-vswitchd log for details.")
+            }
+            any = true
+        }
+        if any {
+            let dir = getenv("OVS_LOGDIR").map { String(cString: $0) } ?? "/var/log/openvswitch"
+            printError("The default log directory is \"\(dir)\".")
         }
     }
 

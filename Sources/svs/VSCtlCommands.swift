@@ -169,6 +169,9 @@ struct VSCtlRunner {
     var outputs: [VSCtlOutput] = []
     /// Commands whose output is the temporary UUID of a `create`d row.
     var created: [Int: UUID] = [:]
+    /// Interfaces added by add-br/add-port/add-bond, checked for errors once
+    /// ovs-vswitchd has applied the change (temporary UUIDs).
+    var expectedIfaces: [UUID] = []
     /// Set by wait-until when its condition does not hold yet.
     var tryAgain = false
     var isLastCommand = false
@@ -461,6 +464,7 @@ struct VSCtlRunner {
                 throw VSCtlError("bridge \(parentName) already has a child VLAN bridge \(conflict.name) on VLAN \(vlan)")
             }
             let iface = db.insert("Interface")
+            expectedIfaces.append(iface)
             db.write("Interface", iface, "name", .scalar(.string(name)))
             db.write("Interface", iface, "type", .scalar(.string("internal")))
             let port = db.insert("Port")
@@ -471,6 +475,7 @@ struct VSCtlRunner {
             addRef("Bridge", parent.uuid!, "ports", port)
         } else {
             let iface = db.insert("Interface")
+            expectedIfaces.append(iface)
             db.write("Interface", iface, "name", .scalar(.string(name)))
             db.write("Interface", iface, "type", .scalar(.string("internal")))
             let port = db.insert("Port")
@@ -551,6 +556,7 @@ struct VSCtlRunner {
         var ifaceRows: [UUID] = []
         for i in ifaces {
             let u = db.insert("Interface")
+            expectedIfaces.append(u)
             db.write("Interface", u, "name", .scalar(.string(i)))
             ifaceRows.append(u)
         }

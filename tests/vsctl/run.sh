@@ -126,5 +126,44 @@ if [ "$rc_ovs" != 0 ] || [ "$rc_svs" != 0 ]; then
     fail=$((fail + 1))
 fi
 
+# wait-until returns once another client makes the condition true, and a
+# waiting change returns once "ovs-vswitchd" (here: ovs-vsctl setting
+# cur_cfg) catches up with next_cfg. Both tools, each on its own database.
+waits() {
+    local name=$1 db=$2 db_side=$3 pid rc
+    shift 3
+    "$@" --db="$db" --timeout=10 wait-until Bridge wbr2 fail_mode=secure &
+    pid=$!
+    sleep 0.3
+    ovs-vsctl --db="$db" --no-wait add-br wbr2
+    sleep 0.3
+    kill -0 "$pid" 2>/dev/null || { echo "vsctl: $name wait-until returned before its condition held"; return 1; }
+    ovs-vsctl --db="$db" --no-wait set Bridge wbr2 fail_mode=secure
+    rc=0; wait "$pid" || rc=$?
+    [ "$rc" = 0 ] || { echo "vsctl: $name wait-until exited $rc"; return 1; }
+
+    ovs-vsctl --db="$db" --no-wait set Open_vSwitch . cur_cfg=0
+    "$@" --db="$db" --timeout=10 add-br wbr3 2>"$RUN/waits.$db_side.err" &
+    pid=$!
+    for _ in $(seq 1 50); do
+        [ "$(ovs-vsctl --db="$db" --no-wait br-exists wbr3 && echo yes)" = yes ] && break
+        sleep 0.1
+    done
+    sleep 0.3
+    kill -0 "$pid" 2>/dev/null || { echo "vsctl: $name add-br did not wait for cur_cfg"; return 1; }
+    ovs-vsctl --db="$db" --no-wait set Open_vSwitch . cur_cfg="$(ovs-vsctl --db="$db" get Open_vSwitch . next_cfg)"
+    rc=0; wait "$pid" || rc=$?
+    [ "$rc" = 0 ] || { echo "vsctl: $name add-br exited $rc after cur_cfg caught up"; return 1; }
+}
+waits ovs-vsctl "$db_ovs" ovs ovs-vsctl || fail=$((fail + 1))
+waits "svs vsctl" "$db_svs" svs "$SVS" vsctl || fail=$((fail + 1))
+# ... and both report the new interface that no ovs-vswitchd set up.
+strip() { grep -v '|WARN|' "$1" | sed -E 's/^(ovs-vsctl|svs vsctl): //'; }
+if ! diff <(strip "$RUN/waits.ovs.err") <(strip "$RUN/waits.svs.err") >/dev/null; then
+    echo "vsctl: after the wait, messages differ:"
+    diff <(strip "$RUN/waits.ovs.err") <(strip "$RUN/waits.svs.err") | sed 's/^/    /' || true
+    fail=$((fail + 1))
+fi
+
 echo "vsctl: ${#lines[@]} commands, $fail mismatches"
 [ "$fail" = 0 ]
