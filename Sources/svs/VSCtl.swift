@@ -32,6 +32,8 @@ struct VSCtlMain {
     var local: [(String, String?)] = []
     /// False when the server has no monitor: waits poll with snapshots.
     var isMonitoring = true
+    /// `--retry`: keep trying to connect until the server is there (or --timeout).
+    var retry = false
     var allTables: [String: [String]?] = [:]
 
     /// Runs the invocation; prints output and errors; returns the exit status.
@@ -106,7 +108,8 @@ struct VSCtlMain {
                 dataFormat = v
             case "--no-headings": headings = false
             case "--bare": format = "list"; dataFormat = "bare"; headings = false
-            case "--pretty", "--retry", "--no-syslog", "--max-column-width", "--leader-only", "--no-leader-only",
+            case "--retry": retry = true
+            case "--pretty", "--no-syslog", "--max-column-width", "--leader-only", "--no-leader-only",
                  "--shuffle-remotes", "--no-shuffle-remotes", "--log-file", "--private-key", "--certificate",
                  "--ca-cert", "-p", "-c", "-C", "--bootstrap-ca-cert", "--peer-ca-cert":
                 break
@@ -139,7 +142,15 @@ struct VSCtlMain {
         let client: OVSDBClient
         let schema: DatabaseSchema
         do {
-            client = try OVSDBClient(remote: remote)
+            var connected: OVSDBClient? = nil
+            while connected == nil {
+                do {
+                    connected = try OVSDBClient(remote: remote)
+                } catch .system where retry {
+                    usleep(200_000)
+                }
+            }
+            client = connected!
             schema = try client.schema("Open_vSwitch")
             var tables: [String: [String]?] = [:]
             for t in schema.tables.keys { tables[t] = .some(nil) }

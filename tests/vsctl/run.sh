@@ -126,6 +126,17 @@ if [ "$rc_ovs" != 0 ] || [ "$rc_svs" != 0 ]; then
     fail=$((fail + 1))
 fi
 
+# No server: the same failure.
+rc_ovs=0; rc_svs=0
+ovs-vsctl --db="unix:$RUN/none.sock" list-br 2>"$RUN/none.ovs" || rc_ovs=$?
+"$SVS" vsctl --db="unix:$RUN/none.sock" list-br 2>"$RUN/none.svs" || rc_svs=$?
+msg_ovs="$rc_ovs $(sed -E 's/^ovs-vsctl: //' "$RUN/none.ovs")"
+msg_svs="$rc_svs $(sed -E 's/^svs vsctl: //' "$RUN/none.svs")"
+if [ "$msg_ovs" != "$msg_svs" ]; then
+    echo "vsctl: without a server: ovs-vsctl \"$msg_ovs\", svs vsctl \"$msg_svs\""
+    fail=$((fail + 1))
+fi
+
 # wait-until returns once another client makes the condition true, and a
 # waiting change returns once "ovs-vswitchd" (here: ovs-vsctl setting
 # cur_cfg) catches up with next_cfg. Both tools, each on its own database.
