@@ -170,6 +170,7 @@ struct VSCtlMain {
             throw VSCtlError("\(remote): database connection failed (\(VSCtlMain.reason(error)))")
         }
         while true {
+            let seen = client.updatesApplied
             var view = VSCtlDB(schema: schema, replica: client.replica)
             let ovs = view.uuids("Open_vSwitch").first ?? view.insert("Open_vSwitch")
             var runner = VSCtlRunner(db: view, ovs: ovs)
@@ -183,7 +184,8 @@ struct VSCtlMain {
             var nextCfg: Int64? = nil
             var real: [UUID: UUID] = [:]
             if view.hasChanges && !dryRun {
-                var ops: [JSON] = [.string("Open_vSwitch")] + view.operations()
+                let checks = view.verifications()
+                var ops: [JSON] = [.string("Open_vSwitch")] + checks + view.operations()
                 var selectIndex: Int? = nil
                 if wait {
                     let whereOVS = JSON.array([Condition.uuid(ovs).json])
@@ -192,16 +194,23 @@ struct VSCtlMain {
                     let cond = target.map { JSON.array([.array([.string("_uuid"), .string("=="), $0])]) } ?? whereOVS
                     ops.append(.object([("op", .string("mutate")), ("table", .string("Open_vSwitch")), ("where", cond),
                                         ("mutations", .array([.array([.string("next_cfg"), .string("+="), .int(1)])]))]))
-                    selectIndex = ops.count - 1
+                    selectIndex = ops.count - 1 - checks.count
                     ops.append(.object([("op", .string("select")), ("table", .string("Open_vSwitch")), ("where", cond),
                                         ("columns", .array([.string("next_cfg")]))]))
                 }
                 ops.append(.object([("op", .string("comment")), ("comment", .string("ovs-vsctl: \(invocation)"))]))
                 let reply = try client.call("transact", ops)
-                guard let results = reply.arrayValue else { throw VSCtlError("transaction error: bad reply") }
-                if let failed = results.first(where: { $0["error"] != nil && $0["error"] != .null }) {
-                    throw VSCtlError("transaction error: \(failed.sortedText)")
+                guard let allResults = reply.arrayValue else { throw VSCtlError("transaction error: bad reply") }
+                if let i = allResults.firstIndex(where: { $0["error"] != nil && $0["error"] != .null }) {
+                    if i < checks.count {
+                        // Someone changed what we read: try again on fresh
+                        // contents (their update may already be here).
+                        if client.updatesApplied == seen { try awaitChange(client, schema) }
+                        continue
+                    }
+                    throw VSCtlError("transaction error: \(allResults[i].sortedText)")
                 }
+                let results = Array(allResults.dropFirst(checks.count))
                 var opIndex = 0
                 for (_, u) in view.inserted {
                     if opIndex < results.count, let a = results[opIndex]["uuid"]?.arrayValue, a.count == 2,

@@ -18,11 +18,39 @@ struct VSCtlDB {
     /// Existing rows deleted by this run.
     var deleted: [(table: String, uuid: UUID)] = []
 
+    /// The rows as read from the replica, before this run's changes.
+    let base: [String: [UUID: ReplicaRow]]
+
     init(schema: DatabaseSchema, replica: Replica) {
         self.schema = schema
         var rows: [String: [UUID: ReplicaRow]] = [:]
         for name in schema.tables.keys { rows[name] = replica.rows(name) }
         self.rows = rows
+        self.base = rows
+    }
+
+    /// One `wait` per updated existing row: the written columns still hold
+    /// the values this run read. If another client changed them meanwhile,
+    /// the transaction fails with "timed out" and the run starts over on the
+    /// new contents (the job of OVS's IDL `verify`).
+    func verifications() -> [JSON] {
+        var ops: [JSON] = []
+        for table in schema.tables.keys.sorted() {
+            let ts = tableSchema(table)
+            for uuid in uuids(table) {
+                guard let cols = written[uuid], !cols.isEmpty, let old = base[table]?[uuid] else { continue }
+                var row: [(String, JSON)] = []
+                for c in cols.sorted() {
+                    guard let cs = ts.columns[c] else { continue }
+                    row.append((c, (old[c] ?? Datum.defaultValue(cs.type)).json(cs.type)))
+                }
+                ops.append(.object([("op", .string("wait")), ("timeout", .int(0)), ("table", .string(table)),
+                                    ("where", .array([Condition.uuid(uuid).json])),
+                                    ("columns", .array(row.map { .string($0.0) })), ("until", .string("==")),
+                                    ("rows", .array([.object(row)]))]))
+            }
+        }
+        return ops
     }
 
     var hasChanges: Bool {

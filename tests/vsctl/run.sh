@@ -126,6 +126,22 @@ if [ "$rc_ovs" != 0 ] || [ "$rc_svs" != 0 ]; then
     fail=$((fail + 1))
 fi
 
+# Concurrent clients: 16 add-port at once on one bridge each read the
+# bridge's ports and write them back; none may be lost.
+"$SVS" vsctl --db="$db_svs" --no-wait add-br cc
+pids=()
+for i in $(seq 1 16); do
+    timeout 20 "$SVS" vsctl --db="$db_svs" --no-wait add-port cc cc$i &
+    pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p" || { echo "vsctl: a concurrent add-port failed"; fail=$((fail + 1)); }; done
+got=$("$SVS" vsctl --db="$db_svs" list-ports cc | wc -l)
+if [ "$got" != 16 ]; then
+    echo "vsctl: concurrent add-port: $got ports of 16 on the bridge"
+    fail=$((fail + 1))
+fi
+"$SVS" vsctl --db="$db_svs" --no-wait del-br cc
+
 # No server: the same failure.
 rc_ovs=0; rc_svs=0
 ovs-vsctl --db="unix:$RUN/none.sock" list-br 2>"$RUN/none.ovs" || rc_ovs=$?
