@@ -97,7 +97,7 @@ struct VSCtlMain {
                 guard let v = value, let t = Int(v), t >= 0 else { throw VSCtlError("value \(value ?? "") on -t or --timeout is invalid") }
                 timeout = t
             case "--format", "-f":
-                guard let v = value, ["list", "table", "csv", "json", "html"].contains(v) else {
+                guard let v = value, ["list", "table", "csv", "json"].contains(v) else {
                     throw VSCtlError("unknown output format \"\(value ?? "")\"")
                 }
                 format = v
@@ -347,8 +347,8 @@ struct VSCtlMain {
             if self.headings { out += headings.map(q).joined(separator: ",") + "\n" }
             for r in text { out += r.map(q).joined(separator: ",") + "\n" }
         case "json":
-            let data = JSON.array(rows.map { .array($0.map { d, t in
-                dataFormat == "json" ? d.json(t) : .string(cell(d, t)) }) })
+            // Cells are the data's JSON whatever --data says, as in OVS.
+            let data = JSON.array(rows.map { .array($0.map { d, t in d.json(t) }) })
             out += JSON.object([("data", data), ("headings", .array(headings.map { .string($0) }))]).text + "\n"
         default:
             for (y, r) in text.enumerated() {
