@@ -35,6 +35,15 @@ public enum OVSDBClientError: Error, Equatable, CustomStringConvertible {
     }
 }
 
+/// Writes `bytes` to the socket without raising SIGPIPE; the C `send`.
+func sendNoSignal(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int {
+    #if canImport(Glibc)
+    return send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
+    #else
+    return send(fd, bytes.baseAddress, bytes.count, 0)
+    #endif
+}
+
 /// A blocking stream connection to an OVSDB server that sends and receives
 /// whole JSON values (RFC 7047 section 4: JSON-RPC 1.0 over a stream).
 public final class JSONStreamConnection {
@@ -108,7 +117,8 @@ public final class JSONStreamConnection {
         let bytes = Array(message.text.utf8)
         var off = 0
         while off < bytes.count {
-            let n = bytes[off...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            // MSG_NOSIGNAL: a closed peer is an error here, not a SIGPIPE.
+            let n = bytes[off...].withUnsafeBytes { sendNoSignal(fd, $0) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw .system("send", errno)
