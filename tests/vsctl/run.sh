@@ -142,6 +142,17 @@ if [ "$got" != 16 ]; then
 fi
 "$SVS" vsctl --db="$db_svs" --no-wait del-br cc
 
+# Over TCP: the svs side's server also listens on a loopback port.
+port=$((20000 + RANDOM % 20000))
+ovs-appctl -t "$RUN/svs/ctl" ovsdb-server/add-remote "ptcp:$port:127.0.0.1"
+for _ in $(seq 1 50); do ovs-vsctl --db="tcp:127.0.0.1:$port" list-br >/dev/null 2>&1 && break; sleep 0.1; done
+want=$(ovs-vsctl --db="tcp:127.0.0.1:$port" --no-wait add-br tcpbr -- list-br 2>&1 || true)
+got=$("$SVS" vsctl --db="tcp:127.0.0.1:$port" --no-wait del-br tcpbr -- list-br 2>&1 || true)
+if [ "$want" != "$(printf '%s\ntcpbr' "$got" | LC_ALL=C sort | sed '/^$/d')" ]; then
+    echo "vsctl: over tcp: ovs-vsctl listed \"$want\", svs vsctl (after del-br) \"$got\""
+    fail=$((fail + 1))
+fi
+
 # No server: the same failure.
 rc_ovs=0; rc_svs=0
 ovs-vsctl --db="unix:$RUN/none.sock" list-br 2>"$RUN/none.ovs" || rc_ovs=$?
