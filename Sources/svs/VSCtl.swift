@@ -62,6 +62,20 @@ struct VSCtlMain {
 
     func flushStdout() {}
 
+    /// A warning in Open vSwitch's console log format, on stderr.
+    func warn(_ m: String, module: String) {
+        var now = time(nil)
+        var tm = tm()
+        gmtime_r(&now, &tm)
+        func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        let stamp = "\(tm.tm_year + 1900)-\(two(tm.tm_mon + 1))-\(two(tm.tm_mday))T\(two(tm.tm_hour)):\(two(tm.tm_min)):\(two(tm.tm_sec))Z"
+        VSCtlMain.logSequence += 1
+        let n = String(VSCtlMain.logSequence)
+        var s = stamp + "|" + String(repeating: "0", count: max(0, 5 - n.count)) + n + "|\(module)|WARN|" + m + "\n"
+        s.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+    }
+    nonisolated(unsafe) static var logSequence = 0
+
     /// Global options up to the first non-option (getopt's "+" mode); command
     /// options found here go to the first command.
     mutating func parseOptions(_ args: [String]) throws(VSCtlError) -> [String] {
@@ -175,6 +189,7 @@ struct VSCtlMain {
             let ovs = view.uuids("Open_vSwitch").first ?? view.insert("Open_vSwitch")
             var runner = VSCtlRunner(db: view, ovs: ovs)
             try runner.run(commands)
+            for w in runner.warnings { warn(w.text, module: w.module) }
             if runner.tryAgain {
                 try awaitChange(client, schema)
                 continue

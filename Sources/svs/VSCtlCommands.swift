@@ -172,6 +172,8 @@ struct VSCtlRunner {
     /// Interfaces added by add-br/add-port/add-bond, checked for errors once
     /// ovs-vswitchd has applied the change (temporary UUIDs).
     var expectedIfaces: [UUID] = []
+    /// Warnings ovs-vsctl logs (on stderr) without failing.
+    var warnings: [(module: String, text: String)] = []
     /// Set by wait-until when its condition does not hold yet.
     var tryAgain = false
     var isLastCommand = false
@@ -191,6 +193,11 @@ struct VSCtlRunner {
             let s = symbols.table[name]!
             if !s.created {
                 throw VSCtlError("row id \"\(name)\" is referenced but never created (e.g. with \"-- --id=\(name) create ...\")")
+            }
+            if !s.strongRef {
+                warnings.append(("vsctl", s.weakRef
+                    ? "row id \"\(name)\" was created but only a weak reference to it was inserted, so it will not actually appear in the database"
+                    : "row id \"\(name)\" was created but no reference to it was inserted, so it will not actually appear in the database"))
             }
         }
     }
@@ -994,6 +1001,9 @@ struct VSCtlRunner {
     mutating func create(_ c: VSCtlCommand) throws(VSCtlError) -> UUID {
         let t = try table(c.argv[1])
         var uuid = UUID.random()
+        if c.value("--id") == nil && !t.isRoot {
+            warnings.append(("db_ctl_base", "applying \"create\" command to table \(t.name) without --id option will have no effect"))
+        }
         if let id = c.value("--id") {
             if let u = UUID(id) {
                 uuid = u
@@ -1014,6 +1024,10 @@ struct VSCtlRunner {
         let all = c.has("--all")
         if all && c.argv.count > 2 { throw VSCtlError("--all and records argument should not be specified together") }
         if all && !mustExist { throw VSCtlError("--all and --if-exists should not be specified together") }
+        if !all && c.argv.count == 2 {
+            warnings.append(("db_ctl_base", "either --all or records argument should be specified"))
+            return
+        }
         if all {
             for r in db.uuids(t.name) { db.delete(t.name, r) }
         } else {
