@@ -223,13 +223,9 @@ struct VSCtlCache {
             for p in db.read("Bridge", b, "ports").keys.compactMap(\.uuidValue) where db.row("Port", p) != nil {
                 let pn = name("Port", p)
                 guard seenPorts.insert(pn).inserted else { continue }
-                if isFake(p), seenBridges.insert(pn).inserted {
-                    let tag = Int(db.read("Port", p, "tag").keys[0].integerValue!)
-                    if !bridges.values.contains(where: { $0.parent == bn && $0.vlan == tag }) {
-                        bridges[pn] = Bridge(name: pn, uuid: nil, parent: bn, vlan: tag)
-                    } else {
-                        bridges[pn] = Bridge(name: pn, uuid: nil, parent: bn, vlan: tag)
-                    }
+                if isFake(p), seenBridges.insert(pn).inserted, let tag = db.read("Port", p, "tag").keys.first?.integerValue {
+                    // (OVS warns about a second fake bridge on the same VLAN and keeps both names.)
+                    bridges[pn] = Bridge(name: pn, uuid: nil, parent: bn, vlan: Int(tag))
                 }
             }
         }
