@@ -1,0 +1,189 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import OVSDB
+
+/// Why a client operation failed.
+public enum OVSDBClientError: Error, Equatable, CustomStringConvertible {
+    /// The remote string is not `unix:PATH` or `tcp:IP:PORT`.
+    case badRemote(String)
+    /// A system call failed; `errno` says why.
+    case system(String, Int32)
+    /// The server closed the connection.
+    case closed
+    /// Nothing arrived before the deadline.
+    case timeout
+    /// The server sent bytes that are not JSON, or a message that is not JSON-RPC.
+    case protocolError(String)
+    /// The server answered a request with a JSON-RPC error.
+    case rpc(JSON)
+    /// A transaction failed; `error` is the RFC 7047 error object of the failing operation.
+    case transaction(TransactionFailure)
+
+    public var description: String {
+        switch self {
+        case .badRemote(let r): return "\(r): unknown remote (use unix:PATH or tcp:IP:PORT)"
+        case .system(let what, let e): return "\(what) (\(String(cString: strerror(e))))"
+        case .closed: return "connection closed by server"
+        case .timeout: return "timed out"
+        case .protocolError(let m): return "protocol error: \(m)"
+        case .rpc(let j): return "server error: \(j.text)"
+        case .transaction(let f): return f.description
+        }
+    }
+}
+
+/// Writes `bytes` to the socket without raising SIGPIPE; the C `send`.
+func sendNoSignal(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int {
+    #if canImport(Glibc)
+    return send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
+    #else
+    return send(fd, bytes.baseAddress, bytes.count, 0)
+    #endif
+}
+
+/// A blocking stream connection to an OVSDB server that sends and receives
+/// whole JSON values (RFC 7047 section 4: JSON-RPC 1.0 over a stream).
+public final class JSONStreamConnection {
+    let fd: Int32
+    var buffer: [UInt8] = []
+    var scanned = 0, depth = 0, inString = false, escaped = false, started = false
+
+    /// Connects to `unix:PATH` or `tcp:IP:PORT` (IPv4 or `[IPv6]`).
+    public init(remote: String) throws(OVSDBClientError) {
+        if remote.hasPrefix("unix:") {
+            let path = String(remote.dropFirst(5))
+            let s = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            guard s >= 0 else { throw .system("socket", errno) }
+            var addr = sockaddr_un()
+            addr.sun_family = sa_family_t(AF_UNIX)
+            let bytes = Array(path.utf8)
+            guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else { close(s); throw .badRemote(remote) }
+            withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+                for (i, b) in bytes.enumerated() { raw[i] = b }
+                raw[bytes.count] = 0
+            }
+            let r = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(s, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            }
+            guard r == 0 else { let e = errno; close(s); throw .system("\(path): connection attempt failed", e) }
+            fd = s
+        } else if remote.hasPrefix("tcp:") {
+            let rest = String(remote.dropFirst(4))
+            guard let colon = rest.lastIndex(of: ":"), let port = UInt16(rest[rest.index(after: colon)...]) else {
+                throw .badRemote(remote)
+            }
+            var host = String(rest[..<colon])
+            if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            var v4 = in_addr(), v6 = in6_addr()
+            if inet_pton(AF_INET, host, &v4) == 1 {
+                let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                guard s >= 0 else { throw .system("socket", errno) }
+                var addr = sockaddr_in()
+                addr.sin_family = sa_family_t(AF_INET)
+                addr.sin_port = port.bigEndian
+                addr.sin_addr = v4
+                let r = withUnsafePointer(to: &addr) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                }
+                guard r == 0 else { let e = errno; close(s); throw .system("\(remote): connection attempt failed", e) }
+                fd = s
+            } else if inet_pton(AF_INET6, host, &v6) == 1 {
+                let s = socket(AF_INET6, Int32(SOCK_STREAM.rawValue), 0)
+                guard s >= 0 else { throw .system("socket", errno) }
+                var addr = sockaddr_in6()
+                addr.sin6_family = sa_family_t(AF_INET6)
+                addr.sin6_port = port.bigEndian
+                addr.sin6_addr = v6
+                let r = withUnsafePointer(to: &addr) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(s, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+                }
+                guard r == 0 else { let e = errno; close(s); throw .system("\(remote): connection attempt failed", e) }
+                fd = s
+            } else {
+                throw .badRemote(remote)
+            }
+        } else {
+            throw .badRemote(remote)
+        }
+    }
+
+    deinit { close(fd) }
+
+    /// Writes one JSON value.
+    public func send(_ message: JSON) throws(OVSDBClientError) {
+        let bytes = Array(message.text.utf8)
+        var off = 0
+        while off < bytes.count {
+            // MSG_NOSIGNAL: a closed peer is an error here, not a SIGPIPE.
+            let n = bytes[off...].withUnsafeBytes { sendNoSignal(fd, $0) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .system("send", errno)
+            }
+            off += n
+        }
+    }
+
+    /// Reads the next JSON value; waits at most `timeout` (forever when nil).
+    public func receive(timeout: Duration? = nil) throws(OVSDBClientError) -> JSON {
+        let deadline = timeout.map { ContinuousClock.now + $0 }
+        while true {
+            if let end = nextValueEnd() {
+                let bytes = Array(buffer[..<end])
+                buffer.removeFirst(end)
+                scanned = 0
+                do { return try JSON.parse(bytes) } catch { throw .protocolError(error.description) }
+            }
+            var waitMS: Int32 = -1
+            if let deadline {
+                let left = deadline - ContinuousClock.now
+                if left <= .zero { throw .timeout }
+                let (s, a) = left.components
+                waitMS = Int32(clamping: s * 1000 + a / 1_000_000_000_000_000 + 1)
+            }
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let r = poll(&p, 1, waitMS)
+            if r < 0 {
+                if errno == EINTR { continue }
+                throw .system("poll", errno)
+            }
+            if r == 0 { continue }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .system("receive", errno)
+            }
+            if n == 0 { throw .closed }
+            buffer.append(contentsOf: chunk[..<n])
+        }
+    }
+
+    /// The end offset of the first complete top-level JSON object or array in
+    /// the buffer, scanning only bytes not scanned before.
+    func nextValueEnd() -> Int? {
+        while scanned < buffer.count {
+            let c = buffer[scanned]
+            scanned += 1
+            if inString {
+                if escaped { escaped = false } else if c == UInt8(ascii: "\\") { escaped = true } else if c == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch c {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1; started = true
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                if depth == 0 && started {
+                    started = false
+                    return scanned
+                }
+            default: break
+            }
+        }
+        return nil
+    }
+}

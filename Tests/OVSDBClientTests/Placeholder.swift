@@ -1,4 +1,0 @@
-import Testing
-@testable import OVSDBClient
-
-@Test func ovsdbclientLinks() { #expect(Bool(true)) }
