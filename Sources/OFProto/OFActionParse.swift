@@ -1,0 +1,574 @@
+import Flow
+
+/// The `ovs-ofctl` action syntax (`actions=output:2,mod_vlan_vid:5`), read as
+/// Open vSwitch's `ofpacts_parse_instructions` reads it.
+public struct OFActionParser {
+    /// OpenFlow versions that can carry what was parsed (`OFPUTIL_P_*` bits).
+    public var usableProtocols = OFProtocols.any
+    var depth = 0
+
+    public init() {}
+
+    /// Parses an instruction list (top level of `actions=`).
+    public mutating func parseInstructions(_ text: String) throws(OFActionError) -> [OFAction] {
+        usableProtocols = .any
+        return try parse(text, allowInstructions: true, outer: nil)
+    }
+
+    /// Kinds of enclosing action, for nesting rules.
+    enum Outer { case writeActions, clone, conntrack }
+
+    mutating func parse(_ text: String, allowInstructions: Bool, outer: Outer?) throws(OFActionError) -> [OFAction] {
+        if depth >= 100 { throw OFActionError("Action nested too deeply") }
+        depth += 1
+        defer { depth -= 1 }
+        var scanner = KeyValueScanner(text)
+        var actions: [OFAction] = []
+        var drop = false
+        while let (key, value) = scanner.next() {
+            if key.lowercased() == "drop" {
+                drop = true
+                continue
+            }
+            if key.lowercased() == "apply_actions" { throw OFActionError("apply_actions is the default instruction") }
+            if let a = try parseNamed(key, value, outer: outer, allowInstructions: allowInstructions) {
+                actions.append(contentsOf: a)
+            } else if let port = PortText.parse(key) {
+                actions.append(.output(port: port, maxLength: port == .controller ? 0xffff : 0))
+            } else {
+                throw OFActionError("unknown action \(key)")
+            }
+        }
+        if drop && !actions.isEmpty {
+            throw OFActionError("\"drop\" must not be accompanied by any other action or instruction")
+        }
+        try verify(actions, allowInstructions: allowInstructions, outer: outer)
+        return actions
+    }
+
+    /// `ofpacts_verify`: instruction order, conjunction exclusivity, nesting.
+    func verify(_ actions: [OFAction], allowInstructions: Bool, outer: Outer?) throws(OFActionError) {
+        if actions.contains(where: { if case .conjunction = $0 { return true }; return false }) {
+            for a in actions {
+                switch a {
+                case .conjunction, .note: continue
+                default:
+                    throw OFActionError("\"conjunction\" actions may be used along with \"note\" but not any other kind of action (such as the \"\(a.ofpactName)\" action used here)")
+                }
+            }
+            return
+        }
+        var previous = InstructionKind.meter
+        for (i, a) in actions.enumerated() {
+            if case .nat = a, outer != .conntrack {
+                throw OFActionError("Cannot have NAT action outside of \"ct\" action")
+            }
+            if let field = a.destinationField, field.requiresConntrack, outer != .conntrack {
+                throw OFActionError("cannot set CT fields outside of ct action")
+            }
+            if outer == .conntrack {
+                if case .nat = a {} else if let field = a.destinationField {
+                    if !field.requiresConntrack {
+                        throw OFActionError("ct action doesn't support nested modification of \(field.name)")
+                    }
+                } else {
+                    throw OFActionError("ct action doesn't support nested action \(a.ofpactName)")
+                }
+            }
+            if let outer, case .meter = a {
+                throw OFActionError("\(outer == .clone ? "clone" : outer == .conntrack ? "ct" : "write_actions") action doesn't support nested action meter")
+            }
+            let next = a.instruction
+            if i > 0 && (previous == .applyActions ? next < previous : next <= previous) {
+                if next == previous {
+                    throw OFActionError("duplicate \(previous.name) instruction not allowed, for OpenFlow 1.1+ compatibility")
+                }
+                throw OFActionError("invalid instruction ordering: \(next.name) must appear before \(previous.name), for OpenFlow 1.1+ compatibility")
+            }
+            if !allowInstructions && next != .applyActions && next != .meter {
+                throw OFActionError("\(next.name) instruction not allowed here")
+            }
+            previous = next
+        }
+    }
+
+    /// Parses an action by its name; nil if `key` names no action.
+    mutating func parseNamed(_ key: String, _ value: String, outer: Outer?, allowInstructions: Bool) throws(OFActionError) -> [OFAction]? {
+        switch key {
+        case "output": return [try parseOutput(value)]
+        case "controller": return [try parseController(value)]
+        case "enqueue":
+            let pieces = value.split(whereSeparator: { $0 == ":" || $0 == "q" || $0 == "," }).map(String.init)
+            guard pieces.count >= 2, let first = value.firstIndex(where: { $0 == ":" || $0 == "q" || $0 == "," }) else {
+                throw OFActionError("\"enqueue\" syntax is \"enqueue:PORT:QUEUE\" or \"enqueue(PORT,QUEUE)\"")
+            }
+            let portText = String(value[..<first])
+            var queueText = value[value.index(after: first)...]
+            while let c = queueText.first, c == ":" || c == "q" || c == "," { queueText = queueText.dropFirst() }
+            guard !portText.isEmpty else {
+                throw OFActionError("\"enqueue\" syntax is \"enqueue:PORT:QUEUE\" or \"enqueue(PORT,QUEUE)\"")
+            }
+            guard let port = PortText.parse(portText) else { throw OFActionError("\(portText): enqueue to unknown port") }
+            return [.enqueue(port: port, queue: try NumberText.u32(String(queueText)))]
+        case "group":
+            return [.group(try NumberText.u32(value))]
+        case "set_vlan_vid", "mod_vlan_vid":
+            let vid = try NumberText.u16(value, "VLAN VID")
+            if vid & ~0xfff != 0 { throw OFActionError("\(value): not a valid VLAN VID") }
+            return [.setVLANVID(vid, pushIfNeeded: key == "mod_vlan_vid")]
+        case "set_vlan_pcp", "mod_vlan_pcp":
+            let pcp = try NumberText.u8(value, "VLAN PCP")
+            if pcp & ~7 != 0 { throw OFActionError("\(value): not a valid VLAN PCP") }
+            return [.setVLANPCP(pcp, pushIfNeeded: key == "mod_vlan_pcp")]
+        case "strip_vlan": return [.stripVLAN(isPop: false)]
+        case "pop_vlan": return [.stripVLAN(isPop: true)]
+        case "push_vlan":
+            usableProtocols.formIntersection(.of11Up)
+            let t = try NumberText.u16(value, "ethertype")
+            if t != 0x8100 && t != 0x88a8 { throw OFActionError("\(value): not a valid VLAN ethertype") }
+            return [.pushVLAN(ethertype: t)]
+        case "mod_dl_src", "mod_dl_dst":
+            guard let mac = OFField.mac(value) else { throw OFActionError("invalid mac address \(value)") }
+            return [key == "mod_dl_src" ? .setEthSource(mac) : .setEthDestination(mac)]
+        case "mod_nw_src", "mod_nw_dst":
+            guard let ip = OFField.ipv4(value) else { throw OFActionError("\(value): could not convert to IP address") }
+            return [key == "mod_nw_src" ? .setIPv4Source(ip) : .setIPv4Destination(ip)]
+        case "mod_nw_tos":
+            let tos = try NumberText.u8(value, "TOS")
+            if tos & ~0xfc != 0 { throw OFActionError("\(value): not a valid TOS") }
+            return [.setIPDSCP(tos)]
+        case "mod_nw_ecn":
+            let ecn = try NumberText.u8(value, "ECN")
+            if ecn & ~3 != 0 { throw OFActionError("\(value): not a valid ECN") }
+            return [.setIPECN(ecn)]
+        case "mod_nw_ttl", "set_nw_ttl":
+            return [.setIPTTL(try NumberText.u8(value, "TTL"))]
+        case "mod_tp_src", "mod_tp_dst":
+            let p = try NumberText.u16(value, key == "mod_tp_src" ? "source port" : "destination port")
+            return [key == "mod_tp_src" ? .setTransportSource(p) : .setTransportDestination(p)]
+        case "set_field": return [try parseSetField(value)]
+        case "load": return [try parseLoad(value)]
+        case "move": return [try parseMove(value)]
+        case "push": return [.stackPush(try OFSubfield.parse(value))]
+        case "pop": return [.stackPop(try OFSubfield.parse(value))]
+        case "dec_ttl":
+            if value.isEmpty { return [.decrementTTL(controllerIDs: [0], explicitIDs: false)] }
+            let ids = value.split(whereSeparator: { $0 == "," || $0 == " " }).map { UInt16(truncatingIfNeeded: atoi($0)) }
+            if ids.isEmpty { throw OFActionError("dec_ttl_cnt_ids: expected at least one controller id.") }
+            return [.decrementTTL(controllerIDs: ids, explicitIDs: true)]
+        case "set_mpls_label":
+            if value.isEmpty { throw OFActionError("set_mpls_label: expected label.") }
+            let label = try NumberText.u32(value)
+            if label & ~0xfffff != 0 { throw OFActionError("\(value): not a valid MPLS label") }
+            return [.setMPLSLabel(label)]
+        case "set_mpls_tc":
+            if value.isEmpty { throw OFActionError("set_mpls_tc: expected tc.") }
+            let tc = try NumberText.u8(value, "MPLS TC")
+            if tc & ~7 != 0 { throw OFActionError("\(value): not a valid MPLS TC") }
+            return [.setMPLSTC(tc)]
+        case "set_mpls_ttl":
+            if value.isEmpty { throw OFActionError("set_mpls_ttl: expected ttl.") }
+            return [.setMPLSTTL(try NumberText.u8(value, "MPLS TTL"))]
+        case "dec_mpls_ttl": return [.decrementMPLSTTL]
+        case "push_mpls":
+            let t = try NumberText.u16(value, "push_mpls")
+            return [.pushMPLS(ethertype: t)]
+        case "pop_mpls":
+            let t = try NumberText.u16(value, "pop_mpls")
+            return [.popMPLS(ethertype: t)]
+        case "set_tunnel", "set_tunnel64":
+            let v = try NumberText.u64(value)
+            return [.setTunnel(v, is64: key == "set_tunnel64")]
+        case "set_queue": return [.setQueue(try NumberText.u32(value))]
+        case "pop_queue": return [.popQueue]
+        case "fin_timeout":
+            var f = FinTimeoutAction()
+            var s = KeyValueScanner(value)
+            while let (k, v) = s.next() {
+                if k == "idle_timeout" { f.idle = try NumberText.u16(v, k) }
+                else if k == "hard_timeout" { f.hard = try NumberText.u16(v, k) }
+                else { throw OFActionError("invalid key '\(k)' in 'fin_timeout' argument") }
+            }
+            return [.finTimeout(f)]
+        case "resubmit": return [try parseResubmit(value)]
+        case "conjunction": return [try parseConjunction(value)]
+        case "note":
+            let (bytes, rest) = NumberText.hexBytes(value)
+            if !rest.isEmpty { throw OFActionError("bad hex digit in `note' argument") }
+            return [.note(bytes)]
+        case "exit": return [.exit]
+        case "clone":
+            let inner = try parse(value, allowInstructions: false, outer: .clone)
+            return [.clone(inner)]
+        case "ct_clear": return [.conntrackClear]
+        case "meter":
+            let id = try NumberText.u32(value)
+            if !allowInstructions { usableProtocols.formIntersection(.of15Up) }
+            return [.meter(id)]
+        case "clear_actions":
+            return [.clearActions]
+        case "write_actions":
+            let inner = try parse(value, allowInstructions: false, outer: .writeActions)
+            return [.writeActions(inner)]
+        case "write_metadata":
+            usableProtocols.formIntersection(.nxmOF11Up)
+            var mask = UInt64.max
+            var v = value
+            if let slash = value.firstIndex(of: "/") {
+                mask = try NumberText.u64(String(value[value.index(after: slash)...]))
+                v = String(value[..<slash])
+            }
+            return [.writeMetadata(value: try NumberText.u64(v), mask: mask)]
+        case "goto_table":
+            guard let t = NumberText.decimalUInt32(value).flatMap({ $0 <= 255 ? UInt8($0) : nil }) else {
+                throw OFActionError("unknown table \"\(value)\"")
+            }
+            return [.gotoTable(t)]
+        case "sample": return [try parseSample(value)]
+        case "ct": return [try parseConntrack(value)]
+        case "nat": return [try parseNAT(value)]
+        default: return nil
+        }
+    }
+
+    mutating func parseOutput(_ value: String) throws(OFActionError) -> OFAction {
+        if let port = PortText.parse(value) {
+            return .output(port: port, maxLength: port == .controller ? 0xffff : 0)
+        }
+        if let sf = try? OFSubfield.parse(value) { return .outputRegister(source: sf, maxLength: 0xffff) }
+        throw OFActionError("\(value): output to unknown port")
+    }
+
+    mutating func parseController(_ value: String) throws(OFActionError) -> OFAction {
+        var c = ControllerAction()
+        var hasUserdata = false
+        if value.isEmpty {
+        } else if value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+            c.maxLength = try NumberText.u16(value, "max_len")
+        } else {
+            var s = KeyValueScanner(value)
+            while let (k, v) = s.next() {
+                switch k {
+                case "reason":
+                    let reasons = ["no_match", "action", "invalid_ttl", "action_set", "group", "packet_out"]
+                    guard let r = reasons.firstIndex(of: v) else { throw OFActionError("unknown reason \"\(v)\"") }
+                    c.reason = UInt8(r)
+                case "max_len": c.maxLength = try NumberText.u16(v, "max_len")
+                case "id": c.controllerID = try NumberText.u16(v, "id")
+                case "userdata":
+                    let (bytes, rest) = NumberText.hexBytes(v)
+                    if !rest.isEmpty { throw OFActionError("bad hex digit in `controller' action `userdata'") }
+                    c.userdata = bytes
+                    hasUserdata = true
+                case "pause": c.pause = true
+                case "meter_id": c.meterID = try NumberText.u32(v)
+                default: throw OFActionError("unknown key \"\(k)\" parsing controller action")
+                }
+            }
+        }
+        if c.reason == 1 && c.controllerID == 0 && !hasUserdata && !c.pause && c.meterID == 0xffff_ffff {
+            return .output(port: .controller, maxLength: c.maxLength)
+        }
+        return .controller(c)
+    }
+
+    /// Splits `VALUE->DST` (`set_field_split_str`).
+    func splitArrow(_ value: String, _ what: String) throws(OFActionError) -> (String, String) {
+        let b = Array(value.utf8)
+        guard let r = b.firstOffset(of: "->") else {
+            throw OFActionError("\(value): missing `->'")
+        }
+        let key = String(decoding: b[(r + 2)...], as: UTF8.self)
+        if key.isEmpty { throw OFActionError("\(value): missing field name following `->'") }
+        return (String(decoding: b[..<r], as: UTF8.self), key)
+    }
+
+    mutating func parseSetField(_ value: String) throws(OFActionError) -> OFAction {
+        let (v, key) = try splitArrow(value, "set_field")
+        guard let field = OFField.named(key) else { throw OFActionError("\(key) is not a valid OXM field name") }
+        if !field.writable { throw OFActionError("\(key) is read-only") }
+        let (val, mask) = try field.parseValue(v)
+        if !field.isValid(val) { throw OFActionError("\(v) is not a valid value for field \(key)") }
+        usableProtocols.formIntersection(field.usableExact)
+        return .setField(field: field, value: val, mask: mask, origin: .setField)
+    }
+
+    mutating func parseLoad(_ value: String) throws(OFActionError) -> OFAction {
+        let (v, key) = try splitArrow(value, "load")
+        let dst = try OFSubfield.parse(key)
+        let b = Array(v.utf8)
+        guard let (val, rest) = NumberText.fieldInteger(b[...], bytes: dst.field.bytes), rest.isEmpty else {
+            throw OFActionError("\(value): cannot parse integer value")
+        }
+        if dst.bits < 128 && val >> UInt128(dst.bits) != 0 {
+            throw OFActionError("\(value): value \(dst.field.formatValue(val, mask: nil)) does not fit into \(dst.bits) bits")
+        }
+        let ones: UInt128 = dst.bits >= 128 ? .max : (UInt128(1) << UInt128(dst.bits)) - 1
+        return .setField(field: dst.field, value: val << UInt128(dst.offset), mask: ones << UInt128(dst.offset),
+                         origin: dst.field.nxm == nil && dst.field.oxm?.isExperimenter == true ? .load2 : .load)
+    }
+
+    mutating func parseMove(_ value: String) throws(OFActionError) -> OFAction {
+        let (src, rest) = try OFSubfield.parsePrefix(value[...])
+        guard rest.hasPrefix("->") else { throw OFActionError("\(value): missing `->' following source") }
+        let (dst, rest2) = try OFSubfield.parsePrefix(rest.dropFirst(2))
+        if !rest2.isEmpty { throw OFActionError("\(value): trailing garbage following destination") }
+        if src.bits != dst.bits {
+            throw OFActionError("\(value): source field is \(src.bits) bits wide but destination is \(dst.bits) bits wide")
+        }
+        return .move(source: src, destination: dst)
+    }
+
+    mutating func parseResubmit(_ value: String) throws(OFActionError) -> OFAction {
+        var r = ResubmitAction()
+        var parts = value.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        if value.isEmpty { parts = [""] }
+        if let p = parts.first, !p.isEmpty {
+            guard let port = PortText.parse(p) else { throw OFActionError("\(p): resubmit to unknown port") }
+            r.inPort = port
+        }
+        if parts.count > 1, !parts[1].isEmpty {
+            guard let t = NumberText.decimalUInt32(parts[1]), t <= 255 else {
+                throw OFActionError("\(parts[1]): resubmit to unknown table")
+            }
+            r.table = UInt8(t)
+        }
+        if parts.count > 2, !parts[2].isEmpty {
+            if parts[2] != "ct" { throw OFActionError("\(parts[2]): unknown parameter") }
+            r.withConntrackOriginal = true
+        }
+        if r.inPort == .inPort && r.table == 255 {
+            throw OFActionError("at least one \"in_port\" or \"table\" must be specified on resubmit")
+        }
+        return .resubmit(r)
+    }
+
+    mutating func parseConjunction(_ value: String) throws(OFActionError) -> OFAction {
+        let syntax = OFActionError("\"conjunction\" syntax is \"conjunction(id,i/n)\"")
+        let compact = value.filter { $0 != " " }
+        let a = compact.split(separator: ",", omittingEmptySubsequences: false)
+        guard a.count == 2 else { throw syntax }
+        let b = a[1].split(separator: "/", omittingEmptySubsequences: false)
+        guard b.count == 2, let idv = NumberText.int(String(a[0])).map({ UInt32(truncatingIfNeeded: $0) })
+                ?? (try? NumberText.u32(String(a[0]))),
+              let clause = UInt8(b[0]), let n = UInt8(b[1]) else { throw syntax }
+        if n < 2 { throw OFActionError("conjunction must have at least 2 clauses") }
+        if n > 64 { throw OFActionError("conjunction must have at most 64 clauses") }
+        if clause < 1 { throw OFActionError("clause index must be positive") }
+        if clause > n { throw OFActionError("clause index must be less than or equal to number of clauses") }
+        return .conjunction(id: idv, clause: clause - 1, clauseCount: n)
+    }
+
+    mutating func parseSample(_ value: String) throws(OFActionError) -> OFAction {
+        var s = SampleAction()
+        var scanner = KeyValueScanner(value)
+        while let (k, v) = scanner.next() {
+            switch k {
+            case "probability":
+                s.probability = try NumberText.u16(v, "probability")
+                if s.probability == 0 { throw OFActionError("invalid probability value \"\(v)\"") }
+            case "collector_set_id": s.collectorSetID = try NumberText.u32(v)
+            case "obs_domain_id": s.observationDomainID = try NumberText.u32(v)
+            case "obs_point_id": s.observationPointID = try NumberText.u32(v)
+            case "sampling_port":
+                guard let p = PortText.parse(v) else { throw OFActionError("\(v): unknown port") }
+                s.samplingPort = p
+            case "ingress": s.direction = 1
+            case "egress": s.direction = 2
+            default: throw OFActionError("invalid key \"\(k)\" in \"sample\" argument")
+            }
+        }
+        if s.probability == 0 { throw OFActionError("non-zero \"probability\" must be specified on sample") }
+        return .sample(s)
+    }
+
+    mutating func parseConntrack(_ value: String) throws(OFActionError) -> OFAction {
+        var c = ConntrackAction()
+        var scanner = KeyValueScanner(value)
+        while let (k, v) = scanner.next() {
+            switch k {
+            case "commit": c.commit = true
+            case "force": c.force = true
+            case "table":
+                guard let t = NumberText.decimalUInt32(v), t <= 255 else { throw OFActionError("unknown table \(v)") }
+                c.recirculationTable = UInt8(t)
+            case "zone":
+                if let z = NumberText.int(v), z >= 0, z <= 0xffff {
+                    c.zone = UInt16(z)
+                } else {
+                    let sf = try OFSubfield.parse(v)
+                    if sf.bits != 16 { throw OFActionError("zone field must be 16 bits") }
+                    c.zoneSource = sf
+                }
+            case "alg":
+                switch v {
+                case "ftp": c.alg = 21
+                case "tftp": c.alg = 69
+                default: c.alg = try NumberText.u16(v, "alg")
+                }
+            case "exec":
+                let inner = try parse(v, allowInstructions: false, outer: .conntrack)
+                c.actions.append(contentsOf: inner)
+            case "nat":
+                c.actions.append(try parseNAT(v))
+            default: throw OFActionError("invalid argument to \"ct\" action: `\(k)'")
+            }
+        }
+        if c.commit == false, c.force {
+            // OVS: "force" implies commit semantics checks elsewhere.
+        }
+        return .conntrack(c)
+    }
+
+    mutating func parseNAT(_ value: String) throws(OFActionError) -> OFAction {
+        var n = NATAction()
+        var scanner = KeyValueScanner(value)
+        while let (k, v) = scanner.next() {
+            switch k {
+            case "src", "dst":
+                if n.kind != .unspecified { throw OFActionError("May only specify one of \"src\" or \"dst\".") }
+                n.kind = k == "src" ? .source : .destination
+                if v.isEmpty { continue }
+                try parseNATRange(v, into: &n)
+            case "persistent": n.persistent = true
+            case "hash": n.hash = true
+            case "random": n.random = true
+            default: throw OFActionError("Invalid key \"\(k)\" in \"nat\" argument")
+            }
+        }
+        if n.kind == .unspecified && n.addressMin != nil {
+            throw OFActionError("Flags allowed only with \"src\" or \"dst\".")
+        }
+        return .nat(n)
+    }
+
+    func parseNATRange(_ v: String, into n: inout NATAction) throws(OFActionError) {
+        // ADDR[-ADDR][:PORT[-PORT]]; IPv6 in brackets.
+        var addressPart = Substring(v)
+        var portPart: Substring? = nil
+        if v.hasPrefix("[") {
+            guard let close = v.firstIndex(of: "]") else { throw OFActionError("\(v): Invalid IP address") }
+            addressPart = v[v.index(after: v.startIndex)..<close]
+            let after = v[v.index(after: close)...]
+            if after.hasPrefix(":") { portPart = after.dropFirst() } else if !after.isEmpty { throw OFActionError("\(v): Invalid IP address") }
+        } else if let colon = v.firstIndex(of: ":") {
+            addressPart = v[..<colon]
+            portPart = v[v.index(after: colon)...]
+        }
+        let range = addressPart.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+        func addr(_ s: Substring) -> IPAddressValue? {
+            if let a = OFField.ipv4(String(s)) { return .v4(a) }
+            if let a = IPv6AddressParse.parse(String(s)) { return .v6(a) }
+            return nil
+        }
+        guard let lo = addr(range[0]) else { throw OFActionError("\(addressPart): Invalid IP address") }
+        n.addressMin = lo
+        if range.count == 2 {
+            guard let hi = addr(range[1]) else { throw OFActionError("\(addressPart): Invalid IP address") }
+            n.addressMax = hi
+        }
+        if let portPart {
+            let ports = portPart.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let a = UInt16(ports[0]) else { throw OFActionError("\(portPart): Invalid port") }
+            n.portMin = a
+            if ports.count == 2 {
+                guard let b = UInt16(ports[1]) else { throw OFActionError("\(portPart): Invalid port") }
+                n.portMax = b
+            }
+        }
+    }
+}
+
+import Wire
+
+enum IPv6AddressParse {
+    static func parse(_ s: String) -> UInt128? {
+        guard let a = IPv6Address(s) else { return nil }
+        return UInt128(a.high) << 64 | UInt128(a.low)
+    }
+}
+
+/// `atoi`: leading digits, 0 if none.
+private func atoi(_ s: Substring) -> Int {
+    let b = Array(s.utf8)
+    var i = 0
+    while i < b.count, NumberText.isSpace(b[i]) { i += 1 }
+    var neg = false
+    if i < b.count, b[i] == 0x2d || b[i] == 0x2b { neg = b[i] == 0x2d; i += 1 }
+    var v = 0
+    while i < b.count, b[i] >= 0x30, b[i] <= 0x39, v < 1 << 40 { v = v * 10 + Int(b[i] - 0x30); i += 1 }
+    return neg ? -v : v
+}
+
+extension OFField {
+    /// Fields that only `ct(exec(...))` may set (`field_requires_ct`).
+    var requiresConntrack: Bool { name == "ct_mark" || name == "ct_label" }
+}
+
+extension OFAction {
+    /// The field the action writes, if any (`ofpact_get_mf_dst`).
+    var destinationField: OFField? {
+        switch self {
+        case .setField(let f, _, _, _): return f
+        case .move(_, let d): return d.field
+        case .stackPop(let d): return d.field
+        default: return nil
+        }
+    }
+
+    /// Open vSwitch's name for the action kind (`ofpact_name`), as its errors use.
+    var ofpactName: String {
+        switch self {
+        case .output: return "output"
+        case .controller: return "controller"
+        case .enqueue: return "enqueue"
+        case .outputRegister: return "output_reg"
+        case .group: return "group"
+        case .bundle: return "bundle"
+        case .setVLANVID: return "set_vlan_vid"
+        case .setVLANPCP: return "set_vlan_pcp"
+        case .stripVLAN: return "strip_vlan"
+        case .pushVLAN: return "push_vlan"
+        case .setEthSource: return "mod_dl_src"
+        case .setEthDestination: return "mod_dl_dst"
+        case .setIPv4Source: return "mod_nw_src"
+        case .setIPv4Destination: return "mod_nw_dst"
+        case .setIPDSCP: return "mod_nw_tos"
+        case .setIPECN: return "mod_nw_ecn"
+        case .setIPTTL: return "mod_nw_ttl"
+        case .setTransportSource: return "mod_tp_src"
+        case .setTransportDestination: return "mod_tp_dst"
+        case .setField: return "set_field"
+        case .move: return "move"
+        case .stackPush: return "push"
+        case .stackPop: return "pop"
+        case .decrementTTL: return "dec_ttl"
+        case .setMPLSLabel: return "set_mpls_label"
+        case .setMPLSTC: return "set_mpls_tc"
+        case .setMPLSTTL: return "set_mpls_ttl"
+        case .decrementMPLSTTL: return "dec_mpls_ttl"
+        case .pushMPLS: return "push_mpls"
+        case .popMPLS: return "pop_mpls"
+        case .setTunnel: return "set_tunnel"
+        case .setQueue: return "set_queue"
+        case .popQueue: return "pop_queue"
+        case .finTimeout: return "fin_timeout"
+        case .resubmit: return "resubmit"
+        case .learn: return "learn"
+        case .conjunction: return "conjunction"
+        case .multipath: return "multipath"
+        case .note: return "note"
+        case .exit: return "exit"
+        case .sample: return "sample"
+        case .clone: return "clone"
+        case .conntrack: return "ct"
+        case .conntrackClear: return "ct_clear"
+        case .nat: return "nat"
+        case .meter: return "meter"
+        case .clearActions: return "clear_actions"
+        case .writeActions: return "write_actions"
+        case .writeMetadata: return "write_metadata"
+        case .gotoTable: return "goto_table"
+        }
+    }
+}

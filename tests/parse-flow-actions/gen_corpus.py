@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Corpus of add-flow lines for tests/parse-flow-actions: every action
+family of ovs-ofctl's syntax, flow-mod keywords, and matches that satisfy
+or break the actions' prerequisites. One flow per line on stdout."""
+
+matches = ["", "ip", "tcp", "udp", "sctp", "icmp", "arp", "ipv6", "tcp6", "mpls",
+           "dl_vlan=5", "in_port=1", "tcp,tp_dst=80", "udp,nw_src=10.0.0.0/8",
+           "reg0=5", "metadata=0x5/0xff", "ct_state=+trk", "ipv6,ipv6_src=::1",
+           "dl_src=00:11:22:33:44:55/ff:ff:ff:00:00:00", "tun_id=0x10", "ip,nw_dst=1.2.3.4/255.0.255.0",
+           "pkt_mark=0x1/0xf", "tcp,tcp_flags=+syn", "eth_type=0x88cc", "vlan_tci=0x1000/0x1000"]
+
+actions = [
+    "drop", "output:1", "2", "in_port", "IN_PORT", "normal", "NORMAL", "flood", "all", "local", "LOCAL",
+    "controller", "controller:100", "CONTROLLER:65535", "output:65534", "output:controller",
+    "controller(reason=no_match)", "controller(max_len=128,id=3)", "controller(userdata=01.02.03)",
+    "controller(pause)", "controller(reason=invalid_ttl,meter_id=5)", "none", "table", "output:table",
+    "output:NXM_NX_REG0[0..15]", "output:NXM_NX_REG1[]", "output:reg2[0..15]",
+    "enqueue:1:2", "enqueue(3,4)", "set_queue:5", "pop_queue", "set_queue:1,output:2,pop_queue",
+    "group:5", "meter:3", "meter:1,output:2",
+    "mod_vlan_vid:5", "mod_vlan_vid:4095", "set_vlan_vid:10", "mod_vlan_pcp:3", "set_vlan_pcp:7",
+    "strip_vlan", "pop_vlan", "push_vlan:0x8100", "push_vlan:0x88a8", "push_vlan:0x8100,mod_vlan_vid:3",
+    "mod_dl_src:00:11:22:33:44:55", "mod_dl_dst:aa:bb:cc:dd:ee:ff",
+    "mod_nw_src:1.2.3.4", "mod_nw_dst:10.0.0.1", "mod_nw_tos:8", "mod_nw_tos:252", "mod_nw_ecn:2",
+    "mod_nw_ttl:64", "set_nw_ttl:5", "mod_tp_src:1234", "mod_tp_dst:8080",
+    "set_field:5->reg0", "set_field:0x5/0xf->reg1", "set_field:1->xreg3", "set_field:0x1->xxreg1",
+    "set_field:00:11:22:33:44:55->eth_src", "set_field:00:11:22:33:44:55->dl_dst",
+    "set_field:00:11:22:33:44:55/ff:ff:00:00:00:00->eth_dst",
+    "set_field:1.2.3.4->ip_src", "set_field:1.2.3.4->nw_dst", "set_field:10.0.0.0/8->ip_dst",
+    "set_field:80->tcp_dst", "set_field:80->tp_src", "set_field:53->udp_dst", "set_field:9->sctp_src",
+    "set_field:5->vlan_vid", "set_field:4101->vlan_vid", "set_field:3->vlan_pcp", "set_field:0x1005->vlan_tci",
+    "set_field:0->vlan_tci", "set_field:5->tun_id", "set_field:0x10->tunnel_id", "set_field:5->metadata",
+    "set_field:1.1.1.1->tun_src", "set_field:5->pkt_mark", "set_field:0x5/0xff->pkt_mark",
+    "set_field:3->ip_dscp", "set_field:2->ip_ecn", "set_field:5->nw_ttl", "set_field:5->in_port",
+    "set_field:5->mpls_label", "set_field:3->mpls_tc", "set_field:8->mpls_ttl",
+    "set_field:2001:db8::1->ipv6_src", "set_field:::1->ipv6_dst", "set_field:5->ipv6_label",
+    "set_field:1->icmp_type", "set_field:2->icmp_code", "set_field:1->arp_op", "set_field:1.2.3.4->arp_spa",
+    "set_field:00:00:00:00:00:01->arp_sha", "set_field:5->ct_mark", "set_field:5->dl_type",
+    "set_field:5->eth_type", "set_field:1->nosuchfield", "set_field:5", "set_field:x->reg0",
+    "set_field:0x100000000->reg0", "set_field:1->tcp_flags",
+    "load:5->NXM_NX_REG0[]", "load:5->NXM_NX_REG0[0..3]", "load:0x1->NXM_NX_REG0[5]",
+    "load:0xffffffff->NXM_NX_REG3[]", "load:1->reg4[0..7]", "load:5->OXM_OF_PKT_REG3[0..3]",
+    "load:5->xreg3[0..3]", "load:5->NXM_NX_XXREG0[0..3]", "load:0x0102->NXM_OF_IP_SRC[0..15]",
+    "load:1->NXM_OF_ETH_DST[0]", "load:5->NXM_OF_VLAN_TCI[0..11]", "load:5->NXM_NX_TUN_ID[]",
+    "load:0x10->NXM_NX_REG0[0..3]", "load:5->NXM_NX_REG0[3..1]", "load:5->NXM_NX_REG0[0..40]",
+    "load:5->NXM_NX_BOGUS[]", "load:5->OXM_OF_METADATA[]", "load:5->NXM_NX_REG0[0..3],load:6->NXM_NX_REG0[4..7]",
+    "move:NXM_NX_REG0[]->NXM_NX_REG1[]", "move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[]",
+    "move:NXM_NX_REG0[0..15]->NXM_OF_TCP_DST[]", "move:NXM_OF_IP_SRC[]->NXM_OF_IP_DST[]",
+    "move:reg0[0..7]->reg1[8..15]", "move:NXM_NX_REG0[]->NXM_NX_REG1[0..15]", "move:NXM_NX_REG0[]->xreg1[0..31]",
+    "move:NXM_OF_IN_PORT[]->NXM_NX_REG2[0..15]", "move:NXM_NX_REG0[]",
+    "push:NXM_NX_REG0[]", "pop:NXM_NX_REG1[0..15]", "push:NXM_OF_ETH_SRC[]",
+    "dec_ttl", "dec_ttl(1,2)", "dec_ttl(5)", "dec_ttl()",
+    "set_mpls_label:5", "set_mpls_tc:3", "set_mpls_ttl:5", "dec_mpls_ttl", "push_mpls:0x8847",
+    "push_mpls:0x8848", "pop_mpls:0x0800", "pop_mpls:0x86dd", "set_mpls_label:0x100000",
+    "set_tunnel:5", "set_tunnel64:5", "set_tunnel:0x100000000", "set_tunnel:0",
+    "fin_timeout(idle_timeout=5)", "fin_timeout(hard_timeout=10)", "fin_timeout(idle_timeout=5,hard_timeout=3)",
+    "resubmit:3", "resubmit(,3)", "resubmit(1,2)", "resubmit(,3,ct)", "resubmit(in_port,5)", "resubmit:LOCAL",
+    "resubmit(,)", "resubmit(,256)",
+    "conjunction(1,1/2)", "conjunction(5,2/3)", "conjunction(1,1/2),conjunction(2,2/2)", "conjunction(1,3/2)",
+    "conjunction(1,1/1)", "note:01.02.03", "note:", "note:0102030405060708090a", "note:xyz",
+    "exit", "output:1,exit", "sample(probability=100,collector_set_id=1)",
+    "sample(probability=65535,collector_set_id=2,obs_domain_id=3,obs_point_id=4)",
+    "clone(output:3)", "clone(mod_dl_src:00:00:00:00:00:01,output:2)", "clone(set_field:5->reg0,resubmit(,2))",
+    "clone(clone(output:1))", "ct(commit)", "ct(commit,zone=5)", "ct(table=3)", "ct(commit,zone=NXM_NX_REG0[0..15])",
+    "ct(commit,exec(set_field:1->ct_mark))", "ct(commit,exec(load:1->NXM_NX_CT_MARK[]))",
+    "ct(commit,exec(set_field:0x1/0x1->ct_label))", "ct(nat)", "ct(commit,nat(src=1.2.3.4))",
+    "ct(commit,nat(dst=10.0.0.1-10.0.0.5:80-90))", "ct(commit,alg=ftp)", "ct(commit,force)", "ct_clear",
+    "nat(src=1.2.3.4)", "set_field:5->ct_mark",
+    "clear_actions", "write_actions(output:1)", "write_actions(set_field:5->reg0,output:2)",
+    "clear_actions,write_actions(output:3),goto_table:3", "write_metadata:5", "write_metadata:0x5/0xff",
+    "goto_table:1", "output:1,goto_table:2", "goto_table:1,output:1", "meter:1,goto_table:2",
+    "write_actions(meter:1)", "apply_actions(output:1)", "nosuchaction", "output:nosuchport", "output:-1",
+    "drop,output:1", "output:1,drop", "output:1,2,3", "mod_vlan_vid:5000", "mod_vlan_pcp:9", "push_vlan:0x800",
+    "mod_nw_tos:3", "mod_nw_ecn:4", "mod_tp_src:70000", "mod_dl_src:xx", "mod_nw_src:1.2.3",
+    "group:0xffffffff", "set_queue:x", "enqueue:1", "resubmit:nosuch",
+    "mod_dl_dst:00:00:00:00:00:01,mod_nw_dst:1.1.1.1,mod_tp_dst:22,output:3",
+]
+
+flowmods = [
+    "priority=5,actions=output:1", "priority=0,actions=drop", "priority=65535,ip,actions=drop",
+    "table=3,actions=output:1", "table=0,actions=output:1", "table=255,actions=output:1",
+    "cookie=0x5,actions=drop", "cookie=5,actions=drop", "cookie=0x5/0xff,actions=drop",
+    "idle_timeout=10,actions=drop", "hard_timeout=20,actions=drop", "idle_timeout=10,hard_timeout=20,actions=drop",
+    "importance=3,actions=drop", "send_flow_rem,actions=drop", "check_overlap,actions=drop",
+    "reset_counts,actions=drop", "no_packet_counts,actions=drop", "no_byte_counts,actions=drop",
+    "send_flow_rem,check_overlap,reset_counts,no_packet_counts,no_byte_counts,actions=drop",
+    "priority=100,table=2,cookie=0xabc,idle_timeout=1,hard_timeout=2,importance=7,tcp,tp_dst=22,actions=output:3",
+    "out_port=3,actions=drop", "priority=70000,actions=drop", "table=300,actions=drop", "idle_timeout=-1,actions=drop",
+    "in_port=1", "in_port=1,actions", "in_port=1 actions=output:2", "ip actions=drop",
+    "duration=5s,n_packets=3,n_bytes=100,priority=5,actions=drop", "instructions=output:1",
+    "actions=output:1,output:2", "ip,nw_src=1.2.3.4,actions=mod_nw_src:4.3.2.1,normal",
+    "tcp,actions=set_field:80->tcp_dst,set_field:1.2.3.4->ip_dst,output:1",
+]
+
+out = list(flowmods)
+for a in actions:
+    out.append("actions=" + a)
+# Actions under matches that meet or break their prerequisites.
+interesting = [a for a in actions if a.startswith(("mod_", "set_field", "strip", "pop_vlan", "set_vlan", "set_mpls",
+                                                     "dec_mpls", "pop_mpls", "fin_timeout", "ct(", "load:", "move:", "enqueue",
+                                                     "output:NXM", "clone"))]
+for i, a in enumerate(interesting):
+    for j in range(3):
+        m = matches[(i * 7 + j * 11) % len(matches)]
+        out.append((m + "," if m else "") + "actions=" + a)
+for m in matches:
+    out.append((m + "," if m else "") + "actions=output:1")
+    out.append((m + "," if m else "") + "priority=7,actions=mod_dl_src:00:00:00:00:00:09,mod_vlan_vid:4,mod_tp_dst:99,output:2")
+for line in out:
+    print(line)
