@@ -189,3 +189,83 @@ extension FlowModText {
         return s
     }
 }
+
+extension FlowModText {
+    /// The flow in `add-flow` syntax, which `parse` reads back to the same
+    /// flow: keywords, then the normalised match with its priority, then
+    /// `actions=` as parsed (before any OpenFlow encoding).
+    public func formatted() -> String {
+        var parts: [String] = []
+        if table != 255 { parts.append("table=\(table)") }
+        if cookie != 0 { parts.append("cookie=0x" + HexText.hex(cookie)) }
+        if idleTimeout != 0 { parts.append("idle_timeout=\(idleTimeout)") }
+        if hardTimeout != 0 { parts.append("hard_timeout=\(hardTimeout)") }
+        if importance != 0 { parts.append("importance=\(importance)") }
+        if flags.contains(.sendFlowRemoved) { parts.append("send_flow_rem") }
+        if flags.contains(.checkOverlap) { parts.append("check_overlap") }
+        if flags.contains(.resetCounts) { parts.append("reset_counts") }
+        if flags.contains(.noPacketCounts) { parts.append("no_packet_counts") }
+        if flags.contains(.noByteCounts) { parts.append("no_byte_counts") }
+        let m = match.normalized().formatted(priority: priority)
+        if !m.isEmpty { parts.append(m) }
+        parts.append("actions=" + OFAction.format(actions))
+        return parts.joined(separator: ",")
+    }
+}
+
+/// A rule's counters as a flow-stats reply carries them.
+public struct FlowStatsCounters: Hashable, Sendable {
+    public var durationSeconds: UInt32 = 0
+    public var durationNanoseconds: UInt32 = 0
+    public var packets: UInt64 = 0
+    public var bytes: UInt64 = 0
+    /// Seconds since the last packet (-1: not reported).
+    public var idleAge: Int = -1
+    /// Seconds since the last modification (-1: not reported).
+    public var hardAge: Int = -1
+    public init() {}
+}
+
+extension FlowModText {
+    /// One line of `ovs-ofctl dump-flows` (`ofputil_flow_stats_format`
+    /// with statistics), as a switch speaking `protocol` reports the rule.
+    public func dumpFlowsLine(_ stats: FlowStatsCounters, protocol chosen: OFProtocols) -> String {
+        let version = chosen.version
+        var s = " cookie=0x" + HexText.hex(cookie) + ", duration=" + FlowModText.duration(stats.durationSeconds, stats.durationNanoseconds) + ", "
+        s += "table=\(table == 255 ? 0 : table), "
+        s += "n_packets=\(stats.packets), n_bytes=\(stats.bytes), "
+        if idleTimeout != 0 { s += "idle_timeout=\(idleTimeout), " }
+        if hardTimeout != 0 { s += "hard_timeout=\(hardTimeout), " }
+        if version >= .of13 {
+            // Only OpenFlow 1.3+ flow stats carry the flags.
+            if flags.contains(.sendFlowRemoved) { s += "send_flow_rem " }
+            if flags.contains(.checkOverlap) { s += "check_overlap " }
+            if flags.contains(.resetCounts) { s += "reset_counts " }
+            if flags.contains(.noPacketCounts) { s += "no_packet_counts " }
+            if flags.contains(.noByteCounts) { s += "no_byte_counts " }
+        }
+        if importance != 0 && version >= .of14 { s += "importance=\(importance), " }
+        if stats.idleAge >= 0 { s += "idle_age=\(stats.idleAge), " }
+        if stats.hardAge >= 0 && stats.hardAge != Int(stats.durationSeconds) { s += "hard_age=\(stats.hardAge), " }
+        let m = match.normalized().formatted(priority: priority)
+        if !m.isEmpty { s += m + " " }
+        s += "actions=" + OFAction.format(OFActionEncoding.roundTrip(actions, version: version, match: match))
+        return s
+    }
+
+    /// `ofp_print_duration`: seconds, then 3 or 9 decimals when not whole.
+    static func duration(_ sec: UInt32, _ nsec: UInt32) -> String {
+        var s = String(sec)
+        if nsec > 0 {
+            let msec = nsec / 1_000_000
+            if msec * 1_000_000 == nsec {
+                let t = String(msec)
+                s += "." + String(repeating: "0", count: 3 - t.count) + t
+            } else {
+                let t = String(nsec)
+                s += "." + String(repeating: "0", count: 9 - t.count) + t
+            }
+        }
+        return s + "s"
+    }
+}

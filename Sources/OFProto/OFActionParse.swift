@@ -93,7 +93,9 @@ public struct OFActionParser {
     }
 
     /// Parses an action by its name; nil if `key` names no action.
-    mutating func parseNamed(_ key: String, _ value: String, outer: Outer?, allowInstructions: Bool) throws(OFActionError) -> [OFAction]? {
+    mutating func parseNamed(_ name: String, _ value: String, outer: Outer?, allowInstructions: Bool) throws(OFActionError) -> [OFAction]? {
+        // Action names compare case-insensitively (`strcasecmp`).
+        let key = name.lowercased()
         switch key {
         case "output": return [try parseOutput(value)]
         case "controller": return [try parseController(value)]
