@@ -80,6 +80,21 @@ extension FlowModText {
                 default: break
                 }
             default:
+                if name.contains("["), OFField.named(name) == nil {
+                    // `parse_subfield`: NAME[bits]=VALUE matches those bits.
+                    let sf = try OFSubfield.parse(name)
+                    let b = Array(value.utf8)
+                    guard let (v, rest) = NumberText.fieldInteger(b[...], bytes: sf.field.bytes), rest.isEmpty else {
+                        throw OFActionError("\(value): cannot parse integer value")
+                    }
+                    let ones: UInt128 = sf.bits >= 128 ? .max : (UInt128(1) << UInt128(sf.bits)) - 1
+                    if v & ~ones != 0 {
+                        throw OFActionError("\(value): value too large for \(sf.bits)-bit field \(name)")
+                    }
+                    let mask = ones << UInt128(sf.offset)
+                    matchParts.append(sf.field.name + "=0x" + HexText.hex128(v << UInt128(sf.offset)) + "/0x" + HexText.hex128(mask))
+                    continue
+                }
                 if value.isEmpty && name.contains("(") == false {
                     matchParts.append(name)
                 } else {
@@ -100,7 +115,7 @@ extension FlowModText {
         flow.actions = try parser.parseInstructions(actionText)
         usable.formIntersection(parser.usableProtocols)
         var checkProtocols = OFProtocols.any
-        let problem = OFActionCheck.check(flow.actions, match: flow.match, protocols: &checkProtocols)
+        let problem = OFActionCheck.check(flow.actions, match: flow.match, table: flow.table, protocols: &checkProtocols)
         usable.formIntersection(checkProtocols)
         if let problem {
             throw OFActionError("actions are invalid with specified match (\(problem))")
@@ -174,7 +189,7 @@ extension FlowModText {
         let matchText = match.normalized().formatted(priority: priority)
         s += matchText
         if !s.hasSuffix(" ") { s += " " }
-        if cookie != 0 { s += "cookie:" + "0x" + HexText.hex(cookie) + " " }
+        if cookie != 0 && cookie != .max { s += "cookie:" + "0x" + HexText.hex(cookie) + " " }
         if idleTimeout != 0 { s += "idle:\(idleTimeout) " }
         if hardTimeout != 0 { s += "hard:\(hardTimeout) " }
         if importance != 0 && version >= .of14 { s += "importance:\(importance) " }

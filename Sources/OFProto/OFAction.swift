@@ -55,13 +55,13 @@ public struct ControllerAction: Hashable, Sendable {
     public var userdata: [UInt8] = []
     /// Pause translation until the controller resumes it.
     public var pause: Bool = false
-    /// Meter for the packet-ins (`NX_CTLR_NO_METER` = none).
-    public var meterID: UInt32 = 0xffff_ffff
+    /// Meter for the packet-ins (`NX_CTLR_NO_METER`, 0, = none).
+    public var meterID: UInt32 = 0
 
     public init() {}
 
     /// True if only `max_len` differs from the defaults (printed `CONTROLLER:N`).
-    public var isPlain: Bool { reason == 1 && controllerID == 0 && userdata.isEmpty && !pause && meterID == 0xffff_ffff }
+    public var isPlain: Bool { reason == 1 && controllerID == 0 && userdata.isEmpty && !pause && meterID == 0 }
 }
 
 /// `resubmit(port,table[,ct])`.

@@ -9,9 +9,12 @@ struct CheckedFlow {
     var hasVLAN: Bool
     var isEthernet: Bool
     let match: Match
+    /// The flow's table (255: not given).
+    var table: UInt8 = 255
 
-    init(_ match: Match) {
+    init(_ match: Match, table: UInt8 = 255) {
         self.match = match
+        self.table = table
         dlType = match.key[.ethType]
         proto = match.key[.networkProtocol]
         hasVLAN = match.key[.vlan0TCI] & 0x1000 != 0
@@ -48,8 +51,8 @@ enum OFActionCheck {
     /// The error (`OFPERR_*` name) if an action cannot apply to packets of
     /// `match`; narrows `protocols` where only OpenFlow 1.0 can express an
     /// action that does not fit (`inconsistent_match`).
-    static func check(_ actions: [OFAction], match: Match, protocols: inout OFProtocols) -> String? {
-        var flow = CheckedFlow(match)
+    static func check(_ actions: [OFAction], match: Match, table: UInt8 = 255, protocols: inout OFProtocols) -> String? {
+        var flow = CheckedFlow(match, table: table)
         return check(actions, &flow, protocols: &protocols)
     }
 
@@ -84,8 +87,11 @@ enum OFActionCheck {
                 if !flow.hasVLAN && !push { protocols.formIntersection(.of10Any) }
             case .stripVLAN:
                 if !flow.hasVLAN { protocols.formIntersection(.of10Any) }
-            case .meter:
+            case .meter(let id):
                 protocols.formIntersection(.of13Up)
+                if id == 0 || id > 0xffff_0000 { return "OFPMMFC_INVALID_METER" }
+            case .gotoTable(let t):
+                if flow.table != 255 && t <= flow.table { return "OFPBIC_BAD_TABLE_ID" }
             case .finTimeout:
                 if flow.proto != 6 { protocols.formIntersection(.of10Any) }
             case .resubmit(let r):
@@ -186,7 +192,11 @@ public enum OFActionEncoding {
             }
             flow.advance(a)
         }
-        return out
+        // A load whose mask is empty encodes to nothing.
+        return out.filter {
+            if case .setField(_, _, let mask, .load) = $0 { return mask != 0 }
+            return true
+        }
     }
 
     static func field(_ name: String) -> OFField { OFField.named(name)! }
@@ -223,6 +233,7 @@ public enum OFActionEncoding {
         case .setVLANVID(let v, _): return [.setVLANVID(v, pushIfNeeded: true)]
         case .setVLANPCP(let p, _): return [.setVLANPCP(p, pushIfNeeded: true)]
         case .stripVLAN: return [.stripVLAN(isPop: false)]
+        case .pushVLAN: return []
         case .setIPECN(let e): return [.setField(field: field("nw_ecn"), value: UInt128(e), mask: 0xff, origin: .load)]
         case .setIPTTL(let t): return [.setField(field: field("nw_ttl"), value: UInt128(t), mask: 0xff, origin: .load)]
         case .setTunnel(let id, let is64): return [.setTunnel(id, is64: is64 || id > 0xffff_ffff)]

@@ -61,6 +61,9 @@ extension OFField {
                 throw OFActionError("\(text): IPv6 network prefix bits not between 0 and 128, inclusive")
             }
             return (v, n == 0 ? 0 : UInt128.max << UInt128(128 - n))
+        case .tunnelFlags where text == "oam": return (1, byteMask)
+        case .tunnelFlags where text == "+oam": return (1, 1)
+        case .tunnelFlags where text == "-oam": return (0, 1)
         case .fragment, .tunnelFlags, .tcpFlags, .ctState:
             // Read-only fields or flags: accept numbers only.
             guard let (v, rest) = NumberText.fieldInteger(b[...], bytes: bytes), rest.isEmpty else {
@@ -105,6 +108,8 @@ extension OFField {
             let port: OFPort = v >= 0xffff_ff00 ? OFPort(rawValue: UInt16(truncatingIfNeeded: v - 0xffff_0000))
                 : v < 0xff00 ? OFPort(rawValue: UInt16(v)) : OFPort(rawValue: 0)
             return PortText.format(port)
+        case .tunnelFlags where mask == nil:
+            return value & 1 != 0 ? "oam" : "0"
         case .ethernet:
             var s = HexText.mac(UInt64(truncatingIfNeeded: value))
             if let m = mask { s += "/" + HexText.mac(UInt64(truncatingIfNeeded: m)) }
@@ -143,6 +148,20 @@ extension OFField {
             let b = Array(p.utf8)
             let r = NumberText.strtoull(b[...], base: 16)
             guard r.end == b.count, r.end > 0 else { return nil }
+            v = v << 8 | (r.value & 0xff)
+        }
+        return v
+    }
+
+    /// `str_to_mac`: six `%hhx` octets at the start; anything after is ignored.
+    static func macPrefix(_ text: String) -> UInt64? {
+        let parts = text.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+        guard parts.count == 6 else { return nil }
+        var v: UInt64 = 0
+        for (i, p) in parts.enumerated() {
+            let b = Array(p.utf8)
+            let r = NumberText.strtoull(b[...], base: 16)
+            guard r.end > 0, i == 5 || r.end == b.count else { return nil }
             v = v << 8 | (r.value & 0xff)
         }
         return v

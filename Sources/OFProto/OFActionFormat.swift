@@ -134,7 +134,7 @@ extension OFAction {
             if c.controllerID != 0 { parts.append("id=\(c.controllerID)") }
             if !c.userdata.isEmpty { parts.append("userdata=" + HexText.hexArgument(c.userdata)) }
             if c.pause { parts.append("pause") }
-            if c.meterID != 0xffff_ffff { parts.append("meter_id=\(c.meterID)") }
+            if c.meterID != 0 { parts.append("meter_id=\(c.meterID)") }
             return "controller(" + parts.joined(separator: ",") + ")"
         case .enqueue(let port, let queue): return "enqueue:\(PortText.format(port)):\(queue)"
         case .outputRegister(let source, _): return "output:" + source.formatted
@@ -239,22 +239,15 @@ extension OFAction {
             s += n.kind == .source ? "(src" : "(dst"
             if let lo = n.addressMin {
                 s += "="
+                // IPv6 addresses take brackets only before a port.
                 func addr(_ a: IPAddressValue) -> String {
                     switch a {
                     case .v4(let v): return HexText.ipv4(v)
-                    case .v6(let v): return "[" + HexText.ipv6(v) + "]"
+                    case .v6(let v): return n.portMin != 0 ? "[" + HexText.ipv6(v) + "]" : HexText.ipv6(v)
                     }
                 }
-                let v6: Bool
-                if case .v6 = lo { v6 = true } else { v6 = false }
-                if v6 {
-                    if case .v6(let a) = lo { s += "[" + HexText.ipv6(a) }
-                    if let hi = n.addressMax, case .v6(let b) = hi, hi != lo { s += "-" + HexText.ipv6(b) }
-                    s += "]"
-                } else {
-                    s += addr(lo)
-                    if let hi = n.addressMax, hi != lo { s += "-" + addr(hi) }
-                }
+                s += addr(lo)
+                if let hi = n.addressMax, hi != lo { s += "-" + addr(hi) }
                 if n.portMin != 0 {
                     s += ":\(n.portMin)"
                     if n.portMax > n.portMin { s += "-\(n.portMax)" }

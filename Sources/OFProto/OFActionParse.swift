@@ -130,7 +130,7 @@ public struct OFActionParser {
             if t != 0x8100 && t != 0x88a8 { throw OFActionError("\(value): not a valid VLAN ethertype") }
             return [.pushVLAN(ethertype: t)]
         case "mod_dl_src", "mod_dl_dst":
-            guard let mac = OFField.mac(value) else { throw OFActionError("invalid mac address \(value)") }
+            guard let mac = OFField.macPrefix(value) else { throw OFActionError("invalid mac address \(value)") }
             return [key == "mod_dl_src" ? .setEthSource(mac) : .setEthDestination(mac)]
         case "mod_nw_src", "mod_nw_dst":
             guard let ip = OFField.ipv4(value) else { throw OFActionError("\(value): could not convert to IP address") }
@@ -200,6 +200,9 @@ public struct OFActionParser {
             return [.note(bytes)]
         case "exit": return [.exit]
         case "clone":
+            // `parse_CLONE` reparses through `ofpacts_parse_copy`, which
+            // restarts the usable protocols: what came before is forgotten.
+            usableProtocols = .any
             let inner = try parse(value, allowInstructions: false, outer: .clone)
             return [.clone(inner)]
         case "ct_clear": return [.conntrackClear]
@@ -268,7 +271,7 @@ public struct OFActionParser {
                 }
             }
         }
-        if c.reason == 1 && c.controllerID == 0 && !hasUserdata && !c.pause && c.meterID == 0xffff_ffff {
+        if c.reason == 1 && c.controllerID == 0 && !hasUserdata && !c.pause && c.meterID == 0 {
             return .output(port: .controller, maxLength: c.maxLength)
         }
         return .controller(c)
@@ -449,8 +452,9 @@ public struct OFActionParser {
         var addressPart = Substring(v)
         var portPart: Substring? = nil
         if v.hasPrefix("[") {
-            guard let close = v.firstIndex(of: "]") else { throw OFActionError("\(v): Invalid IP address") }
-            addressPart = v[v.index(after: v.startIndex)..<close]
+            // [ADDR] or [ADDR]-[ADDR], then :PORT[-PORT].
+            guard let close = v.lastIndex(of: "]") else { throw OFActionError("\(v): Invalid IP address") }
+            addressPart = Substring(v[v.index(after: v.startIndex)..<close].filter { $0 != "[" && $0 != "]" })
             let after = v[v.index(after: close)...]
             if after.hasPrefix(":") { portPart = after.dropFirst() } else if !after.isEmpty { throw OFActionError("\(v): Invalid IP address") }
         } else if let colon = v.firstIndex(of: ":") {

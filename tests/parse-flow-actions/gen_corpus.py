@@ -107,3 +107,76 @@ for m in matches:
     out.append((m + "," if m else "") + "priority=7,actions=mod_dl_src:00:00:00:00:00:09,mod_vlan_vid:4,mod_tp_dst:99,output:2")
 for line in out:
     print(line)
+
+# Random combinations (fixed seed): several actions under one match, with
+# flow-mod keywords, and odd spellings (case, spaces, parentheses).
+import random
+rng = random.Random(4)
+good = [a for a in actions if not any(bad in a for bad in ("nosuch", "xyz", "70000", "5000", ":9", "0x800", ":3,", "drop", "(,)", "256", "3/2", "1/1", "()", "-1", "BOGUS", "[3..1]", "[0..40]", "0x10->", "x->", "set_field:5,", "conjunction"))]
+extras = ["", "priority=9,", "table=4,", "cookie=0x77,", "idle_timeout=3,", "send_flow_rem,", "importance=2,", "reset_counts,"]
+for i in range(240):
+    m = rng.choice(matches)
+    acts = [rng.choice(good) for _ in range(rng.randint(2, 4))]
+    line = rng.choice(extras) + (m + "," if m else "") + "actions=" + ",".join(acts)
+    print(line)
+odd = ["actions=OUTPUT:1", "actions=Output:2", "actions=Mod_Vlan_Vid:5", "actions=NORMAL,FLOOD", "actions=output(1)",
+       "actions=resubmit(3)", "actions=output:1 output:2", "actions=  output:1 ,, output:2", "ACTIONS=output:1",
+       "priority=5 actions=output:1", "actions=load(5->NXM_NX_REG0[])", "actions=set_field(5->reg0)",
+       "actions=dec_ttl(1 2)", "actions=note:01 02", "actions=controller:0", "actions=controller:65536",
+       "actions=controller(max_len=70000)", "actions=controller(reason=bogus)", "actions=controller(bogus)",
+       "actions=enqueue:LOCAL:5", "actions=enqueue:ANY:5", "actions=output:0xfff8", "actions=output:65279",
+       "actions=output:65280", "actions=output:4294967294", "actions=output:4294967040", "actions=resubmit:65279",
+       "actions=group:-1", "actions=set_queue:-1", "actions=set_queue:0x100000000", "actions=meter:0",
+       "actions=write_metadata:0x5/", "actions=write_metadata:x", "actions=goto_table:0x5", "actions=goto_table:255",
+       "actions=push_mpls:0x8847,set_mpls_label:5", "ip,actions=push_mpls:0x8847,mod_nw_src:1.1.1.1",
+       "mpls,actions=pop_mpls:0x0800,mod_nw_src:1.1.1.1", "actions=push_vlan:0x8100,set_field:5->vlan_vid",
+       "actions=push_vlan:0x8100,set_field:4101->vlan_vid", "actions=set_field:0x1005->vlan_tci,set_field:5->vlan_vid",
+       "dl_vlan=5,actions=strip_vlan,mod_vlan_pcp:2", "dl_vlan=5,actions=strip_vlan,set_vlan_pcp:2",
+       "tcp,actions=fin_timeout(idle_timeout=1)", "tcp,actions=fin_timeout(bogus=1)", "ct_state=+trk+est,actions=resubmit(,3,ct)",
+       "ct_state=+trk-inv,actions=resubmit(,3,ct)", "ct_state=+inv+trk,ip,actions=ct(commit)", "tcp,actions=ct(commit,alg=ftp)",
+       "udp,actions=ct(commit,alg=tftp)", "ipv6,actions=ct(commit,nat(src=[2001:db8::1]))", "ip,actions=ct(commit,nat(src=[2001:db8::1]))",
+       "ipv6,actions=ct(commit,nat(dst=[2001:db8::1]-[2001:db8::9]:80))", "ip,actions=ct(commit,nat(src=10.0.0.1:80))",
+       "ip,actions=ct(commit,nat(src=10.0.0.1,persistent,hash))", "ip,actions=ct(bogus)", "ip,actions=ct(zone=70000)",
+       "ip,actions=ct(exec(output:1))", "ip,actions=ct(commit,exec(set_field:5->reg0))", "actions=write_actions(clear_actions)",
+       "actions=write_actions(goto_table:1)", "actions=clone(goto_table:1)", "actions=clone(meter:1)",
+       "actions=write_actions(write_actions(output:1))", "actions=clear_actions,clear_actions", "actions=goto_table:1,goto_table:2",
+       "actions=meter:1,meter:2", "actions=write_metadata:1,write_metadata:2", "actions=output:1,meter:1",
+       "actions=conjunction(1,1/2),note:00", "actions=note:00,conjunction(1,1/2)", "actions=conjunction(1, 1/2)",
+       "actions=conjunction(0x10,2/2)", "actions=conjunction(1,1/65)", "actions=conjunction(1,0/2)", "actions=conjunction(x)",
+       "actions=sample(probability=0)", "actions=sample(collector_set_id=1)", "actions=sample(probability=1,bogus=2)",
+       "actions=sample(probability=1,sampling_port=3,ingress)", "actions=sample(probability=1,egress)",
+       "actions=move:NXM_NX_REG0[0..7]->NXM_NX_REG1[0..3]", "actions=move:NXM_NX_REG0[]->NXM_OF_ETH_TYPE[]",
+       "ip,actions=move:NXM_OF_IP_SRC[]->NXM_NX_REG0[]", "actions=move:NXM_OF_IP_SRC[]->NXM_NX_REG0[]",
+       "actions=pop:NXM_OF_IN_PORT[]", "actions=push:NXM_NX_REG0[0..40]", "actions=set_field:1->dp_hash",
+       "actions=set_field:5->ct_mark", "actions=load:5->NXM_NX_CT_MARK[]", "actions=move:NXM_NX_REG0[]->NXM_NX_CT_MARK[]",
+       "actions=set_field:0x5->xxreg0", "actions=set_field:0x123456789abcdef0123456789abcdef->xxreg2",
+       "actions=load:0x123456789abcdef0123456789abcdef->NXM_NX_XXREG2[]", "actions=set_field:5/0->reg0",
+       "actions=set_field:*->reg0", "actions=set_field:0xffffffff/0xffff0000->reg5", "actions=set_field:1.2.3.4/24->tun_src",
+       "actions=set_field:1->tun_flags", "actions=set_field:1->tun_gbp_id", "actions=set_field:1->tun_ttl",
+       "actions=set_field:5->in_port_oxm", "actions=set_field:LOCAL->in_port", "actions=set_field:1->actset_output",
+       "actions=set_field:0x800->dl_type", "arp,actions=set_field:2->arp_op,set_field:1.1.1.1->arp_tpa",
+       "icmp6,icmpv6_type=135,actions=set_field:::1->nd_target,set_field:00:00:00:00:00:01->nd_sll",
+       "icmp6,actions=set_field:3->icmpv6_type", "mpls,actions=set_field:1->mpls_bos",
+       "actions=set_mpls_ttl:300", "actions=set_mpls_tc:8", "actions=push_mpls:0x800", "actions=pop_mpls:x",
+       "actions=set_tunnel:x", "actions=set_tunnel64:0xffffffffffffffff", "actions=mod_nw_ttl:256",
+       "actions=mod_dl_src:00:11:22:33:44", "actions=mod_dl_src:00:11:22:33:44:55:66", "actions=mod_nw_src:256.1.1.1",
+       "ip,actions=mod_nw_src:1.2.3.4/8", "actions=strip_vlan(5)", "actions=exit(1)", "actions=bogus(1,2)",
+       "in_port=1,actions=in_port,output:in_port", "actions=output:IN_PORT", "actions=resubmit(in_port,)",
+       "actions=resubmit:in_port", "actions=resubmit(LOCAL,3,ct)", "actions=resubmit(1,3,ctx)",
+       "actions=controller(userdata=xx)", "actions=controller(userdata=01.0)", "actions=controller(meter_id=0xffffffff)",
+       "actions=controller(max_len=0,pause)", "actions=controller(reason=action)", "actions=controller(reason=action_set)",
+       "actions=controller(reason=group,id=0)", "actions=controller(reason=packet_out)",
+       "table=254,actions=goto_table:3", "table=2,actions=goto_table:1", "actions=goto_table:x",
+       "idle_timeout=0x10,actions=drop", "hard_timeout=010,actions=drop", "priority=0x10,actions=drop",
+       "cookie=-1,actions=drop", "cookie=0xffffffffffffffff,actions=drop", "cookie=0x10000000000000000,actions=drop",
+       "importance=65536,actions=drop", "table=0x10,actions=drop", "n_packets=5,actions=drop", "duration=1,actions=drop",
+       "out_group=5,actions=drop", "priority=,actions=drop", "table=,actions=drop", "nosuchkey=1,actions=drop",
+       "reg0[0..3]=5,actions=drop", "tcp,tp_dst=80,actions=mod_tp_dst:8080", "udp6,actions=mod_tp_src:1",
+       "sctp6,actions=set_field:5->sctp_dst", "tcp,nw_frag=later,actions=mod_tp_dst:1", "tcp,nw_frag=first,actions=mod_tp_dst:1",
+       "tcp,actions=set_field:5->udp_dst", "ipv6,actions=mod_nw_tos:4", "ipv6,actions=mod_nw_dst:1.1.1.1",
+       "arp,actions=mod_nw_src:1.1.1.1", "rarp,actions=dec_ttl", "ipv6,actions=dec_ttl", "ipv6,actions=set_field:5->ip_dscp",
+       "ip,actions=set_field:64->ip_dscp", "ip,actions=set_field:4->nw_ecn", "ip,actions=set_field:8->nw_tos",
+       "ipv6,actions=set_field:0x100000->ipv6_label", "ip,actions=set_field:5->ip_dscp_shifted",
+]
+for line in odd:
+    print(line)
