@@ -161,6 +161,7 @@ public struct BundleAction: Hashable, Sendable {
 /// A `learn(...)` specification, kept as its parsed parts.
 public struct LearnAction: Hashable, Sendable {
     public var table: UInt8 = 1
+    /// 0: permanent.
     public var idleTimeout: UInt16 = 0
     public var hardTimeout: UInt16 = 0
     public var priority: UInt16 = 32768
@@ -181,7 +182,7 @@ public enum LearnSpec: Hashable, Sendable {
     /// Match `destination` against the packet's `source` (or the same field).
     case matchField(destination: OFSubfield, source: OFSubfield)
     /// Match `destination` against an immediate value.
-    case matchValue(destination: OFSubfield, value: UInt128, mask: UInt128)
+    case matchValue(destination: OFSubfield, value: UInt128)
     /// Load `source` into `destination` in the learned flow.
     case loadField(destination: OFSubfield, source: OFSubfield)
     /// Load an immediate value.

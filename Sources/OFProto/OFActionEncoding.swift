@@ -94,6 +94,16 @@ enum OFActionCheck {
                 if flow.table != 255 && t <= flow.table { return "OFPBIC_BAD_TABLE_ID" }
             case .finTimeout:
                 if flow.proto != 6 { protocols.formIntersection(.of10Any) }
+            case .learn(let l):
+                if !learnIsConsistent(l, &flow) { return inconsistent }
+            case .multipath(let m):
+                if !flow.prerequisitesHold(m.destination.field) || !m.destination.field.writable { return inconsistent }
+            case .bundle(let b):
+                if let d = b.destination, !flow.prerequisitesHold(d.field) || !d.field.writable { return inconsistent }
+                for p in b.members where (p.rawValue >= 0xff00 && p.rawValue < 0xfff8) || p == .controller {
+                    _ = p
+                    return "OFPBAC_BAD_OUT_PORT"
+                }
             case .resubmit(let r):
                 if r.withConntrackOriginal && !isConntrackValid(flow.match) { return inconsistent }
             case .clone(let inner):
@@ -125,6 +135,32 @@ enum OFActionCheck {
             flow.advance(a)
         }
         return nil
+    }
+
+    /// `learn_check`: sources exist in the flow; destinations in the
+    /// learned flow, whose match grows with the immediate values.
+    static func learnIsConsistent(_ l: LearnAction, _ flow: inout CheckedFlow) -> Bool {
+        var learned = CheckedFlow(Match.catchAll)
+        for spec in l.specs {
+            switch spec {
+            case .matchField(let d, let s):
+                if !flow.prerequisitesHold(s.field) || !learned.prerequisitesHold(d.field) { return false }
+            case .loadField(let d, let s):
+                if !flow.prerequisitesHold(s.field) || !learned.prerequisitesHold(d.field) || !d.field.writable { return false }
+            case .output(let s):
+                if !flow.prerequisitesHold(s.field) { return false }
+            case .matchValue(let d, let v):
+                if !learned.prerequisitesHold(d.field) { return false }
+                switch d.field.name {
+                case "eth_type" where d.isWholeField: learned.dlType = UInt64(v & 0xffff)
+                case "nw_proto" where d.isWholeField: learned.proto = UInt64(v & 0xff)
+                default: break
+                }
+            case .loadValue(let d, _):
+                if !learned.prerequisitesHold(d.field) || !d.field.writable { return false }
+            }
+        }
+        return true
     }
 
     /// `is_ct_valid` for a match: some bit that implies a valid connection,

@@ -139,7 +139,10 @@ extension OFAction {
         case .enqueue(let port, let queue): return "enqueue:\(PortText.format(port)):\(queue)"
         case .outputRegister(let source, _): return "output:" + source.formatted
         case .group(let g): return "group:\(g)"
-        case .bundle(let b): return "bundle(\(b.fields),\(b.basis),\(b.algorithm),ofport,members:" + b.members.map { PortText.format($0) }.joined(separator: ",") + ")"
+        case .bundle(let b):
+            var s = (b.destination == nil ? "bundle(" : "bundle_load(") + "\(b.fields),\(b.basis),\(b.algorithm),ofport,"
+            if let d = b.destination { s += d.formatted + "," }
+            return s + "members:" + b.members.map { PortText.format($0) }.joined(separator: ",") + ")"
         case .setVLANVID(let vid, let push): return (push ? "mod_vlan_vid:" : "set_vlan_vid:") + String(vid)
         case .setVLANPCP(let pcp, let push): return (push ? "mod_vlan_pcp:" : "set_vlan_pcp:") + String(pcp)
         case .stripVLAN(let isPop): return isPop ? "pop_vlan" : "strip_vlan"
@@ -188,7 +191,7 @@ extension OFAction {
             if r.table != 255 { s += String(r.table) }
             if r.withConntrackOriginal { s += ",ct" }
             return s + ")"
-        case .learn: return "learn()"
+        case .learn(let l): return OFAction.formatLearn(l)
         case .conjunction(let id, let clause, let n): return "conjunction(\(id),\(Int(clause) + 1)/\(n))"
         case .multipath(let m):
             return "multipath(\(m.fields),\(m.basis),\(m.algorithm),\(Int(m.maxLink) + 1),\(m.argument),\(m.destination.formatted))"
@@ -212,6 +215,42 @@ extension OFAction {
             return s
         case .gotoTable(let t): return "goto_table:\(t)"
         }
+    }
+
+    /// `learn_format`.
+    static func formatLearn(_ l: LearnAction) -> String {
+        var s = "learn(table=\(l.table)"
+        if l.idleTimeout != 0 { s += ",idle_timeout=\(l.idleTimeout)" }
+        if l.hardTimeout != 0 { s += ",hard_timeout=\(l.hardTimeout)" }
+        if l.finIdleTimeout != 0 { s += ",fin_idle_timeout=\(l.finIdleTimeout)" }
+        if l.finHardTimeout != 0 { s += ",fin_hard_timeout=\(l.finHardTimeout)" }
+        if l.priority != 32768 { s += ",priority=\(l.priority)" }
+        if l.sendFlowRemoved { s += ",send_flow_rem" }
+        if l.deleteLearned { s += ",delete_learned" }
+        if l.cookie != 0 { s += ",cookie=" + HexText.alt(l.cookie) }
+        if l.limit != 0 { s += ",limit=\(l.limit)" }
+        if let r = l.resultDestination { s += ",result_dst=" + r.formatted }
+        for spec in l.specs {
+            s += ","
+            switch spec {
+            case .matchValue(let d, let v):
+                if d.isWholeField {
+                    s += d.field.name + "=" + d.field.formatValue(v, mask: nil)
+                } else {
+                    s += d.formatted + "=" + (v == 0 ? "0" : "0x" + HexText.hex128(v))
+                }
+            case .matchField(let d, let src):
+                s += d.formatted
+                if src.field != d.field || src.offset != d.offset { s += "=" + src.formatted }
+            case .loadValue(let d, let v):
+                s += "load:" + (v == 0 ? "0" : "0x" + HexText.hex128(v)) + "->" + d.formatted
+            case .loadField(let d, let src):
+                s += "load:" + src.formatted + "->" + d.formatted
+            case .output(let src):
+                s += "output:" + src.formatted
+            }
+        }
+        return s + ")"
     }
 
     /// `format_CT`.

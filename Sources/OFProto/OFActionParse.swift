@@ -230,6 +230,9 @@ public struct OFActionParser {
             }
             return [.gotoTable(t)]
         case "sample": return [try parseSample(value)]
+        case "multipath": return [try parseMultipath(value)]
+        case "bundle", "bundle_load": return [try parseBundle(value, load: key == "bundle_load")]
+        case "learn": return [try parseLearn(value)]
         case "ct": return [try parseConntrack(value)]
         case "nat": return [try parseNAT(value)]
         default: return nil
@@ -362,6 +365,171 @@ public struct OFActionParser {
         if clause < 1 { throw OFActionError("clause index must be positive") }
         if clause > n { throw OFActionError("clause index must be less than or equal to number of clauses") }
         return .conjunction(id: idv, clause: clause - 1, clauseCount: n)
+    }
+
+    /// `strtok_r` over `delimiters`: the non-empty tokens.
+    static func tokens(_ s: String, _ delimiters: String) -> [String] {
+        s.split(whereSeparator: { delimiters.contains($0) }).map(String.init)
+    }
+
+    /// C `strtok_r`: each call skips leading delimiters and cuts the next token.
+    struct StrTok {
+        let b: [UInt8]
+        var i = 0
+        init(_ s: String) { b = Array(s.utf8) }
+        mutating func next(_ delimiters: String) -> String? {
+            let d = Set(delimiters.utf8)
+            while i < b.count, d.contains(b[i]) { i += 1 }
+            guard i < b.count else { return nil }
+            let start = i
+            while i < b.count, !d.contains(b[i]) { i += 1 }
+            let token = String(decoding: b[start..<i], as: UTF8.self)
+            if i < b.count { i += 1 }
+            return token
+        }
+    }
+
+    static let hashFields = ["eth_src", "symmetric_l4", "symmetric_l3l4", "symmetric_l3l4+udp", "nw_src", "nw_dst", "symmetric_l3"]
+
+    mutating func parseMultipath(_ value: String) throws(OFActionError) -> OFAction {
+        let t = OFActionParser.tokens(value, ", ")
+        guard t.count >= 6 else { throw OFActionError("\(value): not enough arguments to multipath action") }
+        guard let fields = OFActionParser.hashFields.first(where: { $0 == t[0].lowercased() }) else {
+            throw OFActionError("\(value): unknown fields `\(t[0])'")
+        }
+        let algorithms = ["modulo_n", "hash_threshold", "hrw", "iter_hash"]
+        guard let algorithm = algorithms.first(where: { $0 == t[2].lowercased() }) else {
+            throw OFActionError("\(value): unknown algorithm `\(t[2])'")
+        }
+        let links = atoi(t[3][...])
+        if links < 1 || links > 65536 {
+            throw OFActionError("\(value): n_links \(Int32(truncatingIfNeeded: links)) is not in valid range 1 to 65536")
+        }
+        let dst = try OFSubfield.parse(t[5])
+        if dst.field.nxm == nil && dst.field.oxm?.isExperimenter != false {
+            throw OFActionError("\(value): experimenter OXM field '\(t[5])' not supported")
+        }
+        if dst.bits < 16 && links > 1 << dst.bits {
+            throw OFActionError("\(value): \(dst.bits)-bit destination field has \(1 << dst.bits) possible values, less than specified n_links \(links)")
+        }
+        return .multipath(MultipathAction(fields: fields, basis: UInt16(truncatingIfNeeded: atoi(t[1][...])), algorithm: algorithm,
+                                          maxLink: UInt16(links - 1), argument: UInt32(truncatingIfNeeded: atoi(t[4][...])),
+                                          destination: dst))
+    }
+
+    mutating func parseBundle(_ value: String, load: Bool) throws(OFActionError) -> OFAction {
+        // `strtok_r` with a different delimiter set per token.
+        var tokenizer = StrTok(value)
+        var t: [String] = []
+        for _ in 0..<(load ? 5 : 4) { if let x = tokenizer.next(", ") { t.append(x) } }
+        let fixed = load ? 6 : 5
+        guard t.count == fixed - 1, let delimiter = tokenizer.next(": ") else {
+            throw OFActionError("\(value): not enough arguments to \(load ? "bundle_load" : "bundle") action")
+        }
+        if delimiter.lowercased() != "members" && delimiter.lowercased() != "slaves" {
+            throw OFActionError("\(value): missing member delimiter, expected `members', got `\(delimiter)'")
+        }
+        var members: [OFPort] = []
+        while let m = tokenizer.next(", []") {
+            if members.count >= 2048 { break }
+            guard let p = PortText.parse(m) else { throw OFActionError("\(m): bad port number") }
+            members.append(p)
+        }
+        guard let fields = OFActionParser.hashFields.first(where: { $0 == t[0].lowercased() }) else {
+            throw OFActionError("\(value): unknown fields `\(t[0])'")
+        }
+        let algorithms = ["active_backup", "hrw"]
+        guard let algorithm = algorithms.first(where: { $0 == t[2].lowercased() }) else {
+            throw OFActionError("\(value): unknown algorithm `\(t[2])'")
+        }
+        if t[3].lowercased() != "ofport" { throw OFActionError("\(value): unknown member_type `\(t[3])'") }
+        var dst: OFSubfield? = nil
+        if load {
+            let d = try OFSubfield.parse(t[4])
+            if d.field.nxm == nil && d.field.oxm?.isExperimenter != false {
+                throw OFActionError("\(value): experimenter OXM field '\(t[4])' not supported")
+            }
+            dst = d
+        }
+        return .bundle(BundleAction(fields: fields, basis: UInt16(truncatingIfNeeded: atoi(t[1][...])), algorithm: algorithm,
+                                    destination: dst, members: members))
+    }
+
+    mutating func parseLearn(_ value: String) throws(OFActionError) -> OFAction {
+        var l = LearnAction()
+        var scanner = KeyValueScanner(value)
+        func notSupported(_ name: String) -> OFActionError {
+            OFActionError("\(value): experimenter OXM field '\(name)' not supported")
+        }
+        func nxmOK(_ f: OFField) -> Bool { f.nxm != nil || f.oxm?.isExperimenter == false }
+        while let (k, v) = scanner.next() {
+            switch k {
+            case "table":
+                guard let t = NumberText.decimalUInt32(v), t <= 255 else { throw OFActionError("unknown table \"\(v)\"") }
+                if t == 255 { throw OFActionError("\(value): table id 255 not valid for `learn' action") }
+                l.table = UInt8(t)
+            case "priority": l.priority = UInt16(truncatingIfNeeded: atoi(v[...]))
+            case "idle_timeout": l.idleTimeout = UInt16(truncatingIfNeeded: atoi(v[...]))
+            case "hard_timeout": l.hardTimeout = UInt16(truncatingIfNeeded: atoi(v[...]))
+            case "fin_idle_timeout": l.finIdleTimeout = UInt16(truncatingIfNeeded: atoi(v[...]))
+            case "fin_hard_timeout": l.finHardTimeout = UInt16(truncatingIfNeeded: atoi(v[...]))
+            case "cookie": l.cookie = NumberText.strtoull(Array(v.utf8)[...]).value
+            case "send_flow_rem": l.sendFlowRemoved = true
+            case "delete_learned": l.deleteLearned = true
+            case "limit": l.limit = UInt32(truncatingIfNeeded: atoi(v[...]))
+            case "result_dst":
+                let d = try OFSubfield.parse(v)
+                if !d.field.writable { throw OFActionError("\(v) is read-only") }
+                if d.bits != 1 { throw OFActionError("result_dst in 'learn' action must be a single bit") }
+                l.resultDestination = d
+            default:
+                if let dst = try? OFSubfield.parse(k) {
+                    if !nxmOK(dst.field) { throw notSupported(k) }
+                    if v.isEmpty {
+                        l.specs.append(.matchField(destination: dst, source: dst))
+                    } else if let src = try? OFSubfield.parse(v) {
+                        if src.bits != dst.bits {
+                            throw OFActionError("\(value): bit widths of \(k) (\(src.bits)) and \(v) (\(dst.bits)) differ")
+                        }
+                        l.specs.append(.matchField(destination: dst, source: src))
+                    } else if dst.isWholeField {
+                        guard let (imm, _) = try? dst.field.parseValue(v) else {
+                            throw OFActionError("\(value): \(k) value \(v) cannot be parsed as a subfield or an immediate value")
+                        }
+                        l.specs.append(.matchValue(destination: dst, value: imm))
+                    } else {
+                        let b = Array(v.utf8)
+                        guard let (imm, rest) = NumberText.fieldInteger(b[...], bytes: dst.field.bytes), rest.isEmpty,
+                              dst.bits >= 128 || imm >> UInt128(dst.bits) == 0 else {
+                            throw OFActionError("\(value): \(k) value \(v) cannot be parsed as a subfield or an immediate value")
+                        }
+                        l.specs.append(.matchValue(destination: dst, value: imm))
+                    }
+                } else if k == "load" {
+                    let b = Array(v.utf8)
+                    guard let arrow = b.firstOffset(of: "->") else { throw OFActionError("load: missing `->' in `\(v)'") }
+                    if arrow == 0 { throw OFActionError("load: missing source before `->' in `\(v)'") }
+                    if let (imm, rest) = NumberText.fieldInteger(b[..<arrow], bytes: 16), rest.count < arrow {
+                        if !rest.isEmpty { throw OFActionError("load: garbage before `->' in `\(v)'") }
+                        let dstText = String(decoding: b[(arrow + 2)...], as: UTF8.self)
+                        let dst = try OFSubfield.parse(dstText)
+                        if !nxmOK(dst.field) { throw OFActionError("\(v): experimenter OXM field '\(dstText)' not supported") }
+                        if dst.bits < 128 && imm >> UInt128(dst.bits) != 0 {
+                            throw OFActionError("\(v): value does not fit into \(dst.bits) bits")
+                        }
+                        l.specs.append(.loadValue(destination: dst, value: imm))
+                    } else {
+                        guard case .move(let s, let d) = try parseMove(v) else { continue }
+                        l.specs.append(.loadField(destination: d, source: s))
+                    }
+                } else if k == "output" {
+                    l.specs.append(.output(source: try OFSubfield.parse(v)))
+                } else {
+                    throw OFActionError("\(value): unknown keyword \(k)")
+                }
+            }
+        }
+        return .learn(l)
     }
 
     mutating func parseSample(_ value: String) throws(OFActionError) -> OFAction {
