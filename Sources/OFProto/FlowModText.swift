@@ -243,9 +243,13 @@ public struct FlowStatsCounters: Hashable, Sendable {
 
 extension FlowModText {
     /// One line of `ovs-ofctl dump-flows` (`ofputil_flow_stats_format`
-    /// with statistics), as a switch speaking `protocol` reports the rule.
-    public func dumpFlowsLine(_ stats: FlowStatsCounters, protocol chosen: OFProtocols) -> String {
-        let version = chosen.version
+    /// with statistics) for a rule added with OpenFlow `added` and dumped
+    /// with `dumped`: the switch keeps the actions as the add message
+    /// carried them and encodes them again for the dump.
+    public func dumpFlowsLine(_ stats: FlowStatsCounters, addedWith added: OFVersion, dumpedWith version: OFVersion) -> String {
+        var flags = self.flags
+        // OpenFlow 1.0 and 1.1 flow-mods always reset the counters.
+        if added <= .of11 { flags.insert(.resetCounts) }
         var s = " cookie=0x" + HexText.hex(cookie) + ", duration=" + FlowModText.duration(stats.durationSeconds, stats.durationNanoseconds) + ", "
         s += "table=\(table == 255 ? 0 : table), "
         s += "n_packets=\(stats.packets), n_bytes=\(stats.bytes), "
@@ -264,7 +268,8 @@ extension FlowModText {
         if stats.hardAge >= 0 && stats.hardAge != Int(stats.durationSeconds) { s += "hard_age=\(stats.hardAge), " }
         let m = match.normalized().formatted(priority: priority)
         if !m.isEmpty { s += m + " " }
-        s += "actions=" + OFAction.format(OFActionEncoding.roundTrip(actions, version: version, match: match))
+        let stored = OFActionEncoding.roundTrip(actions, version: added, match: match)
+        s += "actions=" + OFAction.format(OFActionEncoding.roundTrip(stored, version: version, match: match))
         return s
     }
 

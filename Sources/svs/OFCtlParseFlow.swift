@@ -65,3 +65,33 @@ struct ParseFlowCommand: ParsableCommand {
         print(FlowModText.parseFlowOutput(flow, version: v), terminator: "")
     }
 }
+
+/// `svs ofctl dump-flows-format -O VERSION` (hidden): reads `add-flow`
+/// lines on stdin and prints each as `ovs-ofctl -O VERSION dump-flows` shows
+/// it after `ovs-ofctl -O VERSION add-flow` on a fresh switch (zero
+/// counters, duration 0s), or `error: MESSAGE`. For differential tests.
+struct DumpFlowsFormat: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dump-flows-format", abstract: "Print flows as dump-flows shows them.", shouldDisplay: false)
+    @Option(name: .customShort("O"), help: "OpenFlow version (OpenFlow10, OpenFlow13, ...).") var version: String = "OpenFlow10"
+
+    func run() throws {
+        let versions: [String: OFVersion] = [
+            "OpenFlow10": .of10, "OpenFlow11": .of11, "OpenFlow12": .of12, "OpenFlow13": .of13,
+            "OpenFlow14": .of14, "OpenFlow15": .of15,
+        ]
+        guard let v = versions[version] else { throw ValidationError("unknown version \(version)") }
+        var out = ""
+        while let line = readLine(strippingNewline: true) {
+            do {
+                let flow = try FlowModText.parse(line)
+                var stats = FlowStatsCounters()
+                if v == .of10 { stats.idleAge = 0 }
+                out += flow.dumpFlowsLine(stats, addedWith: v, dumpedWith: v) + "\n"
+            } catch {
+                out += "error: \(error.message)\n"
+            }
+        }
+        print(out, terminator: "")
+    }
+}

@@ -10,7 +10,9 @@
 # `ovs-ofctl [-O V] parse-flow FLOW` (stdout, plus the `ovs-ofctl: ERROR`
 # line from stderr) must equal `svs ofctl parse-flow --batch -O V` byte for
 # byte. Flows that ovs-ofctl cannot decode after encoding them itself are
-# skipped. Exits 1 on differences, showing the first 20.
+# skipped. Then dump.sh adds a sample of the flows to a real ovs-vswitchd and
+# compares its dump-flows with svs's. Exits 1 on differences, showing the
+# first 20.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -61,3 +63,4 @@ if (( bad > 0 )); then
     exit 1
 fi
 echo "parse-flow-actions: $same outputs identical, $skipped skipped ($n flows x 2 versions)"
+"$here/dump.sh" "$svs" "$work/corpus" "${DUMP_STRIDE:-5}"
