@@ -298,6 +298,9 @@ public enum OFActionEncoding {
             return .setField(field: f, value: v, mask: f.byteMask, origin: .setField)
         }
         switch a {
+        case .setField(let f, let v, let m, _) where version >= .of15:
+            // OpenFlow 1.5 has only Set-Field, masked or not.
+            return [.setField(field: f, value: v, mask: m, origin: .setField)]
         case .setField(let f, let v, let m, let origin):
             if origin == .setField && m != f.byteMask { return [.setField(field: f, value: v, mask: m, origin: .load)] }
             if origin == .load2 { return [.setField(field: f, value: v, mask: m, origin: .load2)] }

@@ -31,7 +31,7 @@ python3 "$here/gen_corpus.py" > "$work/corpus"
 n=$(wc -l < "$work/corpus")
 
 same=0 skipped=0 bad=0
-for version in OpenFlow10 OpenFlow13; do
+for version in ${VERSIONS:-OpenFlow10 OpenFlow13}; do
     "$svs" ofctl parse-flow --batch -O "$version" < "$work/corpus" > "$work/svs.$version"
     # Split svs's output into one file per flow.
     mkdir -p "$work/s.$version"
