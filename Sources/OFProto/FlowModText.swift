@@ -223,7 +223,11 @@ extension FlowModText {
         if flags.contains(.noByteCounts) { parts.append("no_byte_counts") }
         let m = match.normalized().formatted(priority: priority)
         if !m.isEmpty { parts.append(m) }
-        parts.append("actions=" + OFAction.format(actions))
+        // `set_field` with an empty mask prints as `ANY` (as Open vSwitch
+        // prints it) but is written `*`.
+        let actionText = OFAction.format(actions).split(separator: "set_field:ANY->", omittingEmptySubsequences: false)
+            .joined(separator: "set_field:*->")
+        parts.append("actions=" + actionText)
         return parts.joined(separator: ",")
     }
 }

@@ -223,6 +223,8 @@ public enum OFActionEncoding {
         for a in actions {
             if version == .of10 {
                 out.append(contentsOf: of10(a, flow: &flow))
+            } else if version == .of11 {
+                out.append(contentsOf: of11(a, flow: &flow))
             } else {
                 out.append(contentsOf: oxm(a, version: version, flow: &flow))
             }
@@ -282,6 +284,45 @@ public enum OFActionEncoding {
         case .note(let bytes): return [.note(paddedNote(bytes))]
         case .controller(let c) where c.isPlain: return [.output(port: .controller, maxLength: c.maxLength)]
         default: return [a]
+        }
+    }
+
+    /// OpenFlow 1.1: the legacy set actions of 1.0 (with push/pop VLAN and
+    /// MPLS), instructions as in 1.3, Nicira extensions for the rest.
+    static func of11(_ a: OFAction, flow: inout CheckedFlow) -> [OFAction] {
+        let hasVLAN = flow.hasVLAN
+        switch a {
+        case .setField(let f, let v, _, .setField):
+            switch f.name {
+            case "vlan_tci":
+                if v & 0x1000 != 0 {
+                    return (hasVLAN ? [] : [.pushVLAN(ethertype: 0x8100)])
+                        + [.setVLANVID(UInt16(v & 0xfff), pushIfNeeded: false), .setVLANPCP(UInt8((v >> 13) & 7), pushIfNeeded: false)]
+                }
+                return [.stripVLAN(isPop: true)]
+            case "vlan_vid": return [.setVLANVID(UInt16(v & 0xfff), pushIfNeeded: false)]
+            case "vlan_pcp": return [.setVLANPCP(UInt8(v & 7), pushIfNeeded: false)]
+            case "nw_ecn": return [.setIPECN(UInt8(truncatingIfNeeded: v))]
+            default: return of10(a, flow: &flow)
+            }
+        case .setVLANVID(let v, let push):
+            return (push && !hasVLAN ? [.pushVLAN(ethertype: 0x8100)] : []) + [.setVLANVID(v, pushIfNeeded: false)]
+        case .setVLANPCP(let p, let push):
+            return (push && !hasVLAN ? [.pushVLAN(ethertype: 0x8100)] : []) + [.setVLANPCP(p, pushIfNeeded: false)]
+        case .stripVLAN: return [.stripVLAN(isPop: true)]
+        case .setIPECN, .setIPTTL, .setMPLSLabel, .setMPLSTC, .pushVLAN: return [a]
+        case .setField, .setTunnel, .note: return of10(a, flow: &flow)
+        case .clone(let inner): return [.clone(roundTrip(inner, version: .of11, flow: &flow))]
+        case .conntrack(var c):
+            c.actions = roundTrip(c.actions, version: .of11, flow: &flow)
+            return [.conntrack(c)]
+        case .writeActions(let inner):
+            var copy = flow
+            return [.writeActions(roundTrip(inner, version: .of11, flow: &copy))]
+        case .setEthSource, .setEthDestination, .setIPv4Source, .setIPv4Destination, .setIPDSCP,
+             .setTransportSource, .setTransportDestination:
+            return [a]
+        default: return oxm(a, version: .of11, flow: &flow)
         }
     }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Differential test: svs's OpenFlow flow syntax (match, flow-mod keywords,
 # actions and instructions) against `ovs-ofctl parse-flow`, in the default
-# protocol set (OpenFlow 1.0 + NXM) and with `-O OpenFlow13`.
+# protocol set (OpenFlow 1.0 + NXM) and with `-O OpenFlow13` (VERSIONS="..."
+# picks others: OpenFlow11, 12, 14 and 15 agree as well).
 #
 # Usage: tests/parse-flow-actions/run.sh [SVS_BINARY]
 #   SVS_BINARY  defaults to $SVS, then .build/debug/svs
@@ -31,7 +32,8 @@ python3 "$here/gen_corpus.py" > "$work/corpus"
 n=$(wc -l < "$work/corpus")
 
 same=0 skipped=0 bad=0
-for version in ${VERSIONS:-OpenFlow10 OpenFlow13}; do
+versions=(${VERSIONS:-OpenFlow10 OpenFlow13})
+for version in "${versions[@]}"; do
     "$svs" ofctl parse-flow --batch -O "$version" < "$work/corpus" > "$work/svs.$version"
     # Split svs's output into one file per flow.
     mkdir -p "$work/s.$version"
@@ -59,8 +61,8 @@ for version in ${VERSIONS:-OpenFlow10 OpenFlow13}; do
 done
 
 if (( bad > 0 )); then
-    echo "parse-flow-actions: $bad of $((same + bad + skipped)) outputs differ ($n flows x 2 versions)"
+    echo "parse-flow-actions: $bad of $((same + bad + skipped)) outputs differ ($n flows x ${#versions[@]} versions)"
     exit 1
 fi
-echo "parse-flow-actions: $same outputs identical, $skipped skipped ($n flows x 2 versions)"
+echo "parse-flow-actions: $same outputs identical, $skipped skipped ($n flows x ${#versions[@]} versions)"
 "$here/dump.sh" "$svs" "$work/corpus" "${DUMP_STRIDE:-5}"
