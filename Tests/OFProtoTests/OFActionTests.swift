@@ -105,3 +105,26 @@ func refusesAsOVS(_ c: (String, String)) {
         #expect(second.formatted() == text)
     }
 }
+
+// From a real ovs-vswitchd: `ovs-ofctl add-flow` (OpenFlow 1.0), then
+// `dump-flows` and `-O OpenFlow13 dump-flows`.
+@Test func dumpFlowsLineAsOVS() throws {
+    let flow = try FlowModText.parse("tcp,tp_dst=80,idle_timeout=5,cookie=0x5,send_flow_rem,actions=mod_tp_dst:8080,output:2,set_field:5->reg0")
+    var stats = FlowStatsCounters()
+    stats.durationNanoseconds = 20_000_000
+    stats.idleAge = 0
+    #expect(flow.dumpFlowsLine(stats, addedWith: .of10, dumpedWith: .of10)
+            == " cookie=0x5, duration=0.020s, table=0, n_packets=0, n_bytes=0, idle_timeout=5, idle_age=0, tcp,tp_dst=80 actions=mod_tp_dst:8080,output:2,load:0x5->NXM_NX_REG0[]")
+    stats.idleAge = -1
+    stats.durationNanoseconds = 32_000_000
+    #expect(flow.dumpFlowsLine(stats, addedWith: .of10, dumpedWith: .of13)
+            == " cookie=0x5, duration=0.032s, table=0, n_packets=0, n_bytes=0, idle_timeout=5, send_flow_rem reset_counts tcp,tp_dst=80 actions=set_field:8080->tcp_dst,output:2,load:0x5->NXM_NX_REG0[]")
+}
+
+// OpenFlow 1.1 keeps the legacy set actions; 1.5 turns every load into Set-Field.
+@Test func otherVersionsAsOVS() throws {
+    let f11 = try FlowModText.parse("tcp,actions=mod_vlan_vid:5,set_field:80->tcp_dst,strip_vlan")
+    #expect(f11.flowModLine(protocol: .of11Std).hasSuffix("ADD tcp actions=push_vlan:0x8100,set_vlan_vid:5,mod_tp_dst:80,pop_vlan"))
+    let f15 = try FlowModText.parse("actions=load:5->NXM_NX_REG0[0..3],load:6->NXM_NX_REG0[4..7],set_field:5/0->reg1")
+    #expect(f15.flowModLine(protocol: .of15OXM).hasSuffix("ADD actions=set_field:0x5/0xf->reg0,set_field:0x60/0xf0->reg0,set_field:ANY->reg1"))
+}
