@@ -128,3 +128,22 @@ func refusesAsOVS(_ c: (String, String)) {
     let f15 = try FlowModText.parse("actions=load:5->NXM_NX_REG0[0..3],load:6->NXM_NX_REG0[4..7],set_field:5/0->reg1")
     #expect(f15.flowModLine(protocol: .of15OXM).hasSuffix("ADD actions=set_field:0x5/0xf->reg0,set_field:0x60/0xf0->reg0,set_field:ANY->reg1"))
 }
+
+/// The field table and Flow's match parser agree on where each field lives:
+/// `NAME=VALUE` parsed by `Match.parse` sets the bits `OFField.storage` names.
+@Test(arguments: [
+    ("reg3", "0x12345678"), ("xreg2", "0x1122334455667788"),
+    ("metadata", "0x55"), ("tun_id", "0x77"), ("pkt_mark", "0x9"), ("ct_mark", "0x3"), ("ct_label", "0x10000000000000000"),
+    ("in_port", "7"), ("eth_src", "00:11:22:33:44:55"), ("eth_type", "0x88cc"), ("vlan_tci", "0x1005"),
+    ("ip_src", "10.1.2.3"), ("ipv6_dst", "2001:db8::1"), ("nw_proto", "17"), ("ip_dscp", "10"), ("nw_ecn", "2"),
+    ("nw_ttl", "9"), ("tcp_dst", "80"), ("mpls_label", "77"), ("mpls_tc", "5"), ("ipv6_label", "0x12345"), ("tun_src", "1.1.1.1"),
+])
+func storageAgreesWithMatchParser(_ c: (String, String)) throws {
+    let field = try #require(OFField.named(c.0))
+    let parsed = try Match.parse("\(c.0)=\(c.1)").match
+    let (value, _) = try field.parseValue(c.1)
+    #expect(field.value(in: parsed.key) == value & field.allOnes)
+    var key = FlowKey()
+    field.write(value, mask: field.byteMask, into: &key)
+    #expect(key.masked(by: parsed.mask) == parsed.key)
+}
