@@ -202,6 +202,10 @@ public indirect enum OFAction: Hashable, Sendable {
     case outputRegister(source: OFSubfield, maxLength: UInt16)
     case group(UInt32)
     case bundle(BundleAction)
+    /// `output(port=P,max_len=N)`: output truncated to `maxLength` bytes.
+    case outputTruncate(port: OFPort, maxLength: UInt32)
+    /// `check_pkt_larger(N)->DST`: sets the 1-bit `destination` if the packet is longer than N.
+    case checkPacketLarger(length: UInt16, destination: OFSubfield)
 
     // Header changes, legacy OpenFlow 1.0 forms.
     /// `mod_vlan_vid` (`pushIfNeeded`) or `set_vlan_vid`.
@@ -258,6 +262,12 @@ public indirect enum OFAction: Hashable, Sendable {
     case clone([OFAction])
     case conntrack(ConntrackAction)
     case conntrackClear
+    /// `delete_field:FIELD` (tunnel metadata only).
+    case deleteField(OFField)
+    case decrementNSHTTL
+    /// `debug_recirc` / `debug_slow`: testing aids of Open vSwitch.
+    case debugRecirculate
+    case debugSlowPath
     /// `nat(...)`, only inside `ct(...)`.
     case nat(NATAction)
 

@@ -94,6 +94,10 @@ enum OFActionCheck {
                 if flow.table != 255 && t <= flow.table { return "OFPBIC_BAD_TABLE_ID" }
             case .finTimeout:
                 if flow.proto != 6 { protocols.formIntersection(.of10Any) }
+            case .deleteField(let f):
+                if !f.name.hasPrefix("tun_metadata") { return "OFPBAC_BAD_ARGUMENT" }
+            case .decrementNSHTTL:
+                if flow.dlType != 0x894f { protocols.formIntersection(.of10Any) }
             case .learn(let l):
                 if !learnIsConsistent(l, &flow) { return inconsistent }
             case .multipath(let m):

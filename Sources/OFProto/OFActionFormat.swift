@@ -139,6 +139,12 @@ extension OFAction {
         case .enqueue(let port, let queue): return "enqueue:\(PortText.format(port)):\(queue)"
         case .outputRegister(let source, _): return "output:" + source.formatted
         case .group(let g): return "group:\(g)"
+        case .outputTruncate(let port, let maxLength): return "output(port=" + PortText.format(port) + ",max_len=\(maxLength))"
+        case .checkPacketLarger(let n, let d): return "check_pkt_larger(\(n))->" + d.formatted
+        case .deleteField(let f): return "delete_field:" + f.name
+        case .decrementNSHTTL: return "dec_nsh_ttl"
+        case .debugRecirculate: return "debug_recirc"
+        case .debugSlowPath: return "debug_slow"
         case .bundle(let b):
             var s = (b.destination == nil ? "bundle(" : "bundle_load(") + "\(b.fields),\(b.basis),\(b.algorithm),ofport,"
             if let d = b.destination { s += d.formatted + "," }

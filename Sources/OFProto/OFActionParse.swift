@@ -97,7 +97,35 @@ public struct OFActionParser {
         // Action names compare case-insensitively (`strcasecmp`).
         let key = name.lowercased()
         switch key {
-        case "output": return [try parseOutput(value)]
+        case "output":
+            let b = Array(value.utf8)
+            if b.firstOffset(of: "port") != nil && b.firstOffset(of: "max_len") != nil {
+                return [try parseOutputTruncate(value)]
+            }
+            return [try parseOutput(value)]
+        case "output_reg": return [.outputRegister(source: try OFSubfield.parse(value), maxLength: 0xffff)]
+        case "check_pkt_larger":
+            let (v, key) = try splitArrow(value, "check_pkt_larger")
+            var lengthText = v
+            if lengthText.hasSuffix(")") { lengthText.removeLast() }
+            let dst = try OFSubfield.parse(key)
+            if dst.bits != 1 { throw OFActionError("Only 1-bit destination field is allowed") }
+            guard let n = NumberText.int(lengthText), n >= 0, n <= 0xffff else {
+                throw OFActionError("invalid (null) \"\(lengthText)\"")
+            }
+            return [.checkPacketLarger(length: UInt16(n), destination: dst)]
+        case "delete_field":
+            let b = Array(value.utf8)
+            let nameEnd = b.firstIndex(where: { $0 == 0x5b || $0 == 0x2d }) ?? b.count
+            let name = String(decoding: b[..<nameEnd], as: UTF8.self)
+            guard let f = OFField.headerNamed(name) ?? OFField.named(name) else {
+                throw OFActionError("\(value): unknown field `\(name)'")
+            }
+            return [.deleteField(f)]
+        case "dec_nsh_ttl": return [.decrementNSHTTL]
+        case "debug_recirc": return [.debugRecirculate]
+        case "debug_slow": return [.debugSlowPath]
+        case "unroll_xlate": throw OFActionError("UNROLL is an internal action that shouldn't be used via OpenFlow")
         case "controller": return [try parseController(value)]
         case "enqueue":
             let pieces = value.split(whereSeparator: { $0 == ":" || $0 == "q" || $0 == "," }).map(String.init)
@@ -245,6 +273,28 @@ public struct OFActionParser {
         }
         if let sf = try? OFSubfield.parse(value) { return .outputRegister(source: sf, maxLength: 0xffff) }
         throw OFActionError("\(value): output to unknown port")
+    }
+
+    /// `parse_truncate_subfield`: `port=P,max_len=N`.
+    mutating func parseOutputTruncate(_ value: String) throws(OFActionError) -> OFAction {
+        var port = OFPort(rawValue: 0)
+        var maxLength: UInt32 = 0
+        var scanner = KeyValueScanner(value)
+        while let (k, v) = scanner.next() {
+            switch k {
+            case "port":
+                guard let p = PortText.parse(v) else { throw OFActionError("output to unknown truncate port: \(v)") }
+                if p.rawValue > 0xff00 && p != .local && p != .inPort {
+                    throw OFActionError("output to unsupported truncate port: \(v)")
+                }
+                port = p
+            case "max_len":
+                maxLength = try NumberText.u32(v)
+                if maxLength < 14 { throw OFActionError("max_len \(maxLength) is less than the minimum value 14") }
+            default: throw OFActionError("invalid key '\(k)' in output_trunc argument")
+            }
+        }
+        return .outputTruncate(port: port, maxLength: maxLength)
     }
 
     mutating func parseController(_ value: String) throws(OFActionError) -> OFAction {
@@ -685,6 +735,7 @@ extension OFAction {
         switch self {
         case .setField(let f, _, _, _): return f
         case .move(_, let d): return d.field
+        case .checkPacketLarger(_, let d): return d.field
         case .stackPop(let d): return d.field
         default: return nil
         }
@@ -698,6 +749,12 @@ extension OFAction {
         case .enqueue: return "enqueue"
         case .outputRegister: return "output_reg"
         case .group: return "group"
+        case .outputTruncate: return "output_trunc"
+        case .checkPacketLarger: return "check_pkt_larger"
+        case .deleteField: return "delete_field"
+        case .decrementNSHTTL: return "dec_nsh_ttl"
+        case .debugRecirculate: return "debug_recirc"
+        case .debugSlowPath: return "debug_slow"
         case .bundle: return "bundle"
         case .setVLANVID: return "set_vlan_vid"
         case .setVLANPCP: return "set_vlan_pcp"

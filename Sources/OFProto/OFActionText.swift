@@ -16,6 +16,25 @@ struct KeyValueScanner {
 
     static func isDelimiter(_ c: UInt8) -> Bool { c == 0x2c || c == 0x20 || c == 0x09 || c == 0x0d || c == 0x0a }
 
+    /// `parse_value`: advances to the value's end delimiter, skipping
+    /// balanced parentheses.
+    private mutating func scanValue(closeParen: Bool) {
+        while i < s.count, s[i] != 0 {
+            let c = s[i]
+            if closeParen ? c == 0x29 : KeyValueScanner.isDelimiter(c) { break }
+            if c == 0x28 {
+                var level = 0
+                repeat {
+                    if i >= s.count || s[i] == 0 { break }
+                    if s[i] == 0x28 { level += 1 } else if s[i] == 0x29 { level -= 1 }
+                    i += 1
+                } while level > 0
+            } else {
+                i += 1
+            }
+        }
+    }
+
     mutating func next() -> (key: String, value: String)? {
         while i < s.count, KeyValueScanner.isDelimiter(s[i]) { i += 1 }
         guard i < s.count, s[i] != 0 else { return nil }
@@ -35,19 +54,10 @@ struct KeyValueScanner {
             return (key, "")
         }
         let valueStart = i
-        while i < s.count, s[i] != 0 {
-            let c = s[i]
-            if closeParen ? c == 0x29 : KeyValueScanner.isDelimiter(c) { break }
-            if c == 0x28 {
-                var level = 0
-                repeat {
-                    if i >= s.count || s[i] == 0 { break }
-                    if s[i] == 0x28 { level += 1 } else if s[i] == 0x29 { level -= 1 }
-                    i += 1
-                } while level > 0
-            } else {
-                i += 1
-            }
+        scanValue(closeParen: closeParen)
+        // `KEY(x)->y` (check_pkt_larger): the value is `x)->y`.
+        if closeParen, i + 2 < s.count, s[i] == 0x29, s[i + 1] == 0x2d, s[i + 2] == 0x3e {
+            scanValue(closeParen: false)
         }
         let value = String(decoding: s[valueStart..<min(i, s.count)], as: UTF8.self)
         if i < s.count, s[i] != 0 { i += 1 }

@@ -234,6 +234,21 @@ actions=learn(table=1,ipv6_src=::1,eth_type=0x86dd)
 actions=learn(table=1,eth_type=0x86dd,ipv6_src=::1)
 actions=learn(table=10, in_port=99, NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[], load:NXM_OF_IN_PORT[]->NXM_NX_REG1[16..31])
 actions=learn(table=1,cookie=0x123456789abcdef0,NXM_NX_REG0[])
+ip,actions=delete_field:tun_metadata0
+ip,actions=delete_field:reg0
+actions=output(port=1,max_len=100)
+actions=output(port=LOCAL,max_len=14)
+actions=output(port=1,max_len=10)
+actions=output(port=CONTROLLER,max_len=100)
+actions=output(port=1,max_len=100,bogus=1)
+actions=output_reg:NXM_NX_REG0[]
+actions=check_pkt_larger(1500)->NXM_NX_REG0[0]
+actions=check_pkt_larger(1500)->NXM_NX_REG0[0..1]
+actions=check_pkt_larger(x)->NXM_NX_REG0[0]
+actions=check_pkt_larger(64)->reg1[3],output:2
+ip,actions=output(port=1,max_len=100),check_pkt_larger(64)->reg1[3],output:2
+actions=unroll_xlate
+ip,actions=dec_nsh_ttl
 '''
 for line in nx.strip().splitlines():
     print(line)
