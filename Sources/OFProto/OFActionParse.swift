@@ -665,40 +665,71 @@ public struct OFActionParser {
         return .nat(n)
     }
 
+    /// `str_to_nat_range`: `ADDR[-ADDR][:PORT[-PORT]]`, IPv6 addresses bare
+    /// or in brackets.
     func parseNATRange(_ v: String, into n: inout NATAction) throws(OFActionError) {
-        // ADDR[-ADDR][:PORT[-PORT]]; IPv6 in brackets.
-        var addressPart = Substring(v)
-        var portPart: Substring? = nil
-        if v.hasPrefix("[") {
-            // [ADDR] or [ADDR]-[ADDR], then :PORT[-PORT].
-            guard let close = v.lastIndex(of: "]") else { throw OFActionError("\(v): Invalid IP address") }
-            addressPart = Substring(v[v.index(after: v.startIndex)..<close].filter { $0 != "[" && $0 != "]" })
-            let after = v[v.index(after: close)...]
-            if after.hasPrefix(":") { portPart = after.dropFirst() } else if !after.isEmpty { throw OFActionError("\(v): Invalid IP address") }
-        } else if let colon = v.firstIndex(of: ":") {
-            addressPart = v[..<colon]
-            portPart = v[v.index(after: colon)...]
+        let b = Array(v.utf8)
+        var i = 0
+        let invalid = OFActionError("invalid nat range \"\(v)\"")
+        func digits(_ i: inout Int) -> UInt64? {
+            let start = i
+            var value: UInt64 = 0
+            while i < b.count, b[i] >= 0x30, b[i] <= 0x39 { value = value &* 10 &+ UInt64(b[i] - 0x30); i += 1 }
+            return i > start ? value : nil
         }
-        let range = addressPart.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
-        func addr(_ s: Substring) -> IPAddressValue? {
-            if let a = OFField.ipv4(String(s)) { return .v4(a) }
-            if let a = IPv6AddressParse.parse(String(s)) { return .v6(a) }
-            return nil
-        }
-        guard let lo = addr(range[0]) else { throw OFActionError("\(addressPart): Invalid IP address") }
-        n.addressMin = lo
-        if range.count == 2 {
-            guard let hi = addr(range[1]) else { throw OFActionError("\(addressPart): Invalid IP address") }
-            n.addressMax = hi
-        }
-        if let portPart {
-            let ports = portPart.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let a = UInt16(ports[0]) else { throw OFActionError("\(portPart): Invalid port") }
-            n.portMin = a
-            if ports.count == 2 {
-                guard let b = UInt16(ports[1]) else { throw OFActionError("\(portPart): Invalid port") }
-                n.portMax = b
+        func ipv4(_ i: inout Int) -> UInt32? {
+            var j = i
+            var a: UInt32 = 0
+            for k in 0..<4 {
+                if k > 0 { guard j < b.count, b[j] == 0x2e else { return nil }; j += 1 }
+                guard let d = digits(&j) else { return nil }
+                a = a << 8 | UInt32(d & 0xff)
             }
+            i = j
+            return a
+        }
+        func ipv6(_ i: inout Int) -> UInt128? {
+            var j = i
+            let bracket = j < b.count && b[j] == 0x5b
+            if bracket { j += 1 }
+            let start = j
+            while j < b.count, j - start < 46,
+                  (NumberText.digit(b[j]) != nil || b[j] == 0x3a || b[j] == 0x2e) { j += 1 }
+            guard j > start else { return nil }
+            let text = String(decoding: b[start..<j], as: UTF8.self)
+            if bracket { guard j < b.count, b[j] == 0x5d else { return nil }; j += 1 }
+            guard let a = IPv6AddressParse.parse(text) else { return nil }
+            i = j
+            return a
+        }
+        if let lo = ipv4(&i) {
+            n.addressMin = .v4(lo)
+            if i < b.count, b[i] == 0x2d {
+                i += 1
+                guard let hi = ipv4(&i), hi >= lo else { throw invalid }
+                n.addressMax = .v4(hi)
+            }
+        } else if let lo = ipv6(&i) {
+            n.addressMin = .v6(lo)
+            if i < b.count, b[i] == 0x2d {
+                i += 1
+                guard let hi = ipv6(&i), hi >= lo else { throw invalid }
+                n.addressMax = .v6(hi)
+            }
+        }
+        if n.addressMin != nil, i < b.count, b[i] == 0x3a {
+            i += 1
+            // `%hu` wraps.
+            guard let lo = digits(&i).map({ UInt16(truncatingIfNeeded: $0) }) else { throw invalid }
+            n.portMin = lo
+            if i < b.count, b[i] == 0x2d {
+                i += 1
+                guard let hi = digits(&i).map({ UInt16(truncatingIfNeeded: $0) }), hi >= lo else { throw invalid }
+                n.portMax = hi
+            }
+        }
+        if i != b.count {
+            throw OFActionError("garbage (\(String(decoding: b[i...], as: UTF8.self))) after nat range \"\(v)\" (pos: \(i))")
         }
     }
 }

@@ -249,6 +249,17 @@ actions=check_pkt_larger(64)->reg1[3],output:2
 ip,actions=output(port=1,max_len=100),check_pkt_larger(64)->reg1[3],output:2
 actions=unroll_xlate
 ip,actions=dec_nsh_ttl
+ipv6,actions=ct(commit,nat(dst=2001:db8::1a-2001:db8::89))
+ipv6,actions=ct(commit,nat(dst=[2001:db8::1A]-[2001:db8::0:89]))
+ipv6,actions=ct(commit,nat(src=[2001:db8::1]:80-90))
+ip,actions=ct(commit,nat(src=10.0.0.5-10.0.0.1))
+ip,actions=ct(commit,nat(src=10.0.0.1:90-80))
+ip,actions=ct(commit,nat(src=10.0.0.1x))
+ip,actions=ct(commit,nat(src=300.0.0.1))
+ipv6,actions=ct(commit,nat(src=2001:db8::1:80))
+ip,actions=ct(commit,nat(src=10.0.0.1:70000))
+ip,actions=ct(commit,nat(src=))
+ip,actions=ct(commit,nat(dst=10.1.1.1,persistent,random))
 '''
 for line in nx.strip().splitlines():
     print(line)
