@@ -10,7 +10,7 @@ import Darwin
 struct OFCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ofctl", abstract: "OpenFlow switch management (as ovs-ofctl).",
-        subcommands: [ParsePcap.self, NormalizeMatch.self])
+        subcommands: [ParsePcap.self, NormalizeMatch.self, ParseFlowCommand.self, DumpFlowsFormat.self])
 }
 
 /// `svs ofctl parse-pcap FILE...`: one line per packet, the flow Open vSwitch
