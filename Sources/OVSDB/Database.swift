@@ -32,6 +32,9 @@ public struct RowChange: Sendable {
 public struct Changes: Sendable {
     public var tables: [String: [UUID: RowChange]] = [:]
     public var comment: String?
+    /// True when the transaction held `{"op":"commit","durable":true}`: its
+    /// record must reach the disk (fsync) before the reply.
+    public var durable = false
     public var isEmpty: Bool { tables.values.allSatisfy(\.isEmpty) }
 }
 
@@ -66,20 +69,22 @@ public struct Database: Sendable {
 
     /// Executes the params of an RFC 7047 "transact" request: the database
     /// name, then the operations.
-    public mutating func transact(params: JSON) -> (results: JSON, changes: Changes?) {
+    public mutating func transact(params: JSON, locks: Set<String> = []) -> (results: JSON, changes: Changes?) {
         guard let a = params.arrayValue else {
             return (OVSDBError("syntax error", "array expected", syntax: params).json, nil)
         }
         guard let first = a.first, first.stringValue == schema.name else {
             return (OVSDBError("syntax error", "database name expected as first parameter", syntax: params).json, nil)
         }
-        return transact(Array(a.dropFirst()))
+        return transact(Array(a.dropFirst()), locks: locks)
     }
 
     /// Executes an RFC 7047 "transact" (params without the database name)
     /// and returns the result array and, on commit, the changes made.
-    public mutating func transact(_ operations: [JSON]) -> (results: JSON, changes: Changes?) {
+    /// `locks` are the locks the client owns (for "assert").
+    public mutating func transact(_ operations: [JSON], locks: Set<String> = []) -> (results: JSON, changes: Changes?) {
         var txn = Transaction(db: self)
+        txn.locks = locks
         var results: [JSON] = []
         var failed = false
         do throws(OVSDBError) {
@@ -104,7 +109,8 @@ public struct Database: Sendable {
         while results.count < operations.count { results.append(.null) }
         if failed { return (.array(results), nil) }
         do throws(OVSDBError) {
-            let changes = try txn.commit(original: self)
+            var changes = try txn.commit(original: self)
+            changes.durable = txn.durable
             self = txn.db
             return (.array(results), changes)
         } catch {
@@ -136,6 +142,10 @@ struct Transaction {
     var db: Database
     var symbols: [String: UUID] = [:]
     var comment: [String] = []
+    /// Locks the client owns ("assert" checks them).
+    var locks: Set<String> = []
+    /// Set by `{"op":"commit","durable":true}`.
+    var durable = false
     /// Tables this transaction wrote; commit checks and diffs only these
     /// (a read-only transaction costs nothing at commit).
     var touched = Set<String>()
@@ -217,37 +227,7 @@ struct Transaction {
     func matches(_ t: TableSchema, _ where_: JSON?) throws(OVSDBError) -> [UUID] {
         guard let w = where_ else { throw .parse("Required 'where' member is missing.") }
         guard let conds = w.arrayValue else { throw .syntax("where must be an array") }
-        var parsed: [(String, String, Datum, ColumnType)] = []
-        for c in conds {
-            guard let a = c.arrayValue, a.count == 3, let col = a[0].stringValue, let fn = a[1].stringValue else {
-                throw .syntax("Parse error in condition.")
-            }
-            let ct: ColumnType
-            do throws(OVSDBError) { ct = try columnType(t, col) } catch {
-                var e = error
-                e.syntax = c
-                throw e
-            }
-            var relaxed = ct
-            switch fn {
-            case "<", "<=", ">", ">=":
-                guard ct.isScalar || (ct.min == 0 && ct.max == 1 && ct.value == nil),
-                      ct.key.type == .integer || ct.key.type == .real else {
-                    throw .syntax("Type mismatch: \"\(fn)\" operator may not be applied to column \(col) of type \(ct.english).", c)
-                }
-                relaxed = ColumnType(key: BaseType(type: ct.key.type))
-            case "==", "!=":
-                relaxed.key = BaseType(type: ct.key.type)
-                if let v = ct.value { relaxed.value = BaseType(type: v.type) }
-            case "includes", "excludes":
-                relaxed = ColumnType(key: BaseType(type: ct.key.type), value: ct.value.map { BaseType(type: $0.type) }, min: 0, max: Int.max)
-            default:
-                throw OVSDBError("unknown function", "No function named \(fn).")
-            }
-            let d = try Datum.from(json: a[2], type: relaxed, symbols: symbols)
-            if fn == "==" || fn == "!=" { try d.check(ColumnType(key: relaxed.key, value: relaxed.value, min: ct.min, max: ct.max)) }
-            parsed.append((col, fn, d, ct))
-        }
+        let parsed = try Condition.parseClauses(t, conds, symbols: symbols)
         let rows = db.tables[t.name]!
         // The common `["_uuid", "==", uuid]` looks the row up directly.
         for (col, fn, d, _) in parsed where col == "_uuid" && fn == "==" {
@@ -259,41 +239,7 @@ struct Transaction {
         return out.sorted()
     }
 
-    func eval(_ r: Row, _ c: (String, String, Datum, ColumnType)) -> Bool {
-        let (col, fn, arg, _) = c
-        guard let v = r.value(col) else { return false }
-        switch fn {
-        case "==": return v == arg
-        case "!=": return v != arg
-        case "includes": return includes(v, arg)
-        case "excludes": return excludes(v, arg)
-        default:
-            guard let x = v.keys.first, let y = arg.keys.first else { return false }
-            switch fn {
-            case "<": return x < y
-            case "<=": return x <= y
-            case ">": return x > y
-            default: return x >= y
-            }
-        }
-    }
-
-    func includes(_ v: Datum, _ a: Datum) -> Bool {
-        for (i, k) in a.keys.enumerated() {
-            guard let j = v.index(of: k) else { return false }
-            if let av = a.values, v.values?[j] != av[i] { return false }
-        }
-        return true
-    }
-
-    func excludes(_ v: Datum, _ a: Datum) -> Bool {
-        for (i, k) in a.keys.enumerated() {
-            if let j = v.index(of: k) {
-                if let av = a.values { if v.values?[j] == av[i] { return false } } else { return false }
-            }
-        }
-        return true
-    }
+    func eval(_ r: Row, _ c: Condition.Clause) -> Bool { Condition.eval(r, c) }
 
     mutating func execute(_ op: JSON) throws(OVSDBError) -> JSON {
         guard op.isObject else { throw .syntax("operation must be an object") }
@@ -306,7 +252,8 @@ struct Transaction {
         case "delete": return try delete(op)
         case "wait": return try wait(op)
         case "commit":
-            guard op["durable"]?.boolValue != nil else { throw .parse("Required 'durable' member is missing.") }
+            guard let d = op["durable"]?.boolValue else { throw .parse("Required 'durable' member is missing.") }
+            if d { durable = true }
             return .object([])
         case "abort": throw OVSDBError("aborted", "aborted by request")
         case "comment":
@@ -315,8 +262,8 @@ struct Transaction {
             return .object([])
         case "assert":
             guard let l = op["lock"]?.stringValue else { throw .parse("Required 'lock' member is missing.") }
-            // svs has no locks yet (they come with the JSON-RPC server), so no lock is ever held.
-            throw OVSDBError("not owner", "Asserted lock \(l) not held.")
+            guard locks.contains(l) else { throw OVSDBError("not owner", "Asserted lock \(l) not held.") }
+            return .object([])
         default:
             throw .parse("No operation \"\(name)\"")
         }

@@ -102,6 +102,7 @@ public final class DatabaseFile {
             if ftruncate(fd, off_t(valid)) != 0 { throw LogError("\(path): cannot truncate torn record") }
         }
         if lseek(fd, 0, SEEK_END) < 0 { throw LogError("\(path): seek failed") }
+        f.sizeAfterCompaction = valid
         return f
     }
 
@@ -126,6 +127,42 @@ public final class DatabaseFile {
         return try transact(Array(a.dropFirst()), date: date)
     }
 
+    /// Executes a transaction for a server: on commit with changes, appends
+    /// its record with write(2) (so it survives the server's death) but does
+    /// not fsync; the caller makes it durable with `sync()` (before replying
+    /// when `changes.durable`). Returns the results and the changes.
+    public func commit(_ operations: [JSON], locks: Set<String> = [], date: Int64? = nil) throws -> (results: JSON, changes: Changes?) {
+        var copy = db
+        let (results, changes) = copy.transact(operations, locks: locks)
+        if let changes, !changes.isEmpty {
+            try writeAll(fd, LogRecord.encode(changes.logRecord(schema: db.schema, date: date ?? nowMillis())))
+            unsyncedWrites += 1
+        }
+        db = copy
+        return (results, changes)
+    }
+
+    /// Records written by `commit` since the last `sync()`.
+    public private(set) var unsyncedWrites = 0
+
+    /// Flushes the written records to the disk (fsync).
+    public func sync() throws {
+        let n = unsyncedWrites
+        guard fsync(fd) == 0 else { throw LogError("\(path): fsync failed (errno \(errno))") }
+        unsyncedWrites -= n
+    }
+
+    /// The file descriptor, for a thread that fsyncs it while the owner
+    /// keeps appending (see `markSynced`). Valid until `compact`.
+    public var descriptor: Int32 { fd }
+
+    /// Notes that an fsync made elsewhere covered `count` writes.
+    public func markSynced(_ count: Int) { unsyncedWrites = max(0, unsyncedWrites - count) }
+
+    /// Bytes in the file now, and right after the last compaction (or open).
+    public var size: Int { Int(lseek(fd, 0, SEEK_CUR)) }
+    public private(set) var sizeAfterCompaction = 0
+
     /// Rewrites the file as the schema plus one snapshot record, atomically
     /// (a temporary file renamed over the old one).
     public func compact(comment: String = "compacted by svs") throws {
@@ -144,6 +181,8 @@ public final class DatabaseFile {
         close(fd)
         fd = nfd
         _ = lseek(fd, 0, SEEK_END)
+        sizeAfterCompaction = bytes.count
+        unsyncedWrites = 0
     }
 
     private func append(_ bytes: [UInt8]) throws {
