@@ -51,6 +51,12 @@ public struct Database: Sendable {
         for n in schema.tables.keys { tables[n] = [:] }
     }
 
+    /// A placeholder with no tables (what `transact` leaves while it works).
+    private init(placeholderFor schema: DatabaseSchema) {
+        self.schema = schema
+        tables = [:]
+    }
+
     public func row(_ table: String, _ uuid: UUID) -> Row? { tables[table]?[uuid] }
 
     /// JSON for a row (columns in schema order after `_uuid` and `_version`),
@@ -83,7 +89,12 @@ public struct Database: Sendable {
     /// and returns the result array and, on commit, the changes made.
     /// `locks` are the locks the client owns (for "assert").
     public mutating func transact(_ operations: [JSON], locks: Set<String> = []) -> (results: JSON, changes: Changes?) {
-        var txn = Transaction(db: self)
+        // The transaction works on this database's storage in place (no
+        // copy of the tables it writes) and undoes its writes on failure.
+        var moved = Database(placeholderFor: schema)
+        swap(&self, &moved)
+        var txn = Transaction(db: consume moved)
+        defer { self = txn.db }
         txn.locks = locks
         var results: [JSON] = []
         var failed = false
@@ -107,13 +118,16 @@ public struct Database: Sendable {
             }
         }
         while results.count < operations.count { results.append(.null) }
-        if failed { return (.array(results), nil) }
+        if failed {
+            txn.rollback()
+            return (.array(results), nil)
+        }
         do throws(OVSDBError) {
-            var changes = try txn.commit(original: self)
+            var changes = try txn.commit()
             changes.durable = txn.durable
-            self = txn.db
             return (.array(results), changes)
         } catch {
+            txn.rollback()
             results.append(error.json)
             return (.array(results), nil)
         }
@@ -152,9 +166,31 @@ struct Transaction {
     /// The rows written, per table.
     var touchedRows: [String: Set<UUID>] = [:]
 
+    /// The rows as they were before this transaction first wrote them (nil:
+    /// absent), to roll back and to compare at commit.
+    var before: [String: [UUID: Row?]] = [:]
+
+    /// Call before writing row `u` of `table`: remembers it as written and
+    /// keeps its value from before the transaction.
     mutating func touch(_ table: String, _ u: UUID) {
         touched.insert(table)
-        touchedRows[table, default: []].insert(u)
+        if touchedRows[table, default: []].insert(u).inserted {
+            before[table, default: [:]].updateValue(db.tables[table]![u], forKey: u)
+        }
+    }
+
+    /// Row `u` of `table` as it was before the transaction.
+    func orig(_ table: String, _ u: UUID) -> Row? {
+        if let b = before[table]?[u] { return b }
+        return db.tables[table]![u]
+    }
+
+    /// Undoes every write: the database is as it was before the transaction.
+    mutating func rollback() {
+        for (tn, rows) in before {
+            for (u, r) in rows { db.tables[tn]![u] = r }
+        }
+        before = [:]
     }
 
     init(db: Database) { self.db = db }
@@ -287,8 +323,8 @@ struct Transaction {
         for (n, c) in t.columns { cols[n] = Datum.defaultValue(c.type) }
         guard op["row"] != nil else { throw .parse("Required 'row' member is missing.") }
         for (c, d) in try parseRow(t, op["row"], forUpdate: false) { cols[c] = d }
-        db.tables[t.name]![uuid] = Row(uuid: uuid, version: UUID.random(), columns: cols)
         touch(t.name, uuid)
+        db.tables[t.name]![uuid] = Row(uuid: uuid, version: UUID.random(), columns: cols)
         return .object([("uuid", Atom.uuid(uuid).json)])
     }
 
@@ -342,8 +378,8 @@ struct Transaction {
         let row = try parseRow(t, op["row"], forUpdate: true, opJSON: op)
         let hits = try matches(t, op["where"])
         for u in hits {
-            for (c, d) in row { db.tables[t.name]![u]!.columns[c] = d }
             touch(t.name, u)
+            for (c, d) in row { db.tables[t.name]![u]!.columns[c] = d }
         }
         return .object([("count", .int(Int64(hits.count)))])
     }
@@ -352,8 +388,8 @@ struct Transaction {
         let t = try tableSchema(op)
         let hits = try matches(t, op["where"])
         for u in hits {
-            db.tables[t.name]![u] = nil
             touch(t.name, u)
+            db.tables[t.name]![u] = nil
         }
         return .object([("count", .int(Int64(hits.count)))])
     }
@@ -471,8 +507,8 @@ struct Transaction {
                 }
                 row.columns[col] = d
             }
-            db.tables[t.name]![u] = row
             touch(t.name, u)
+            db.tables[t.name]![u] = row
         }
         return .object([("count", .int(Int64(hits.count)))])
     }
@@ -526,7 +562,7 @@ struct Transaction {
 
     /// Commit-time work: garbage collection, weak references, referential
     /// integrity, maxRows and indexes; then the row changes, with new versions.
-    mutating func commit(original: Database) throws(OVSDBError) -> Changes {
+    mutating func commit() throws(OVSDBError) -> Changes {
         let schema = db.schema
         if touched.isEmpty {
             var c = Changes()
@@ -552,9 +588,9 @@ struct Transaction {
         for (tn, us) in touchedRows {
             for u in us {
                 let new = db.tables[tn]![u]
-                if new != nil, original.tables[tn]![u] == nil, !schema.tables[tn]!.isRoot { pending[u] = tn }
+                if new != nil, orig(tn, u) == nil, !schema.tables[tn]!.isRoot { pending[u] = tn }
                 let kept = Set(strongRefs(tn, new).map(\.0))
-                for (t, ttn) in strongRefs(tn, original.tables[tn]![u]) where !kept.contains(t) && !schema.tables[ttn]!.isRoot {
+                for (t, ttn) in strongRefs(tn, orig(tn, u)) where !kept.contains(t) && !schema.tables[ttn]!.isRoot {
                     pending[t] = ttn
                     needFullScan = true
                 }
@@ -574,8 +610,8 @@ struct Transaction {
             var next: [UUID: String] = [:]
             for (u, tn) in pending where !referenced.contains(u) {
                 guard let r = db.tables[tn]![u] else { continue }
-                db.tables[tn]![u] = nil
                 touch(tn, u)
+                db.tables[tn]![u] = nil
                 for (t, ttn) in strongRefs(tn, r) where !schema.tables[ttn]!.isRoot { next[t] = ttn }
             }
             pending = next
@@ -585,7 +621,7 @@ struct Transaction {
         // Rows to check: those written, and every row of a table that can
         // refer to a table that lost rows.
         var lostRows = Set<String>()
-        for (tn, us) in touchedRows where us.contains(where: { db.tables[tn]![$0] == nil && original.tables[tn]![$0] != nil }) {
+        for (tn, us) in touchedRows where us.contains(where: { db.tables[tn]![$0] == nil && orig(tn, $0) != nil }) {
             lostRows.insert(tn)
         }
         for (tn, ts) in schema.tables {
@@ -608,7 +644,7 @@ struct Transaction {
                             guard let atom, let bt, let rt = bt.refTable, case .uuid(let target) = atom else { continue }
                             if db.tables[rt]![target] != nil { continue }
                             if bt.refType == .weak { keep = false; continue }
-                            if original.tables[rt]![target] != nil {
+                            if orig(rt, target) != nil {
                                 throw OVSDBError("referential integrity violation",
                                     "cannot delete \(rt) row \(target) because of \(strongRefCount(to: target, table: rt)) remaining reference(s)")
                             }
@@ -625,7 +661,7 @@ struct Transaction {
                         row.columns[c.name] = nd
                     }
                 }
-                if changed { db.tables[tn]![u] = row; touch(tn, u) }
+                if changed { touch(tn, u); db.tables[tn]![u] = row }
             }
         }
         // maxRows and indexes.
@@ -666,7 +702,7 @@ struct Transaction {
                         let (a, b) = (max(u, other), min(u, other))
                         func describe(_ x: UUID, _ title: String) -> String {
                             var s = "\(title) row, with UUID \(x), "
-                            guard let old = original.tables[tn]![x] else { return s + "was inserted by this transaction." }
+                            guard let old = orig(tn, x) else { return s + "was inserted by this transaction." }
                             if old.columns == rows[x]!.columns {
                                 s += "existed in the database before this transaction and was not modified by the transaction."
                             } else if ix.allSatisfy({ old.columns[$0] == rows[x]!.columns[$0] }) {
@@ -685,14 +721,13 @@ struct Transaction {
         var changes = Changes()
         changes.comment = comment.isEmpty ? nil : comment.joined(separator: "\n")
         for tn in touched.sorted() {
-            let before = original.tables[tn]!, after = db.tables[tn]!
             var tc: [UUID: RowChange] = [:]
             for u in touchedRows[tn] ?? [] {
-                guard let r = after[u] else {
-                    if let o = before[u] { tc[u] = RowChange(old: o, new: nil) }
+                guard let r = db.tables[tn]![u] else {
+                    if let o = orig(tn, u) { tc[u] = RowChange(old: o, new: nil) }
                     continue
                 }
-                if let o = before[u] {
+                if let o = orig(tn, u) {
                     if o.columns != r.columns {
                         var nr = r
                         nr.version = UUID.random()

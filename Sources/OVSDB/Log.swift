@@ -109,12 +109,11 @@ public final class DatabaseFile {
     /// Executes a transaction; on commit with changes, appends its record
     /// and fsyncs before returning the results.
     public func transact(_ operations: [JSON], date: Int64? = nil) throws -> JSON {
-        var copy = db
-        let (results, changes) = copy.transact(operations)
+        // On failure the transaction leaves `db` as it was.
+        let (results, changes) = db.transact(operations)
         if let changes, !changes.isEmpty {
             try append(LogRecord.encode(changes.logRecord(schema: db.schema, date: date ?? nowMillis())))
         }
-        db = copy
         return results
     }
 
@@ -132,13 +131,11 @@ public final class DatabaseFile {
     /// not fsync; the caller makes it durable with `sync()` (before replying
     /// when `changes.durable`). Returns the results and the changes.
     public func commit(_ operations: [JSON], locks: Set<String> = [], date: Int64? = nil) throws -> (results: JSON, changes: Changes?) {
-        var copy = db
-        let (results, changes) = copy.transact(operations, locks: locks)
+        let (results, changes) = db.transact(operations, locks: locks)
         if let changes, !changes.isEmpty {
             try writeAll(fd, LogRecord.encode(changes.logRecord(schema: db.schema, date: date ?? nowMillis())))
             unsyncedWrites += 1
         }
-        db = copy
         return (results, changes)
     }
 

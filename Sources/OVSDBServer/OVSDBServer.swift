@@ -51,6 +51,8 @@ public final class OVSDBService: @unchecked Sendable {
     public var compactionFactor = 4
     /// ... and at least this large (bytes).
     public var compactionMinimum = 10 << 20
+    /// How long (µs) records no reply waits for may stay unsynced.
+    public var backgroundSyncDelay = 200_000
 
     /// A service for `databases`. With a thread pool, fsyncs run on it;
     /// without, durable commits fsync inline.
@@ -257,7 +259,7 @@ public final class OVSDBService: @unchecked Sendable {
             if let _ = syncPool {
                 let send = s.send
                 syncWaiters[db, default: []].append { send(reply) }
-                startSync(db)
+                startSync(db, delay: false)
             } else {
                 do {
                     try f.sync()
@@ -268,31 +270,41 @@ public final class OVSDBService: @unchecked Sendable {
             }
         } else {
             s.send(reply)
-            if syncPool != nil { startSync(db) } else { maybeCompact(db) }
+            if syncPool != nil { startSync(db, delay: true) } else { maybeCompact(db) }
         }
     }
 
     /// Starts an fsync of `db`'s file on the pool unless one runs; when it
     /// ends, the replies that waited for it go out and, if more records
-    /// were written meanwhile, another fsync starts.
-    private func startSync(_ db: String) {
-        guard let pool = syncPool, !syncRunning.contains(db), let f = files[db] else { return }
+    /// were written meanwhile, another fsync starts. With `delay` (records
+    /// no reply waits for), the fsync waits up to `backgroundSyncDelay`
+    /// first, or until a durable commit needs one, so a stream of ordinary
+    /// transactions costs one fsync per delay rather than one each.
+    private func startSync(_ db: String, delay: Bool) {
+        guard let pool = syncPool, !syncRunning.contains(db), files[db] != nil else { return }
         syncRunning.insert(db)
-        let fd = f.descriptor
-        let count = f.unsyncedWrites
-        let waiters = syncWaiters[db] ?? []
-        syncWaiters[db] = []
+        let slices = delay ? max(1, backgroundSyncDelay / 5_000) : 0
         pool.submit { [self] _ in
+            for _ in 0..<slices {
+                if lock.withLock({ !(syncWaiters[db] ?? []).isEmpty }) { break }
+                usleep(5_000)
+            }
+            let (fd, count, waiters) = lock.withLock { () -> (Int32, Int, [@Sendable () -> Void]) in
+                let w = syncWaiters[db] ?? []
+                syncWaiters[db] = []
+                return (files[db]!.descriptor, files[db]!.unsyncedWrites, w)
+            }
             let ok = fsync(fd) == 0
             let err = errno
             lock.withLock {
                 syncRunning.remove(db)
                 guard let f = files[db] else { return }
-                if ok { f.markSynced(count) }
+                if ok { f.markSynced(count) } else { logError("\(f.path): fsync failed (errno \(err))") }
                 for w in waiters { w() }
-                if !ok { logError("\(f.path): fsync failed (errno \(err))") }
-                if f.unsyncedWrites > 0 || !(syncWaiters[db] ?? []).isEmpty {
-                    startSync(db)
+                if !(syncWaiters[db] ?? []).isEmpty {
+                    startSync(db, delay: false)
+                } else if f.unsyncedWrites > 0 {
+                    startSync(db, delay: true)
                 } else {
                     maybeCompact(db)
                 }
