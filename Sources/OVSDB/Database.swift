@@ -133,6 +133,14 @@ public struct Database: Sendable {
         }
     }
 
+    /// Undoes a committed transaction's changes (when its log record could
+    /// not be written).
+    public mutating func revert(_ changes: Changes) {
+        for (tn, rows) in changes.tables {
+            for (u, ch) in rows { tables[tn]![u] = ch.old }
+        }
+    }
+
     /// Applies changes read from a log (no checks), as replay does.
     mutating func apply(table: String, uuid: UUID, row: Row?) {
         tables[table]?[uuid] = row

@@ -112,7 +112,12 @@ public final class DatabaseFile {
         // On failure the transaction leaves `db` as it was.
         let (results, changes) = db.transact(operations)
         if let changes, !changes.isEmpty {
-            try append(LogRecord.encode(changes.logRecord(schema: db.schema, date: date ?? nowMillis())))
+            do {
+                try append(LogRecord.encode(changes.logRecord(schema: db.schema, date: date ?? nowMillis())))
+            } catch {
+                db.revert(changes)
+                throw error
+            }
         }
         return results
     }
@@ -133,7 +138,13 @@ public final class DatabaseFile {
     public func commit(_ operations: [JSON], locks: Set<String> = [], date: Int64? = nil) throws -> (results: JSON, changes: Changes?) {
         let (results, changes) = db.transact(operations, locks: locks)
         if let changes, !changes.isEmpty {
-            try writeAll(fd, LogRecord.encode(changes.logRecord(schema: db.schema, date: date ?? nowMillis())))
+            do {
+                try writeAll(fd, LogRecord.encode(changes.logRecord(schema: db.schema, date: date ?? nowMillis())))
+            } catch {
+                // Not logged, so not committed: the database goes back.
+                db.revert(changes)
+                throw error
+            }
             unsyncedWrites += 1
         }
         return (results, changes)
@@ -187,13 +198,21 @@ public final class DatabaseFile {
         guard fsync(fd) == 0 else { throw LogError("\(path): fsync failed (errno \(errno))") }
     }
 
+    /// Writes all of `bytes`; on failure, cuts the file back to where it
+    /// was, so no half record stays in front of the next one.
     private func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
+        let start = lseek(fd, 0, SEEK_CUR)
         var off = 0
         while off < bytes.count {
             let n = bytes[off...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw LogError("\(path): write failed (errno \(errno))")
+                let e = errno
+                if start >= 0 {
+                    _ = ftruncate(fd, start)
+                    _ = lseek(fd, start, SEEK_SET)
+                }
+                throw LogError("\(path): write failed (errno \(e))")
             }
             off += n
         }
