@@ -117,7 +117,7 @@ client_same transact @DB@ '["Open_vSwitch",{"op":"wait","table":"Bridge","timeou
 client_same transact @DB@ '["Open_vSwitch",{"op":"frob"}]'
 client_same transact @DB@ '["Open_vSwitch",{"op":"assert","lock":"nolock"}]'
 client_same transact @DB@ '["Nope"]'
-client_same query @DB@ '["_Server",{"op":"select","table":"Database","where":[],"columns":["name","model","leader","connected"]}]'
+client_same dump @DB@ _Server Database name model leader connected
 
 # Monitors in the background while ovs-vsctl changes the database.
 for how in monitor monitor-all monitor-cond monitor-cond-since; do
