@@ -327,8 +327,7 @@ struct Transaction {
         if op["uuid"] != nil, db.tables[t.name]![uuid] != nil {
             throw OVSDBError("duplicate uuid", "This UUID would duplicate a UUID already present within the table or deleted within the same transaction.", syntax: op["uuid"])
         }
-        var cols: [String: Datum] = [:]
-        for (n, c) in t.columns { cols[n] = Datum.defaultValue(c.type) }
+        var cols = t.defaultColumns
         guard op["row"] != nil else { throw .parse("Required 'row' member is missing.") }
         for (c, d) in try parseRow(t, op["row"], forUpdate: false) { cols[c] = d }
         touch(t.name, uuid)
@@ -680,6 +679,7 @@ struct Transaction {
             }
             // Only rows this transaction wrote can make a duplicate: index
             // their keys, then compare every other row against them.
+            if ts.indexes.isEmpty { continue }
             let written = (touchedRows[tn] ?? []).filter { rows[$0] != nil }.sorted()
             for ix in ts.indexes {
                 var seen: [[Datum]: UUID] = [:]

@@ -296,7 +296,7 @@ extension Changes {
                         let ov = old.columns[cn]!
                         if ov == nv { continue }
                         cols.append((cn, c.type.max == 1 ? nv.json(c.type) : Datum.diff(ov, nv).json(c.type)))
-                    } else if nv != Datum.defaultValue(c.type) {
+                    } else if nv != ts.defaultColumns[cn]! {
                         cols.append((cn, nv.json(c.type)))
                     }
                 }

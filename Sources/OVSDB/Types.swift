@@ -368,6 +368,8 @@ public struct TableSchema: Sendable {
     public var isRoot = false
     public var maxRows: Int? = nil
     public var indexes: [[String]] = []
+    /// Every column at its default value: a new row's starting point.
+    public var defaultColumns: [String: Datum] = [:]
 }
 
 public struct DatabaseSchema: Sendable {
@@ -420,6 +422,7 @@ public struct DatabaseSchema: Sendable {
                 }
                 t.columns[cn] = c
                 t.columnOrder.append(cn)
+                t.defaultColumns[cn] = Datum.defaultValue(c.type)
             }
             if let ix = tv["indexes"] {
                 guard let arr = ix.arrayValue else { throw .syntax("indexes must be an array") }
