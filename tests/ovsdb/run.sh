@@ -131,7 +131,9 @@ for how in monitor monitor-all monitor-cond monitor-cond-since; do
         timeout 30 ovsdb-client "${args[@]}" >"$RUN/$side.mon" 2>&1 &
         mon=$!
         pids+=($mon)
-        for _ in $(seq 1 50); do [ -s "$RUN/$side.mon" ] && break; sleep 0.1; done
+        # The initial contents printed: the monitor is in place.
+        for _ in $(seq 1 200); do grep -q initial "$RUN/$side.mon" 2>/dev/null && break; sleep 0.1; done
+        grep -q initial "$RUN/$side.mon" || fail "ovsdb-client $how ($side): no initial contents"
         v="ovs-vsctl --db=$db --timeout=10 --no-wait"
         $v set Bridge br0 external_ids:mon=$how
         $v add-br brM -- set Bridge brM fail_mode=standalone
