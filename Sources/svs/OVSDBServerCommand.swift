@@ -41,7 +41,7 @@ struct OVSDBServerCommand: ParsableCommand {
                 if let note = f.recoveryNote { printErr("svs ovsdb-server: \(path): \(note); torn tail dropped") }
                 files.append(f)
             } catch {
-                throw ValidationError("\(error)")
+                throw OVSDBCommandError("\(error)")
             }
         }
         // Block the stop signals before any thread starts, so every thread
@@ -58,13 +58,13 @@ struct OVSDBServerCommand: ParsableCommand {
         for r in remotes {
             do { try server.listen(r) } catch {
                 server.stop()
-                throw ValidationError("\(r): \(error)")
+                throw OVSDBCommandError("\(r): \(error)")
             }
         }
         if let pidfile {
             let text = "\(getpid())\n"
             let fd = open(pidfile, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-            guard fd >= 0 else { throw ValidationError("\(pidfile): cannot create pidfile") }
+            guard fd >= 0 else { throw OVSDBCommandError("\(pidfile): cannot create pidfile") }
             _ = text.withCString { write(fd, $0, strlen($0)) }
             close(fd)
         }
@@ -90,12 +90,12 @@ struct OVSDBToolCommand: ParsableCommand {
         func run() throws {
             let s: DatabaseSchema
             if let schema {
-                guard let text = readText(schema) else { throw ValidationError("\(schema): cannot read") }
-                do { s = try DatabaseSchema(text: text) } catch { throw ValidationError("\(schema): \(error)") }
+                guard let text = readText(schema) else { throw OVSDBCommandError("\(schema): cannot read") }
+                do { s = try DatabaseSchema(text: text) } catch { throw OVSDBCommandError("\(schema): \(error)") }
             } else {
                 s = Schemas.vswitch()
             }
-            do { _ = try DatabaseFile.create(path: db, schema: s) } catch { throw ValidationError("\(error)") }
+            do { _ = try DatabaseFile.create(path: db, schema: s) } catch { throw OVSDBCommandError("\(error)") }
         }
     }
 
@@ -104,7 +104,7 @@ struct OVSDBToolCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Compact a database file.")
         @Argument var db: String
         func run() throws {
-            do { try DatabaseFile.open(path: db).compact() } catch { throw ValidationError("\(error)") }
+            do { try DatabaseFile.open(path: db).compact() } catch { throw OVSDBCommandError("\(error)") }
         }
     }
 
@@ -116,7 +116,7 @@ struct OVSDBToolCommand: ParsableCommand {
             switch name {
             case "vswitch", "Open_vSwitch": print(Schemas.vswitchText)
             case "_Server": print(Schemas.serverText)
-            default: throw ValidationError("no built-in schema \(name)")
+            default: throw OVSDBCommandError("no built-in schema \(name)")
             }
         }
     }
@@ -140,4 +140,10 @@ private func readText(_ path: String) -> String? {
 private func printErr(_ s: String) {
     let line = s + "\n"
     _ = line.withCString { write(2, $0, strlen($0)) }
+}
+
+/// A failure of the OVSDB commands: "Error: MESSAGE", exit status 1.
+struct OVSDBCommandError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
 }
