@@ -32,6 +32,9 @@ public struct RowChange: Sendable {
 public struct Changes: Sendable {
     public var tables: [String: [UUID: RowChange]] = [:]
     public var comment: String?
+    /// True when the transaction held `{"op":"commit","durable":true}`: its
+    /// record must reach the disk (fsync) before the reply.
+    public var durable = false
     public var isEmpty: Bool { tables.values.allSatisfy(\.isEmpty) }
 }
 
@@ -46,6 +49,12 @@ public struct Database: Sendable {
         self.schema = schema
         tables = [:]
         for n in schema.tables.keys { tables[n] = [:] }
+    }
+
+    /// A placeholder with no tables (what `transact` leaves while it works).
+    private init(placeholderFor schema: DatabaseSchema) {
+        self.schema = schema
+        tables = [:]
     }
 
     public func row(_ table: String, _ uuid: UUID) -> Row? { tables[table]?[uuid] }
@@ -66,20 +75,27 @@ public struct Database: Sendable {
 
     /// Executes the params of an RFC 7047 "transact" request: the database
     /// name, then the operations.
-    public mutating func transact(params: JSON) -> (results: JSON, changes: Changes?) {
+    public mutating func transact(params: JSON, locks: Set<String> = []) -> (results: JSON, changes: Changes?) {
         guard let a = params.arrayValue else {
             return (OVSDBError("syntax error", "array expected", syntax: params).json, nil)
         }
         guard let first = a.first, first.stringValue == schema.name else {
             return (OVSDBError("syntax error", "database name expected as first parameter", syntax: params).json, nil)
         }
-        return transact(Array(a.dropFirst()))
+        return transact(Array(a.dropFirst()), locks: locks)
     }
 
     /// Executes an RFC 7047 "transact" (params without the database name)
     /// and returns the result array and, on commit, the changes made.
-    public mutating func transact(_ operations: [JSON]) -> (results: JSON, changes: Changes?) {
-        var txn = Transaction(db: self)
+    /// `locks` are the locks the client owns (for "assert").
+    public mutating func transact(_ operations: [JSON], locks: Set<String> = []) -> (results: JSON, changes: Changes?) {
+        // The transaction works on this database's storage in place (no
+        // copy of the tables it writes) and undoes its writes on failure.
+        var moved = Database(placeholderFor: schema)
+        swap(&self, &moved)
+        var txn = Transaction(db: consume moved)
+        defer { self = txn.db }
+        txn.locks = locks
         var results: [JSON] = []
         var failed = false
         do throws(OVSDBError) {
@@ -102,14 +118,26 @@ public struct Database: Sendable {
             }
         }
         while results.count < operations.count { results.append(.null) }
-        if failed { return (.array(results), nil) }
+        if failed {
+            txn.rollback()
+            return (.array(results), nil)
+        }
         do throws(OVSDBError) {
-            let changes = try txn.commit(original: self)
-            self = txn.db
+            var changes = try txn.commit()
+            changes.durable = txn.durable
             return (.array(results), changes)
         } catch {
+            txn.rollback()
             results.append(error.json)
             return (.array(results), nil)
+        }
+    }
+
+    /// Undoes a committed transaction's changes (when its log record could
+    /// not be written).
+    public mutating func revert(_ changes: Changes) {
+        for (tn, rows) in changes.tables {
+            for (u, ch) in rows { tables[tn]![u] = ch.old }
         }
     }
 
@@ -136,15 +164,41 @@ struct Transaction {
     var db: Database
     var symbols: [String: UUID] = [:]
     var comment: [String] = []
+    /// Locks the client owns ("assert" checks them).
+    var locks: Set<String> = []
+    /// Set by `{"op":"commit","durable":true}`.
+    var durable = false
     /// Tables this transaction wrote; commit checks and diffs only these
     /// (a read-only transaction costs nothing at commit).
     var touched = Set<String>()
     /// The rows written, per table.
     var touchedRows: [String: Set<UUID>] = [:]
 
+    /// The rows as they were before this transaction first wrote them (nil:
+    /// absent), to roll back and to compare at commit.
+    var before: [String: [UUID: Row?]] = [:]
+
+    /// Call before writing row `u` of `table`: remembers it as written and
+    /// keeps its value from before the transaction.
     mutating func touch(_ table: String, _ u: UUID) {
         touched.insert(table)
-        touchedRows[table, default: []].insert(u)
+        if touchedRows[table, default: []].insert(u).inserted {
+            before[table, default: [:]].updateValue(db.tables[table]![u], forKey: u)
+        }
+    }
+
+    /// Row `u` of `table` as it was before the transaction.
+    func orig(_ table: String, _ u: UUID) -> Row? {
+        if let b = before[table]?[u] { return b }
+        return db.tables[table]![u]
+    }
+
+    /// Undoes every write: the database is as it was before the transaction.
+    mutating func rollback() {
+        for (tn, rows) in before {
+            for (u, r) in rows { db.tables[tn]![u] = r }
+        }
+        before = [:]
     }
 
     init(db: Database) { self.db = db }
@@ -217,37 +271,7 @@ struct Transaction {
     func matches(_ t: TableSchema, _ where_: JSON?) throws(OVSDBError) -> [UUID] {
         guard let w = where_ else { throw .parse("Required 'where' member is missing.") }
         guard let conds = w.arrayValue else { throw .syntax("where must be an array") }
-        var parsed: [(String, String, Datum, ColumnType)] = []
-        for c in conds {
-            guard let a = c.arrayValue, a.count == 3, let col = a[0].stringValue, let fn = a[1].stringValue else {
-                throw .syntax("Parse error in condition.")
-            }
-            let ct: ColumnType
-            do throws(OVSDBError) { ct = try columnType(t, col) } catch {
-                var e = error
-                e.syntax = c
-                throw e
-            }
-            var relaxed = ct
-            switch fn {
-            case "<", "<=", ">", ">=":
-                guard ct.isScalar || (ct.min == 0 && ct.max == 1 && ct.value == nil),
-                      ct.key.type == .integer || ct.key.type == .real else {
-                    throw .syntax("Type mismatch: \"\(fn)\" operator may not be applied to column \(col) of type \(ct.english).", c)
-                }
-                relaxed = ColumnType(key: BaseType(type: ct.key.type))
-            case "==", "!=":
-                relaxed.key = BaseType(type: ct.key.type)
-                if let v = ct.value { relaxed.value = BaseType(type: v.type) }
-            case "includes", "excludes":
-                relaxed = ColumnType(key: BaseType(type: ct.key.type), value: ct.value.map { BaseType(type: $0.type) }, min: 0, max: Int.max)
-            default:
-                throw OVSDBError("unknown function", "No function named \(fn).")
-            }
-            let d = try Datum.from(json: a[2], type: relaxed, symbols: symbols)
-            if fn == "==" || fn == "!=" { try d.check(ColumnType(key: relaxed.key, value: relaxed.value, min: ct.min, max: ct.max)) }
-            parsed.append((col, fn, d, ct))
-        }
+        let parsed = try Condition.parseClauses(t, conds, symbols: symbols)
         let rows = db.tables[t.name]!
         // The common `["_uuid", "==", uuid]` looks the row up directly.
         for (col, fn, d, _) in parsed where col == "_uuid" && fn == "==" {
@@ -259,41 +283,7 @@ struct Transaction {
         return out.sorted()
     }
 
-    func eval(_ r: Row, _ c: (String, String, Datum, ColumnType)) -> Bool {
-        let (col, fn, arg, _) = c
-        guard let v = r.value(col) else { return false }
-        switch fn {
-        case "==": return v == arg
-        case "!=": return v != arg
-        case "includes": return includes(v, arg)
-        case "excludes": return excludes(v, arg)
-        default:
-            guard let x = v.keys.first, let y = arg.keys.first else { return false }
-            switch fn {
-            case "<": return x < y
-            case "<=": return x <= y
-            case ">": return x > y
-            default: return x >= y
-            }
-        }
-    }
-
-    func includes(_ v: Datum, _ a: Datum) -> Bool {
-        for (i, k) in a.keys.enumerated() {
-            guard let j = v.index(of: k) else { return false }
-            if let av = a.values, v.values?[j] != av[i] { return false }
-        }
-        return true
-    }
-
-    func excludes(_ v: Datum, _ a: Datum) -> Bool {
-        for (i, k) in a.keys.enumerated() {
-            if let j = v.index(of: k) {
-                if let av = a.values { if v.values?[j] == av[i] { return false } } else { return false }
-            }
-        }
-        return true
-    }
+    func eval(_ r: Row, _ c: Condition.Clause) -> Bool { Condition.eval(r, c) }
 
     mutating func execute(_ op: JSON) throws(OVSDBError) -> JSON {
         guard op.isObject else { throw .syntax("operation must be an object") }
@@ -306,7 +296,8 @@ struct Transaction {
         case "delete": return try delete(op)
         case "wait": return try wait(op)
         case "commit":
-            guard op["durable"]?.boolValue != nil else { throw .parse("Required 'durable' member is missing.") }
+            guard let d = op["durable"]?.boolValue else { throw .parse("Required 'durable' member is missing.") }
+            if d { durable = true }
             return .object([])
         case "abort": throw OVSDBError("aborted", "aborted by request")
         case "comment":
@@ -315,8 +306,8 @@ struct Transaction {
             return .object([])
         case "assert":
             guard let l = op["lock"]?.stringValue else { throw .parse("Required 'lock' member is missing.") }
-            // svs has no locks yet (they come with the JSON-RPC server), so no lock is ever held.
-            throw OVSDBError("not owner", "Asserted lock \(l) not held.")
+            guard locks.contains(l) else { throw OVSDBError("not owner", "Asserted lock \(l) not held.") }
+            return .object([])
         default:
             throw .parse("No operation \"\(name)\"")
         }
@@ -336,12 +327,11 @@ struct Transaction {
         if op["uuid"] != nil, db.tables[t.name]![uuid] != nil {
             throw OVSDBError("duplicate uuid", "This UUID would duplicate a UUID already present within the table or deleted within the same transaction.", syntax: op["uuid"])
         }
-        var cols: [String: Datum] = [:]
-        for (n, c) in t.columns { cols[n] = Datum.defaultValue(c.type) }
+        var cols = t.defaultColumns
         guard op["row"] != nil else { throw .parse("Required 'row' member is missing.") }
         for (c, d) in try parseRow(t, op["row"], forUpdate: false) { cols[c] = d }
-        db.tables[t.name]![uuid] = Row(uuid: uuid, version: UUID.random(), columns: cols)
         touch(t.name, uuid)
+        db.tables[t.name]![uuid] = Row(uuid: uuid, version: UUID.random(), columns: cols)
         return .object([("uuid", Atom.uuid(uuid).json)])
     }
 
@@ -395,8 +385,8 @@ struct Transaction {
         let row = try parseRow(t, op["row"], forUpdate: true, opJSON: op)
         let hits = try matches(t, op["where"])
         for u in hits {
-            for (c, d) in row { db.tables[t.name]![u]!.columns[c] = d }
             touch(t.name, u)
+            for (c, d) in row { db.tables[t.name]![u]!.columns[c] = d }
         }
         return .object([("count", .int(Int64(hits.count)))])
     }
@@ -405,8 +395,8 @@ struct Transaction {
         let t = try tableSchema(op)
         let hits = try matches(t, op["where"])
         for u in hits {
-            db.tables[t.name]![u] = nil
             touch(t.name, u)
+            db.tables[t.name]![u] = nil
         }
         return .object([("count", .int(Int64(hits.count)))])
     }
@@ -524,8 +514,8 @@ struct Transaction {
                 }
                 row.columns[col] = d
             }
-            db.tables[t.name]![u] = row
             touch(t.name, u)
+            db.tables[t.name]![u] = row
         }
         return .object([("count", .int(Int64(hits.count)))])
     }
@@ -579,7 +569,7 @@ struct Transaction {
 
     /// Commit-time work: garbage collection, weak references, referential
     /// integrity, maxRows and indexes; then the row changes, with new versions.
-    mutating func commit(original: Database) throws(OVSDBError) -> Changes {
+    mutating func commit() throws(OVSDBError) -> Changes {
         let schema = db.schema
         if touched.isEmpty {
             var c = Changes()
@@ -605,9 +595,9 @@ struct Transaction {
         for (tn, us) in touchedRows {
             for u in us {
                 let new = db.tables[tn]![u]
-                if new != nil, original.tables[tn]![u] == nil, !schema.tables[tn]!.isRoot { pending[u] = tn }
+                if new != nil, orig(tn, u) == nil, !schema.tables[tn]!.isRoot { pending[u] = tn }
                 let kept = Set(strongRefs(tn, new).map(\.0))
-                for (t, ttn) in strongRefs(tn, original.tables[tn]![u]) where !kept.contains(t) && !schema.tables[ttn]!.isRoot {
+                for (t, ttn) in strongRefs(tn, orig(tn, u)) where !kept.contains(t) && !schema.tables[ttn]!.isRoot {
                     pending[t] = ttn
                     needFullScan = true
                 }
@@ -627,8 +617,8 @@ struct Transaction {
             var next: [UUID: String] = [:]
             for (u, tn) in pending where !referenced.contains(u) {
                 guard let r = db.tables[tn]![u] else { continue }
-                db.tables[tn]![u] = nil
                 touch(tn, u)
+                db.tables[tn]![u] = nil
                 for (t, ttn) in strongRefs(tn, r) where !schema.tables[ttn]!.isRoot { next[t] = ttn }
             }
             pending = next
@@ -638,7 +628,7 @@ struct Transaction {
         // Rows to check: those written, and every row of a table that can
         // refer to a table that lost rows.
         var lostRows = Set<String>()
-        for (tn, us) in touchedRows where us.contains(where: { db.tables[tn]![$0] == nil && original.tables[tn]![$0] != nil }) {
+        for (tn, us) in touchedRows where us.contains(where: { db.tables[tn]![$0] == nil && orig(tn, $0) != nil }) {
             lostRows.insert(tn)
         }
         for (tn, ts) in schema.tables {
@@ -661,7 +651,7 @@ struct Transaction {
                             guard let atom, let bt, let rt = bt.refTable, case .uuid(let target) = atom else { continue }
                             if db.tables[rt]![target] != nil { continue }
                             if bt.refType == .weak { keep = false; continue }
-                            if original.tables[rt]![target] != nil {
+                            if orig(rt, target) != nil {
                                 throw OVSDBError("referential integrity violation",
                                     "cannot delete \(rt) row \(target) because of \(strongRefCount(to: target, table: rt)) remaining reference(s)")
                             }
@@ -678,7 +668,7 @@ struct Transaction {
                         row.columns[c.name] = nd
                     }
                 }
-                if changed { db.tables[tn]![u] = row; touch(tn, u) }
+                if changed { touch(tn, u); db.tables[tn]![u] = row }
             }
         }
         // maxRows and indexes.
@@ -689,6 +679,7 @@ struct Transaction {
             }
             // Only rows this transaction wrote can make a duplicate: index
             // their keys, then compare every other row against them.
+            if ts.indexes.isEmpty { continue }
             let written = (touchedRows[tn] ?? []).filter { rows[$0] != nil }.sorted()
             for ix in ts.indexes {
                 var seen: [[Datum]: UUID] = [:]
@@ -719,7 +710,7 @@ struct Transaction {
                         let (a, b) = (max(u, other), min(u, other))
                         func describe(_ x: UUID, _ title: String) -> String {
                             var s = "\(title) row, with UUID \(x), "
-                            guard let old = original.tables[tn]![x] else { return s + "was inserted by this transaction." }
+                            guard let old = orig(tn, x) else { return s + "was inserted by this transaction." }
                             if old.columns == rows[x]!.columns {
                                 s += "existed in the database before this transaction and was not modified by the transaction."
                             } else if ix.allSatisfy({ old.columns[$0] == rows[x]!.columns[$0] }) {
@@ -738,14 +729,13 @@ struct Transaction {
         var changes = Changes()
         changes.comment = comment.isEmpty ? nil : comment.joined(separator: "\n")
         for tn in touched.sorted() {
-            let before = original.tables[tn]!, after = db.tables[tn]!
             var tc: [UUID: RowChange] = [:]
             for u in touchedRows[tn] ?? [] {
-                guard let r = after[u] else {
-                    if let o = before[u] { tc[u] = RowChange(old: o, new: nil) }
+                guard let r = db.tables[tn]![u] else {
+                    if let o = orig(tn, u) { tc[u] = RowChange(old: o, new: nil) }
                     continue
                 }
-                if let o = before[u] {
+                if let o = orig(tn, u) {
                     if o.columns != r.columns {
                         var nr = r
                         nr.version = UUID.random()

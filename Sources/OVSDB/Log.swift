@@ -102,18 +102,23 @@ public final class DatabaseFile {
             if ftruncate(fd, off_t(valid)) != 0 { throw LogError("\(path): cannot truncate torn record") }
         }
         if lseek(fd, 0, SEEK_END) < 0 { throw LogError("\(path): seek failed") }
+        f.sizeAfterCompaction = valid
         return f
     }
 
     /// Executes a transaction; on commit with changes, appends its record
     /// and fsyncs before returning the results.
     public func transact(_ operations: [JSON], date: Int64? = nil) throws -> JSON {
-        var copy = db
-        let (results, changes) = copy.transact(operations)
+        // On failure the transaction leaves `db` as it was.
+        let (results, changes) = db.transact(operations)
         if let changes, !changes.isEmpty {
-            try append(LogRecord.encode(changes.logRecord(schema: db.schema, date: date ?? nowMillis())))
+            do {
+                try append(LogRecord.encode(changes.logRecord(schema: db.schema, date: date ?? nowMillis())))
+            } catch {
+                db.revert(changes)
+                throw error
+            }
         }
-        db = copy
         return results
     }
 
@@ -125,6 +130,46 @@ public final class DatabaseFile {
         }
         return try transact(Array(a.dropFirst()), date: date)
     }
+
+    /// Executes a transaction for a server: on commit with changes, appends
+    /// its record with write(2) (so it survives the server's death) but does
+    /// not fsync; the caller makes it durable with `sync()` (before replying
+    /// when `changes.durable`). Returns the results and the changes.
+    public func commit(_ operations: [JSON], locks: Set<String> = [], date: Int64? = nil) throws -> (results: JSON, changes: Changes?) {
+        let (results, changes) = db.transact(operations, locks: locks)
+        if let changes, !changes.isEmpty {
+            do {
+                try writeAll(fd, LogRecord.encode(changes.logRecord(schema: db.schema, date: date ?? nowMillis())))
+            } catch {
+                // Not logged, so not committed: the database goes back.
+                db.revert(changes)
+                throw error
+            }
+            unsyncedWrites += 1
+        }
+        return (results, changes)
+    }
+
+    /// Records written by `commit` since the last `sync()`.
+    public private(set) var unsyncedWrites = 0
+
+    /// Flushes the written records to the disk (fsync).
+    public func sync() throws {
+        let n = unsyncedWrites
+        guard fsync(fd) == 0 else { throw LogError("\(path): fsync failed (errno \(errno))") }
+        unsyncedWrites -= n
+    }
+
+    /// The file descriptor, for a thread that fsyncs it while the owner
+    /// keeps appending (see `markSynced`). Valid until `compact`.
+    public var descriptor: Int32 { fd }
+
+    /// Notes that an fsync made elsewhere covered `count` writes.
+    public func markSynced(_ count: Int) { unsyncedWrites = max(0, unsyncedWrites - count) }
+
+    /// Bytes in the file now, and right after the last compaction (or open).
+    public var size: Int { Int(lseek(fd, 0, SEEK_CUR)) }
+    public private(set) var sizeAfterCompaction = 0
 
     /// Rewrites the file as the schema plus one snapshot record, atomically
     /// (a temporary file renamed over the old one).
@@ -144,6 +189,8 @@ public final class DatabaseFile {
         close(fd)
         fd = nfd
         _ = lseek(fd, 0, SEEK_END)
+        sizeAfterCompaction = bytes.count
+        unsyncedWrites = 0
     }
 
     private func append(_ bytes: [UInt8]) throws {
@@ -151,13 +198,21 @@ public final class DatabaseFile {
         guard fsync(fd) == 0 else { throw LogError("\(path): fsync failed (errno \(errno))") }
     }
 
+    /// Writes all of `bytes`; on failure, cuts the file back to where it
+    /// was, so no half record stays in front of the next one.
     private func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
+        let start = lseek(fd, 0, SEEK_CUR)
         var off = 0
         while off < bytes.count {
             let n = bytes[off...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw LogError("\(path): write failed (errno \(errno))")
+                let e = errno
+                if start >= 0 {
+                    _ = ftruncate(fd, start)
+                    _ = lseek(fd, start, SEEK_SET)
+                }
+                throw LogError("\(path): write failed (errno \(e))")
             }
             off += n
         }
@@ -241,7 +296,7 @@ extension Changes {
                         let ov = old.columns[cn]!
                         if ov == nv { continue }
                         cols.append((cn, c.type.max == 1 ? nv.json(c.type) : Datum.diff(ov, nv).json(c.type)))
-                    } else if nv != Datum.defaultValue(c.type) {
+                    } else if nv != ts.defaultColumns[cn]! {
                         cols.append((cn, nv.json(c.type)))
                     }
                 }
