@@ -199,9 +199,6 @@ final class VSwitchdDaemon: @unchecked Sendable {
 /// start, with its root `Open_vSwitch` row as `ovs-vsctl init` makes it)
 /// served on `punix:RUNDIR/db.sock` and any `--remote`.
 enum VSwitchdDatabase {
-    /// Where the schema comes from when `--schema` is not given.
-    static let schemaCandidates = ["/usr/share/openvswitch/vswitch.ovsschema"]
-
     struct Failure: Error, CustomStringConvertible {
         var description: String
     }
@@ -242,10 +239,10 @@ enum VSwitchdDatabase {
             file = try DatabaseFile.open(path: path)
             if let note = file.recoveryNote { logger.warning("\(path): \(note)") }
         } else {
-            guard let schemaPath = options.schema ?? schemaCandidates.first(where: { access($0, R_OK) == 0 }) else {
-                throw Failure(description: "\(path) does not exist and no schema was found (use --schema)")
-            }
-            let schema = try DatabaseSchema(text: try readFile(schemaPath))
+            // svs's own Open_vSwitch schema (OVS 3.x's tables, columns and
+            // types) unless --schema names another.
+            let schemaPath = options.schema ?? "svs's built-in vswitch schema"
+            let schema = try options.schema.map { try DatabaseSchema(text: try readFile($0)) } ?? Schemas.vswitch()
             file = try DatabaseFile.create(path: path, schema: schema)
             if schema.name == "Open_vSwitch", schema.tables["Open_vSwitch"] != nil {
                 _ = try file.transact([.object([("op", .string("insert")), ("table", .string("Open_vSwitch")),

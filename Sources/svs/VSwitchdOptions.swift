@@ -160,7 +160,7 @@ struct VSwitchdOptions {
         Database options:
           --database=FILE         embedded database file (default: OVS_DBDIR/conf.db)
           --schema=FILE           schema for a new database file
-                                  (default: /usr/share/openvswitch/vswitch.ovsschema)
+                                  (default: svs's built-in Open_vSwitch schema)
           --remote=ENDPOINT       also serve the database on ENDPOINT (punix:PATH, ptcp:PORT[:IP])
 
         Daemon options:
