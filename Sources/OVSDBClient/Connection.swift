@@ -48,8 +48,10 @@ func sendNoSignal(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int {
 /// whole JSON values (RFC 7047 section 4: JSON-RPC 1.0 over a stream).
 public final class JSONStreamConnection {
     let fd: Int32
-    var buffer: [UInt8] = []
-    var scanned = 0, depth = 0, inString = false, escaped = false, started = false
+    /// Splits the received stream into JSON texts.
+    var framer = JSONFramer()
+    /// Complete texts received and not yet returned.
+    var queued: [[UInt8]] = []
 
     /// Connects to `unix:PATH` or `tcp:IP:PORT` (IPv4 or `[IPv6]`).
     public init(remote: String) throws(OVSDBClientError) {
@@ -131,10 +133,8 @@ public final class JSONStreamConnection {
     public func receive(timeout: Duration? = nil) throws(OVSDBClientError) -> JSON {
         let deadline = timeout.map { ContinuousClock.now + $0 }
         while true {
-            if let end = nextValueEnd() {
-                let bytes = Array(buffer[..<end])
-                buffer.removeFirst(end)
-                scanned = 0
+            if !queued.isEmpty {
+                let bytes = queued.removeFirst()
                 do { return try JSON.parse(bytes) } catch { throw .protocolError(error.description) }
             }
             var waitMS: Int32 = -1
@@ -158,32 +158,11 @@ public final class JSONStreamConnection {
                 throw .system("receive", errno)
             }
             if n == 0 { throw .closed }
-            buffer.append(contentsOf: chunk[..<n])
-        }
-    }
-
-    /// The end offset of the first complete top-level JSON object or array in
-    /// the buffer, scanning only bytes not scanned before.
-    func nextValueEnd() -> Int? {
-        while scanned < buffer.count {
-            let c = buffer[scanned]
-            scanned += 1
-            if inString {
-                if escaped { escaped = false } else if c == UInt8(ascii: "\\") { escaped = true } else if c == UInt8(ascii: "\"") { inString = false }
-                continue
-            }
-            switch c {
-            case UInt8(ascii: "\""): inString = true
-            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1; started = true
-            case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                depth -= 1
-                if depth == 0 && started {
-                    started = false
-                    return scanned
-                }
-            default: break
+            do {
+                try framer.feed(chunk[..<n], into: &queued)
+            } catch {
+                throw .protocolError(error.description)
             }
         }
-        return nil
     }
 }

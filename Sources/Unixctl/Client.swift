@@ -9,7 +9,7 @@ public final class UnixctlClient {
     public let path: String
     private let fd: Int32
     private var nextID: Int64 = 0
-    private var splitter = JSONStreamSplitter()
+    private var splitter = JSONFramer(maxMessageSize: 16 << 20)
     private var queued: [[UInt8]] = []
 
     /// Connects to the socket at `path`.

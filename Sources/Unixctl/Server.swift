@@ -98,7 +98,7 @@ public final class UnixctlServer: @unchecked Sendable {
     /// Reads requests from `fd` and answers them until the peer closes, sends
     /// something that is not a request, or the server stops.
     private func serve(_ fd: Int32) {
-        var splitter = JSONStreamSplitter()
+        var splitter = JSONFramer(maxMessageSize: 16 << 20)
         while !isStopping {
             guard UnixSocket.waitReadable(fd, milliseconds: 100) else { continue }
             let bytes: [UInt8]

@@ -9,7 +9,7 @@ import Testing
 // MARK: Stream framing and messages
 
 @Test func splitterFindsConcatenatedValuesAcrossReads() throws {
-    var splitter = JSONStreamSplitter()
+    var splitter = JSONFramer()
     var values: [[UInt8]] = []
     let text = #"{"a":"}{[\"x"} [1,[2]]  {"b":{}}"#
     let bytes = Array(text.utf8)
@@ -19,19 +19,19 @@ import Testing
     #expect(!splitter.isInsideValue)
 }
 
-@Test(arguments: [("garbage", JSONStreamSplitter.Failure.garbage(UInt8(ascii: "g"))),
+@Test(arguments: [("garbage", JSONFramer.FramingError.garbage(UInt8(ascii: "g"))),
                   ("\"string\"", .garbage(UInt8(ascii: "\""))),
                   ("{}]", .garbage(UInt8(ascii: "]")))])
-func splitterRejectsWhatCannotStartAValue(_ input: String, _ failure: JSONStreamSplitter.Failure) {
-    var splitter = JSONStreamSplitter()
+func splitterRejectsWhatCannotStartAValue(_ input: String, _ failure: JSONFramer.FramingError) {
+    var splitter = JSONFramer()
     var values: [[UInt8]] = []
     #expect(throws: failure) { try splitter.feed(Array(input.utf8), into: &values) }
 }
 
 @Test func splitterLimitsValueLength() {
-    var splitter = JSONStreamSplitter(limit: 16)
+    var splitter = JSONFramer(maxMessageSize: 16)
     var values: [[UInt8]] = []
-    #expect(throws: JSONStreamSplitter.Failure.tooLong) {
+    #expect(throws: JSONFramer.FramingError.tooLarge) {
         try splitter.feed(Array("[\"aaaaaaaaaaaaaaaaaaaaaaaaa\"]".utf8), into: &values)
     }
 }

@@ -2,12 +2,21 @@
 /// delimiters) into the texts of complete top-level values. It only tracks
 /// string/escape state and bracket depth; `JSON.parse` validates each text.
 /// Top-level values must be objects or arrays (JSON-RPC messages are objects).
+/// The OVSDB server and client and the unixctl (`ovs-appctl`) protocol all
+/// read their streams through it.
 public struct JSONFramer: Sendable {
-    public enum FramingError: Error, Equatable, Sendable {
+    public enum FramingError: Error, Equatable, Sendable, CustomStringConvertible {
         /// A byte outside any value that is not whitespace or `{`/`[`.
         case garbage(UInt8)
         /// A value grew past `maxMessageSize`.
         case tooLarge
+
+        public var description: String {
+            switch self {
+            case .garbage(let b): "syntax error at beginning of input (byte 0x\(String(b, radix: 16)))"
+            case .tooLarge: "message too long"
+            }
+        }
     }
 
     public var maxMessageSize: Int
