@@ -27,10 +27,11 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         if verbose.contains("eth_type(0/") { return 0 }
         // Three MPLS labels without a bottom of stack print as fewer (OVS
         // counts labels up to the last nonzero one), which then lack a bottom.
-        // Without eth(), a VLAN-tagged key keeps the TPID as its packet_type
-        // while eth_type becomes the inner type (OVS's odp_flow_key_to_flow does
-        // the same); read back, the packet_type follows the inner eth_type.
-        if key.packetType >> 16 == 1 && key.packetType & 0xffff != UInt32(key.ethType.rawValue) { return 0 }
+        // A packet_type other than Ethernet or (ns=1, id=eth_type) is not a
+        // fixed point in OVS either: read back, eth_type(...) without eth()
+        // makes the packet_type (ns=1, id=eth_type) (odp_flow_key_to_flow).
+        // A VLAN key without eth() (TPID as id) and ns=2 keys are such cases.
+        if key.packetType != 0 && key.packetType != 1 << 16 | UInt32(key.ethType.rawValue) { return 0 }
         let isMPLS = key.ethType.rawValue == 0x8847 || key.ethType.rawValue == 0x8848
         if isMPLS && (0..<3).allSatisfy({ key.mplsLSE($0) & 0x100 == 0 }) { return 0 }
         guard let (key2, mask2) = try? DatapathKeyAttributes.parseFlow(verbose) else {
