@@ -232,54 +232,18 @@ private let tunFlagBitNames = ["oam"]
 
 private struct MatchParser {
     let s: [UInt8]
-    var i = 0
+    var scanner: KeyValueScanner
     var match = Match.catchAll
     var priority = Match.defaultPriority
 
-    init(_ s: [UInt8]) { self.s = s }
-
-    static func isDelim(_ c: UInt8) -> Bool { c == 0x2c || c == 0x20 || c == 0x09 || c == 0x0d || c == 0x0a }
-
-    /// `ofputil_parse_key_value`.
-    mutating func nextKeyValue() -> (String, String)? {
-        while i < s.count, MatchParser.isDelim(s[i]) { i += 1 }
-        guard i < s.count, s[i] != 0 else { return nil }
-        let keyStart = i
-        while i < s.count, !MatchParser.isDelim(s[i]), s[i] != 0x3a, s[i] != 0x3d, s[i] != 0x28, s[i] != 0 { i += 1 }
-        let key = String(decoding: s[keyStart..<i], as: UTF8.self)
-        let keyDelim: UInt8 = i < s.count ? s[i] : 0
-        if keyDelim != 0 { i += 1 }
-        let closeParen: Bool
-        if keyDelim == 0x3a || keyDelim == 0x3d {
-            closeParen = false
-        } else if keyDelim == 0x28 {
-            closeParen = true
-        } else {
-            return (key, "")
-        }
-        let valueStart = i
-        while i < s.count, s[i] != 0 {
-            let c = s[i]
-            if closeParen ? c == 0x29 : MatchParser.isDelim(c) { break }
-            if c == 0x28 {
-                var level = 0
-                repeat {
-                    if i >= s.count || s[i] == 0 { break }
-                    if s[i] == 0x28 { level += 1 } else if s[i] == 0x29 { level -= 1 }
-                    i += 1
-                } while level > 0
-            } else {
-                i += 1
-            }
-        }
-        let value = String(decoding: s[valueStart..<min(i, s.count)], as: UTF8.self)
-        if i < s.count, s[i] != 0 { i += 1 }
-        return (key, value)
+    init(_ s: [UInt8]) {
+        self.s = s
+        scanner = KeyValueScanner(s)
     }
 
     mutating func run() throws(MatchParseError) -> ParsedMatch {
         if s.contains(0) { throw MatchParseError("match contains a NUL byte") }
-        while let (name, value) = nextKeyValue() {
+        while let (name, value) = scanner.next() {
             if let (dlType, proto) = protocolShorthand(name) {
                 match.set(.ethType, to: dlType)
                 if let proto { match.set(.networkProtocol, to: proto) }
