@@ -256,15 +256,7 @@ public final class SystemPort: PollablePort, @unchecked Sendable {
             }
             packet.withUnsafeMutableBytes { pending[done].emit(into: $0) }
             if pending[done].isFinished { done += 1 }
-            packet.metadata.inPort = number
-            let bytes = UInt64(packet.count)
-            if let refused = batch.append(packet) {
-                pool.recycle(refused)
-                tally.dropped &+= 1
-                continue
-            }
-            tally.packets &+= 1
-            tally.bytes &+= bytes
+            enqueue(packet, into: &batch, pool: pool, tally: &tally)
         }
         if done > 0 { pending.removeFirst(done) }
     }
@@ -307,15 +299,7 @@ public final class SystemPort: PollablePort, @unchecked Sendable {
                 if status & CLinux_TP_STATUS_CSUMNOTREADY != 0 {
                     whole.withUnsafeMutableBytes { _ = PartialChecksum.complete($0) }
                 }
-                whole.metadata.inPort = number
-                let length = UInt64(whole.count)
-                if let refused = batch.append(whole) {
-                    pool.recycle(refused)
-                    tally.dropped &+= 1
-                    return
-                }
-                tally.packets &+= 1
-                tally.bytes &+= length
+                enqueue(whole, into: &batch, pool: pool, tally: &tally)
                 return
             }
             if let superFrame = TCPSuperFrame(bytes, mtu: mtu) {
@@ -343,6 +327,14 @@ public final class SystemPort: PollablePort, @unchecked Sendable {
         if status & CLinux_TP_STATUS_CSUMNOTREADY != 0 {
             packet.withUnsafeMutableBytes { _ = PartialChecksum.complete($0) }
         }
+        enqueue(packet, into: &batch, pool: pool, tally: &tally)
+    }
+
+    /// Hands a received packet to `batch` as this port's, counting it, or
+    /// its drop when the batch is full.
+    @inline(__always)
+    private func enqueue(_ packet: consuming PacketBuffer, into batch: inout PacketBatch, pool: PacketPool,
+                         tally: inout Tally) {
         packet.metadata.inPort = number
         let length = UInt64(packet.count)
         if let refused = batch.append(packet) {
