@@ -57,21 +57,15 @@ public final class JSONStreamConnection {
     public init(remote: String) throws(OVSDBClientError) {
         if remote.hasPrefix("unix:") {
             let path = String(remote.dropFirst(5))
-            let s = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-            guard s >= 0 else { throw .system("socket", errno) }
             var addr = sockaddr_un()
             addr.sun_family = sa_family_t(AF_UNIX)
             let bytes = Array(path.utf8)
-            guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else { close(s); throw .badRemote(remote) }
+            guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else { throw .badRemote(remote) }
             withUnsafeMutableBytes(of: &addr.sun_path) { raw in
                 for (i, b) in bytes.enumerated() { raw[i] = b }
                 raw[bytes.count] = 0
             }
-            let r = withUnsafePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(s, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-            }
-            guard r == 0 else { let e = errno; close(s); throw .system("\(path): connection attempt failed", e) }
-            fd = s
+            fd = try Self.connectStream(AF_UNIX, to: addr, naming: path)
         } else if remote.hasPrefix("tcp:") {
             let rest = String(remote.dropFirst(4))
             guard let colon = rest.lastIndex(of: ":"), let port = UInt16(rest[rest.index(after: colon)...]) else {
@@ -81,35 +75,37 @@ public final class JSONStreamConnection {
             if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
             var v4 = in_addr(), v6 = in6_addr()
             if inet_pton(AF_INET, host, &v4) == 1 {
-                let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-                guard s >= 0 else { throw .system("socket", errno) }
                 var addr = sockaddr_in()
                 addr.sin_family = sa_family_t(AF_INET)
                 addr.sin_port = port.bigEndian
                 addr.sin_addr = v4
-                let r = withUnsafePointer(to: &addr) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-                }
-                guard r == 0 else { let e = errno; close(s); throw .system("\(remote): connection attempt failed", e) }
-                fd = s
+                fd = try Self.connectStream(AF_INET, to: addr, naming: remote)
             } else if inet_pton(AF_INET6, host, &v6) == 1 {
-                let s = socket(AF_INET6, Int32(SOCK_STREAM.rawValue), 0)
-                guard s >= 0 else { throw .system("socket", errno) }
                 var addr = sockaddr_in6()
                 addr.sin6_family = sa_family_t(AF_INET6)
                 addr.sin6_port = port.bigEndian
                 addr.sin6_addr = v6
-                let r = withUnsafePointer(to: &addr) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(s, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
-                }
-                guard r == 0 else { let e = errno; close(s); throw .system("\(remote): connection attempt failed", e) }
-                fd = s
+                fd = try Self.connectStream(AF_INET6, to: addr, naming: remote)
             } else {
                 throw .badRemote(remote)
             }
         } else {
             throw .badRemote(remote)
         }
+    }
+
+    /// A stream socket of `family` connected to `address` (a `sockaddr_*`);
+    /// `name` is what a failure names.
+    private static func connectStream<Address>(_ family: Int32, to address: Address,
+                                               naming name: String) throws(OVSDBClientError) -> Int32 {
+        let s = socket(family, Int32(SOCK_STREAM.rawValue), 0)
+        guard s >= 0 else { throw .system("socket", errno) }
+        var addr = address
+        let r = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(s, $0, socklen_t(MemoryLayout<Address>.size)) }
+        }
+        guard r == 0 else { let e = errno; close(s); throw .system("\(name): connection attempt failed", e) }
+        return s
     }
 
     deinit { close(fd) }
