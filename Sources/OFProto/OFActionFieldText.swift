@@ -217,7 +217,7 @@ extension OFSubfield {
         if start > end {
             throw OFActionError("\(text): starting bit \(start) is after ending bit \(end)")
         }
-        if start >= field.bits {
+        if start < 0 || start >= field.bits {  // OVS compares against the unsigned width
             throw OFActionError("\(text): starting bit \(start) is not valid because field is only \(field.bits) bits wide")
         }
         if end >= field.bits {

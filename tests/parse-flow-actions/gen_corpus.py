@@ -42,6 +42,7 @@ actions = [
     "load:5->xreg3[0..3]", "load:5->NXM_NX_XXREG0[0..3]", "load:0x0102->NXM_OF_IP_SRC[0..15]",
     "load:1->NXM_OF_ETH_DST[0]", "load:5->NXM_OF_VLAN_TCI[0..11]", "load:5->NXM_NX_TUN_ID[]",
     "load:0x10->NXM_NX_REG0[0..3]", "load:5->NXM_NX_REG0[3..1]", "load:5->NXM_NX_REG0[0..40]",
+    "load:1->xreg3[-3]", "load:1->reg3[-3..-1]", "load:1->reg3[2..-1]", "move:reg0[-1]->reg1[-1]",
     "load:5->NXM_NX_BOGUS[]", "load:5->OXM_OF_METADATA[]", "load:5->NXM_NX_REG0[0..3],load:6->NXM_NX_REG0[4..7]",
     "move:NXM_NX_REG0[]->NXM_NX_REG1[]", "move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[]",
     "move:NXM_NX_REG0[0..15]->NXM_OF_TCP_DST[]", "move:NXM_OF_IP_SRC[]->NXM_OF_IP_DST[]",
