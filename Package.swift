@@ -32,6 +32,9 @@ let package = Package(
         // OpenFlow tables and classifier, OpenFlow actions and their text syntax,
         // translation into datapath flows, NORMAL, upcall handlers, revalidators.
         .target(name: "OFProto", dependencies: ["DPIF", "Datapath", "Flow", "Wire"]),
+        // The OpenFlow wire protocol (1.0 to 1.5 and Nicira extensions): message
+        // codecs, and the connections of controllers and `ovs-ofctl` to a bridge.
+        .target(name: "OpenFlow", dependencies: ["OFProto", "DPIF", "Datapath", "Flow", "Wire"]),
         // RFC 7047: data model, schema, transactions, durable log (server and
         // client come with the OVSDB issue).
         .target(name: "OVSDB"),
@@ -45,6 +48,12 @@ let package = Package(
         // A blocking JSON-RPC client of OVSDB servers: transactions, and a
         // monitor-driven replica of tables (what `svs vsctl` and the bridge use).
         .target(name: "OVSDBClient", dependencies: ["OVSDB"]),
+        // The bridge layer: reads the Open_vSwitch database, builds bridges,
+        // ports and interfaces in the datapaths and the slow path, writes status back.
+        .target(name: "VSwitch", dependencies: [
+            "OFProto", "OpenFlow", "DPIF", "Datapath", "NetDevices", "Flow", "Wire", "OVSDB", "OVSDBClient",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The `ovs-appctl` control protocol (JSON-RPC on a unix socket), the
         // command registry and logging in Open vSwitch's format.
         .target(name: "Unixctl", dependencies: [
@@ -55,7 +64,7 @@ let package = Package(
             name: "svs",
             dependencies: [
                 "Wire", "Flow", "Datapath", "NetDevices", "DPIF", "OFProto", "OVSDB", "OVSDBServer",
-                "OVSDBClient", "Unixctl",
+                "OVSDBClient", "Unixctl", "OpenFlow", "VSwitch",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -76,5 +85,9 @@ let package = Package(
         .testTarget(name: "OFProtoTests", dependencies: ["OFProto", "DPIF", "Datapath", "Flow", "Wire"]),
         .testTarget(name: "OVSDBClientTests", dependencies: ["OVSDBClient", "OVSDBServer", "OVSDB"]),
         .testTarget(name: "UnixctlTests", dependencies: ["Unixctl", "OVSDB"]),
+        .testTarget(name: "OpenFlowTests", dependencies: ["OpenFlow", "OFProto", "Flow", "Wire"]),
+        .testTarget(name: "VSwitchTests", dependencies: [
+            "VSwitch", "OFProto", "OpenFlow", "DPIF", "Datapath", "OVSDB", "OVSDBServer", "OVSDBClient",
+        ]),
     ]
 )

@@ -1,0 +1,2 @@
+/// The OpenFlow wire protocol and its connections (namespace).
+public enum OpenFlow {}

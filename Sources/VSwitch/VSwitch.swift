@@ -1,0 +1,2 @@
+/// The bridge layer (namespace).
+public enum VSwitch {}

@@ -1,4 +1,0 @@
-import Testing
-@testable import OFProto
-
-@Test func ofprotoLinks() { #expect(Bool(true)) }
