@@ -71,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "svs-bench",
             dependencies: [
-                "Wire", "Flow", "Datapath", "NetDevices", "DPIF", "OFProto", "OVSDB",
+                "Wire", "Flow", "Datapath", "NetDevices", "DPIF", "OFProto", "OVSDB", "CLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/svs-bench"),

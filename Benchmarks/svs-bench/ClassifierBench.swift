@@ -1,6 +1,7 @@
 import ArgumentParser
 import Flow
 import OFProto
+import CLinux
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -113,6 +114,8 @@ struct ClassifierBench: ParsableCommand {
     }
 
     func run() throws {
+        // First, while the heap has nothing freed that the rules could reuse.
+        if wanted("classifier_memory_100000") { measureMemory(100_000) }
         for n in [1_000, 10_000, 100_000] where wanted("classifier_lookup_\(n)") || wanted("pipeline_lookup_\(n)") {
             let rules = Self.ruleSet(n)
             var rng = RNG(state: 42)
@@ -127,6 +130,31 @@ struct ClassifierBench: ParsableCommand {
         }
         if wanted("classifier_insert_100000") { measureInsert(100_000) }
     }
+
+    /// Memory of 100,000 rules with a one-action list each (`output:N`, as
+    /// `ovs-ofctl add-flows` of an ACL would give): the growth of the heap's
+    /// bytes in use (glibc `mallinfo2`), in all and per rule.
+    func measureMemory(_ n: Int) {
+        let rules = Self.ruleSet(n)
+        let before = heapBytesInUse()
+        let pipeline = OpenFlowPipeline<[OFAction]>()
+        try? pipeline.transaction { (tx) throws(OpenFlowTableError) -> Void in
+            for chunk in stride(from: 0, to: n, by: 1000) {
+                let specs = rules[chunk..<min(n, chunk + 1000)].enumerated().map {
+                    OpenFlowRuleSpec(match: $1.0, priority: $1.1,
+                                     actions: [OFAction.output(port: OFPort(rawValue: UInt16($0 % 48 + 1)), maxLength: 0)])
+                }
+                try tx.add(contentsOf: specs, table: OpenFlowTableID(0), now: .zero)
+            }
+        }
+        let grown = heapBytesInUse() - before
+        report("classifier_memory_\(n)_heap", Double(grown) / 1e6, "MB")
+        report("classifier_memory_\(n)_per_rule", Double(grown) / Double(n), "bytes")
+        blackHole(pipeline)
+    }
+
+    /// Bytes the heap has handed out and not taken back.
+    func heapBytesInUse() -> Int { Int(mallinfo2().uordblks) }
 
     /// Lookups inside one read section (as one translation does), with wildcards.
     func measureLookups(_ pipeline: OpenFlowPipeline<Int>, _ keys: [FlowKey], name: String) {

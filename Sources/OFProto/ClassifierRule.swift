@@ -44,8 +44,9 @@ public class ClassifierRule: @unchecked Sendable {
     /// The next rule with the same bucket hash in its subtable (lower or
     /// equal priority).
     @exclusivity(unchecked) var nextInBucket: ClassifierRule?
-    /// The fields the rule matches (key already masked).
-    public let match: Match
+    /// The fields the rule matches, in compact form (only the mask's
+    /// non-zero words); `match` rebuilds the full match.
+    public let compactMatch: CompactMatch
 
     /// Order of insertion into its classifier (ties broken the same way every run).
     public internal(set) var insertionNumber: UInt64 = 0
@@ -59,9 +60,12 @@ public class ClassifierRule: @unchecked Sendable {
 
     /// A rule matching `match` at `priority`.
     public init(match: Match, priority: Int) {
-        self.match = match
+        compactMatch = CompactMatch(match)
         self.priority = priority
     }
+
+    /// The fields the rule matches (key already masked).
+    public var match: Match { compactMatch.match }
 
     /// True while the rule is in a classifier (even if invisible in the
     /// current version).
@@ -75,11 +79,17 @@ public class ClassifierRule: @unchecked Sendable {
 
     /// True if some packet matches both `self` and `other` (ignores priority).
     public func overlaps(_ other: ClassifierRule) -> Bool {
-        let a = match, b = other.match
-        let ak = a.key.words.span, am = a.mask.words.span
-        let bk = b.key.words.span, bm = b.mask.words.span
+        let a = compactMatch, b = other.compactMatch
+        let common = a.map & b.map
+        guard common != 0 else { return true }
         var d: UInt64 = 0
-        for i in 0..<FlowKey.wordCount { d |= (ak[i] ^ bk[i]) & am[i] & bm[i] }
+        var bits = common
+        while bits != 0 {
+            let i = bits.trailingZeroBitCount
+            bits &= bits &- 1
+            let x = a.index(ofWord: i), y = b.index(ofWord: i)
+            d |= (a.key(x) ^ b.key(y)) & a.mask(x) & b.mask(y)
+        }
         return d == 0
     }
 
@@ -87,10 +97,67 @@ public class ClassifierRule: @unchecked Sendable {
     /// is at least as specific and agrees on every bit `criteria` keeps
     /// (OVS's `cls_rule_is_loose_match`, used by non-strict flow-mods).
     public func isLooseMatch(for criteria: Match) -> Bool {
-        let rm = match.mask.words.span, cm = criteria.mask.words.span
-        let rk = match.key.words.span, ck = criteria.key.words.span
+        let r = compactMatch
+        let cm = criteria.mask.words.span, ck = criteria.key.words.span
         var d: UInt64 = 0
-        for i in 0..<FlowKey.wordCount { d |= (cm[i] & ~rm[i]) | ((rk[i] ^ ck[i]) & cm[i]) }
+        var j = 0
+        for i in 0..<FlowKey.wordCount where cm[i] != 0 {
+            if r.map & (1 << UInt64(i)) == 0 {
+                d |= cm[i]      // the rule does not look at bits the criteria keep
+            } else {
+                j = r.index(ofWord: i)
+                d |= (cm[i] & ~r.mask(j)) | ((r.key(j) ^ ck[i]) & cm[i])
+            }
+        }
         return d == 0
+    }
+}
+
+/// A match kept in the memory its mask needs (OVS's `minimatch`): a map of
+/// the mask's non-zero words, then those words' keys and masks. A classifier
+/// holds one per rule, so 100,000 rules cost kilobytes where full matches
+/// (two 58-word arrays) cost megabytes.
+public struct CompactMatch: Hashable, Sendable {
+    /// Bit `i` is set when word `i` of the mask is non-zero.
+    public let map: UInt64
+    /// The keys of the mapped words, in word order, then their masks.
+    let values: [UInt64]
+
+    public init(_ match: Match) {
+        let k = match.key.words.span, m = match.mask.words.span
+        var map: UInt64 = 0
+        var keys: [UInt64] = [], masks: [UInt64] = []
+        for i in 0..<FlowKey.wordCount where m[i] != 0 {
+            map |= 1 << UInt64(i)
+            keys.append(k[i])
+            masks.append(m[i])
+        }
+        self.map = map
+        values = keys + masks
+    }
+
+    /// How many words the mask has.
+    @inlinable public var count: Int { map.nonzeroBitCount }
+    /// The key of the `j`th mapped word.
+    @inline(__always) func key(_ j: Int) -> UInt64 { values[j] }
+    /// The mask of the `j`th mapped word.
+    @inline(__always) func mask(_ j: Int) -> UInt64 { values[values.count / 2 + j] }
+    /// The position among the mapped words of word `i` (which must be mapped).
+    @inline(__always) func index(ofWord i: Int) -> Int { (map & ((1 << UInt64(i)) &- 1)).nonzeroBitCount }
+    /// The keys of the mapped words, in word order.
+    var keys: ArraySlice<UInt64> { values[..<(values.count / 2)] }
+
+    /// The full match.
+    public var match: Match {
+        var key = FlowKey(), mask = FlowMask.catchAll
+        var bits = map, j = 0
+        while bits != 0 {
+            let i = bits.trailingZeroBitCount
+            bits &= bits &- 1
+            key.words[i] = values[j]
+            mask.words[i] = values[values.count / 2 + j]
+            j += 1
+        }
+        return Match(key: key, mask: mask)
     }
 }

@@ -133,11 +133,24 @@ final class ClassifierSubtable {
     /// The hash of each stage of `key` (cumulative), in stage order.
     func stageHashes(_ key: FlowKey) -> [UInt64] {
         let k = key.words.span
+        return stageHashes { k[words[$0]] }
+    }
+
+    /// The hash of each stage of a rule of this subtable (its compact keys
+    /// are this subtable's words, in the same order).
+    func stageHashes(_ rule: ClassifierRule) -> [UInt64] {
+        let m = rule.compactMatch
+        return stageHashes { m.key($0) }
+    }
+
+    /// The stage hashes of the words `word(j)` gives for `words[j]`.
+    @inline(__always)
+    private func stageHashes(_ word: (Int) -> UInt64) -> [UInt64] {
         var s: UInt64 = 0, j = 0
         var result: [UInt64] = []
         for p in 0..<stageIDs.count {
             while j < stageEnds[p] {
-                s &+= Self.step(k[words[j]] & wordMasks[j], constants[j])
+                s &+= Self.step(word(j) & wordMasks[j], constants[j])
                 j += 1
             }
             result.append(Self.finish(s, stage: p))
@@ -148,7 +161,7 @@ final class ClassifierSubtable {
     // MARK: Changes
 
     func insert(_ rule: ClassifierRule) {
-        let hashes = stageHashes(rule.match.key)
+        let hashes = stageHashes(rule)
         for p in 0..<indexedStages { stageIndex.set(hashes[p], (stageIndex[hashes[p]] ?? 0) + 1) }
         let h = hashes[hashes.count - 1]
         rule.bucketHash = h
@@ -174,7 +187,7 @@ final class ClassifierSubtable {
     }
 
     func remove(_ rule: ClassifierRule) {
-        let hashes = stageHashes(rule.match.key)
+        let hashes = stageHashes(rule)
         for p in 0..<indexedStages {
             let n = (stageIndex[hashes[p]] ?? 1) - 1
             stageIndex.set(hashes[p], n == 0 ? nil : n)
@@ -209,8 +222,9 @@ final class ClassifierSubtable {
     /// The rule with exactly `match` and `priority` visible at `version`.
     func find(_ match: Match, priority: Int, version: ClassifierVersion) -> ClassifierRule? {
         var rule = buckets[stageHashes(match.key).last!]
+        let probe = CompactMatch(match)
         while let r = rule {
-            if r.priority == priority && r.isVisible(in: version) && r.match.key == match.key { return r }
+            if r.priority == priority && r.isVisible(in: version) && r.compactMatch == probe { return r }
             rule = r.nextInBucket
         }
         return nil
@@ -304,11 +318,11 @@ final class ClassifierSubtable {
     /// True if `key` (its words in `k`) agrees with `rule` on this subtable's mask.
     @inline(__always)
     private func matchesSignificantWords(_ k: Span<UInt64>, _ rule: ClassifierRule) -> Bool {
-        let r = rule.match.key.words.span
+        let values = rule.compactMatch.values     // keys first, in `words` order
+        let r = values.span
         var d: UInt64 = 0
         for j in 0..<words.count {
-            let i = words[j]
-            d |= (k[i] & wordMasks[j]) ^ r[i]
+            d |= (k[words[j]] & wordMasks[j]) ^ r[j]
         }
         return d == 0
     }

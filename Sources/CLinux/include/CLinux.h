@@ -11,6 +11,7 @@
 #include <linux/if_ether.h>
 #include <linux/if_tun.h>
 #include <linux/virtio_net.h>
+#include <malloc.h>   /* mallinfo2: heap figures for the benchmarks */
 
 /* Mirror of glibc's `struct mmsghdr`, which needs _GNU_SOURCE. */
 struct CLinux_mmsghdr {
