@@ -154,7 +154,7 @@ struct ClassifierBench: ParsableCommand {
     }
 
     /// Bytes the heap has handed out and not taken back.
-    func heapBytesInUse() -> Int { Int(mallinfo2().uordblks) }
+    func heapBytesInUse() -> Int { let m = mallinfo2(); return Int(m.uordblks + m.hblkhd) }
 
     /// Lookups inside one read section (as one translation does), with wildcards.
     func measureLookups(_ pipeline: OpenFlowPipeline<Int>, _ keys: [FlowKey], name: String) {
