@@ -1,0 +1,80 @@
+"""Compares ofproto/trace outputs of OVS and svs, trace by trace.
+
+Usage: compare.py NAME TRACES OVS_OUTPUT SVS_OUTPUT
+Prints differences to stderr and "TOTAL SAME DIFFERENT" on stdout.
+The `Datapath actions:` line is compared as a multiset of outputs with the
+header changes before each (OVS floods in hash order).
+"""
+import sys
+
+
+def split_actions(text):
+    out, depth, cur = [], 0, ""
+    for ch in text:
+        if ch == "," and depth == 0:
+            out.append(cur)
+            cur = ""
+            continue
+        depth += ch == "("
+        depth -= ch == ")"
+        cur += ch
+    if cur:
+        out.append(cur)
+    return out
+
+
+def normalize_actions(line):
+    acts = split_actions(line)
+    simple = all(a.isdigit() or a.startswith(("push_vlan(", "set(", "push_mpls(", "pop_mpls("))
+                 or a == "pop_vlan" for a in acts)
+    if not simple:
+        return line
+    vlans, sets, events = [], {}, []
+    for a in acts:
+        if a.isdigit():
+            events.append((a, tuple(vlans), tuple(sorted(sets.items()))))
+        elif a.startswith("push_vlan("):
+            vlans.append(a)
+        elif a == "pop_vlan":
+            if vlans:
+                vlans.pop()
+            else:
+                sets["popped"] = sets.get("popped", "") + "x"
+        else:
+            sets[a.split("(")[1] if a.startswith("set(") else a] = a
+    return repr(sorted(events))
+
+
+def normalize(output):
+    lines = []
+    for l in output.split("\n"):
+        if l.startswith("Datapath actions: "):
+            l = "Datapath actions: " + normalize_actions(l[len("Datapath actions: "):])
+        lines.append(l.rstrip())
+    while lines and lines[-1] == "":
+        lines.pop()
+    return "\n".join(lines)
+
+
+def main():
+    name, traces, ovs, svs = sys.argv[1:5]
+    args = [l.strip() for l in open(traces) if l.strip()]
+    o = open(ovs).read().split("=== END ===\n")
+    s = open(svs).read().split("=== END ===\n")
+    total = same = diff = 0
+    for i, a in enumerate(args):
+        total += 1
+        oo = o[i] if i < len(o) else "<missing>"
+        ss = s[i] if i < len(s) else "<missing>"
+        # ovs-appctl errors carry the program prefix; svs prints the bare message.
+        oo = oo.replace("ovs-appctl: ovs-vswitchd: server returned an error\n", "")
+        if normalize(oo) == normalize(ss):
+            same += 1
+        else:
+            diff += 1
+            if diff <= 15:
+                sys.stderr.write(f"--- {name}: ofproto/trace {a}\n--- ovs\n{oo}\n--- svs\n{ss}\n")
+    sys.stdout.write(f"{total} {same} {diff}\n")
+
+
+main()
