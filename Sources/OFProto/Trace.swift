@@ -77,6 +77,7 @@ extension OFProtoCommands {
             } catch {
                 throw OFProtoCommandError("Bad openflow flow syntax: \(error.message)")
             }
+            try checkPrerequisites(text)
         }
 
         // A VLAN given in OpenFlow syntax is an 802.1Q header.
@@ -95,11 +96,23 @@ extension OFProtoCommands {
         out += "Datapath actions: " + DatapathActionText.formatted(ctx.error == nil ? ctx.actions : [])
         if let e = ctx.error {
             out += "\nTranslation failed (\(dropCodeText(e))), packet is dropped.\n"
-        } else if ctx.slow {
-            out += "\nThis flow is handled by the userspace slow path because it:\n"
-            out += "  - Sends \"packet-in\" messages to the OpenFlow controller.\n"
         }
         return out
+    }
+
+    /// `parse_ofp_exact_flow`: each field, in order, must have its
+    /// prerequisites met by what came before it.
+    static func checkPrerequisites(_ text: String) throws(OFProtoCommandError) {
+        let tokens = text.split(separator: ",").map(String.init)
+        for (i, token) in tokens.enumerated() {
+            let name = String(token.split(separator: "=", maxSplits: 1).first ?? "")
+            guard token.contains("="), let field = OFField.named(name) else { continue }
+            let before = tokens[..<i].joined(separator: ",")
+            guard let key = try? Match.parse(before).match.key else { continue }
+            if !field.prerequisitesHold(key: key) {
+                throw OFProtoCommandError("Bad openflow flow syntax: \(text): prerequisites not met for setting \(name)")
+            }
+        }
     }
 
     static func isHexPacket(_ s: String) -> Bool {

@@ -102,6 +102,10 @@ struct XlateContext {
     var slow = false
     var origSkbPriority: UInt32
     var rules: [OpenFlowRule<[OFAction]>] = []
+    /// The cookie of the rule whose actions run (packet-ins carry it).
+    var ruleCookie: UInt64 = 0
+    /// Counter standing in for the recirculation ids of packet-in continuations.
+    var controllerRecirculation: UInt32 = 0
     /// MAC learning and other side effects are allowed (a real packet).
     let mayLearn: Bool
     /// Where trace nodes go (nil: not tracing).
@@ -150,7 +154,7 @@ struct XlateContext {
         let found = lookup(from: &table, inPort: flow.openFlowInPort, mayPacketIn: true, honorMiss: true)
         tableID = table
         reportTable(found, table: table)
-        if case .rule(let r) = found { rules.append(r) }
+        if case .rule(let r) = found { rules.append(r); ruleCookie = r.cookie }
         doActions(actions(of: found), isLast: true)
         if error != nil { return }
         executeActionSet()
@@ -281,10 +285,13 @@ struct XlateContext {
         let deepens = table <= oldTable ? 1 : 0
         depth += deepens
         let acts = actions(of: found)
+        let oldCookie = ruleCookie
+        if case .rule(let r) = found { ruleCookie = r.cookie }
         switch runner {
         case .direct: doActions(acts, isLast: isLast)
         case .clone: cloneActions(acts, isLast: isLast)
         }
+        ruleCookie = oldCookie
         depth -= deepens
         trace = oldTrace
         tableID = oldTable

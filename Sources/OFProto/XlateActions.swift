@@ -14,12 +14,22 @@ extension XlateContext {
         for (i, a) in acts.enumerated() {
             if error != nil || exit { break }
             let last = isLast && i == acts.count - 1 && actionSet.isEmpty
-            if tracing { report(.action, OFAction.format([a])) }
+            if tracing {
+                // A 128-bit `load` is two NXAST_REG_LOAD actions in Open vSwitch.
+                let text = OFAction.format([a])
+                if case .setField(_, _, _, .load) = a, text.contains(",load:") {
+                    for part in text.split(separator: ",load:").enumerated() {
+                        report(.action, part.offset == 0 ? String(part.element) : "load:" + part.element)
+                    }
+                } else {
+                    report(.action, text)
+                }
+            }
             switch a {
             case .output(let port, let maxLength):
                 outputAction(port, controllerLength: maxLength, mayPacketIn: true, isLast: last)
             case .controller(let c):
-                controllerAction(maxLength: c.maxLength, reason: c.reason)
+                controllerAction(maxLength: c.maxLength, reason: c.reason, controllerID: c.controllerID)
             case .enqueue(let port, _):
                 wc.setExact(.skbPriority)
                 outputAction(port, controllerLength: 0, mayPacketIn: false, isLast: last)
@@ -389,12 +399,22 @@ extension XlateContext {
 
     /// A `userspace` action for a packet-in (`put_controller_user_action`);
     /// the packet goes to the slow path.
-    mutating func controllerAction(maxLength: UInt16, reason: UInt8) {
+    mutating func controllerAction(maxLength: UInt16, reason: UInt8, controllerID: UInt16 = 0) {
         commit()
-        let pid: UInt32 = 0
-        var cookie: [UInt8] = [1, 0, 0, 0]          // USER_ACTION_COOKIE_CONTROLLER
-        cookie += [reason, UInt8(maxLength >> 8), UInt8(truncatingIfNeeded: maxLength)]
-        actions.append(.userspace(UserspaceAction(pid: pid, userdata: cookie)))
+        // `struct user_action_cookie` of type controller (48 bytes, host order).
+        var c = [UInt8](repeating: 0, count: 48)
+        c[0] = 5                                    // USER_ACTION_COOKIE_CONTROLLER
+        c[2] = 0xff; c[3] = 0xff                    // ofp_in_port: OFPP_NONE
+        c[20] = mayLearn ? 0 : 1                    // dont_send: a trace without a packet
+        c[22] = reason
+        controllerRecirculation += 1
+        let recirc = controllerRecirculation
+        for i in 0..<4 { c[24 + i] = UInt8(truncatingIfNeeded: recirc >> (8 * UInt32(i))) }
+        let cookie = ruleCookie
+        for i in 0..<8 { c[28 + i] = UInt8(truncatingIfNeeded: cookie >> (56 - 8 * UInt64(i))) }
+        c[36] = UInt8(truncatingIfNeeded: controllerID); c[37] = UInt8(controllerID >> 8)
+        c[38] = UInt8(truncatingIfNeeded: maxLength); c[39] = UInt8(maxLength >> 8)
+        actions.append(.userspace(UserspaceAction(pid: 0, userdata: c)))
         slow = true
     }
 }

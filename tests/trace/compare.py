@@ -5,6 +5,8 @@ Prints differences to stderr and "TOTAL SAME DIFFERENT" on stdout.
 The `Datapath actions:` line is compared as a multiset of outputs with the
 header changes before each (OVS floods in hash order).
 """
+import difflib
+import re
 import sys
 
 
@@ -23,13 +25,13 @@ def split_actions(text):
     return out
 
 
-def normalize_actions(line):
+def normalize_actions(line, initial_vlans):
     acts = split_actions(line)
     simple = all(a.isdigit() or a.startswith(("push_vlan(", "set(", "push_mpls(", "pop_mpls("))
                  or a == "pop_vlan" for a in acts)
     if not simple:
         return line
-    vlans, sets, events = [], {}, []
+    vlans, sets, events = list(initial_vlans), {}, []
     for a in acts:
         if a.isdigit():
             events.append((a, tuple(vlans), tuple(sorted(sets.items()))))
@@ -47,9 +49,15 @@ def normalize_actions(line):
 
 def normalize(output):
     lines = []
+    initial = []
+    m = re.search(r"^Flow: .*?dl_vlan=(\d+),dl_vlan_pcp=(\d+)", output, re.M)
+    if m:
+        initial = ["push_vlan(vid=%s,pcp=%s)" % m.groups()]
+    # Packet-in continuations take recirculation ids from OVS's global pool.
+    output = re.sub(r"(controller\(reason=\d+,dont_send=\d,continuation=\d,)recirc_id=\d+", r"\1recirc_id=N", output)
     for l in output.split("\n"):
         if l.startswith("Datapath actions: "):
-            l = "Datapath actions: " + normalize_actions(l[len("Datapath actions: "):])
+            l = "Datapath actions: " + normalize_actions(l[len("Datapath actions: "):], initial)
         lines.append(l.rstrip())
     while lines and lines[-1] == "":
         lines.pop()
@@ -73,7 +81,9 @@ def main():
         else:
             diff += 1
             if diff <= 15:
-                sys.stderr.write(f"--- {name}: ofproto/trace {a}\n--- ovs\n{oo}\n--- svs\n{ss}\n")
+                d = difflib.unified_diff(normalize(oo).split("\n"), normalize(ss).split("\n"),
+                                         "ovs", "svs", lineterm="", n=2)
+                sys.stderr.write(f"=== {name}: ofproto/trace {a}\n" + "\n".join(d) + "\n")
     sys.stdout.write(f"{total} {same} {diff}\n")
 
 
