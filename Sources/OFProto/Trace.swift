@@ -56,7 +56,7 @@ extension OFProtoCommands {
         var flow: FlowKey
         let bridge: OFProtoBridge
         let text = args[args.count - 1]
-        if let parsed = try? DatapathKeyAttributes.parseFlow(text) {
+        if let parsed = try? parseODPFlow(text) {
             guard let backer else { throw OFProtoCommandError("Cannot find the datapath") }
             flow = parsed.key
             let dp = flow.inPort
@@ -67,7 +67,7 @@ extension OFProtoCommands {
             flow.openFlowInPort = p.ofport
         } else if args.count != 2 {
             var message = "syntax error"
-            do throws(DatapathKeyError) { _ = try DatapathKeyAttributes.parseFlow(text) } catch { message = error.description }
+            do throws(DatapathKeyError) { _ = try parseODPFlow(text) } catch { message = error.description }
             throw OFProtoCommandError("\(message) (or the bridge name was omitted)")
         } else {
             guard let b = bridges.bridge(named: args[0]) else { throw OFProtoCommandError("\(args[0]): unknown bridge") }
@@ -75,7 +75,11 @@ extension OFProtoCommands {
             do {
                 flow = try Match.parse(text).match.key
             } catch {
-                throw OFProtoCommandError("Bad openflow flow syntax: \(error.message)")
+                var message = error.message
+                if message.hasPrefix("unknown keyword ") {
+                    message = "\(text): unknown field " + message.dropFirst("unknown keyword ".count)
+                }
+                throw OFProtoCommandError("Bad openflow flow syntax: \(message)")
             }
             try checkPrerequisites(text)
         }
@@ -96,6 +100,9 @@ extension OFProtoCommands {
         out += "Datapath actions: " + DatapathActionText.formatted(ctx.error == nil ? ctx.actions : [])
         if let e = ctx.error {
             out += "\nTranslation failed (\(dropCodeText(e))), packet is dropped.\n"
+        } else if ctx.slowAction {
+            out += "\nThis flow is handled by the userspace slow path because it:"
+            out += "\n  - Uses action(s) not supported by datapath."
         }
         return out
     }
@@ -112,6 +119,23 @@ extension OFProtoCommands {
             if !field.prerequisitesHold(key: key) {
                 throw OFProtoCommandError("Bad openflow flow syntax: \(text): prerequisites not met for setting \(name)")
             }
+        }
+    }
+
+    /// A datapath flow as `odp_flow_key_to_flow` reads it for a trace: a
+    /// key that stops before the transport header (OVS's "too little")
+    /// is taken with zero ports.
+    static func parseODPFlow(_ text: String) throws(DatapathKeyError) -> (key: FlowKey, mask: FlowMask) {
+        do {
+            return try DatapathKeyAttributes.parseFlow(text)
+        } catch {
+            let m = error.description
+            for (name, filler) in [("tcp", "tcp(src=0,dst=0)"), ("udp", "udp(src=0,dst=0)"), ("sctp", "sctp(src=0,dst=0)"),
+                                   ("icmp", "icmp(type=0,code=0)"), ("icmpv6", "icmpv6(type=0,code=0)")]
+            where m == "flow key lacks \(name)()" {
+                return try DatapathKeyAttributes.parseFlow(text + "," + filler)
+            }
+            throw error
         }
     }
 

@@ -100,6 +100,8 @@ struct XlateContext {
     var stack: [UInt128] = []
     var inActionSet = false
     var slow = false
+    /// The actions need the slow path (`SLOW_ACTION`: ICMP rewrites, `debug_slow`).
+    var slowAction = false
     var origSkbPriority: UInt32
     var rules: [OpenFlowRule<[OFAction]>] = []
     /// The cookie of the rule whose actions run (packet-ins carry it).

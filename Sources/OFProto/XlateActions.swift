@@ -128,7 +128,8 @@ extension XlateContext {
                 wc.setExact(.skbPriority)
                 if flow.skbPriority != origSkbPriority {
                     flow.skbPriority = origSkbPriority
-                    report(.detail, "queue = 0x" + String(origSkbPriority, radix: 16))
+                    let q = origSkbPriority
+                    report(.detail, "queue = " + (q == 0 ? "0" : "0x" + String(q, radix: 16)))
                 }
             case .move(let src, let dst):
                 if prerequisites(dst.field) && prerequisites(src.field) {
@@ -237,6 +238,7 @@ extension XlateContext {
                 break
             case .debugSlowPath:
                 slow = true
+                slowAction = true
             case .meter, .sample, .learn, .multipath, .bundle, .group, .outputTruncate, .checkPacketLarger,
                  .conntrack, .nat, .deleteField, .decrementNSHTTL, .debugRecirculate:
                 // Not translated by svs yet: they add no datapath action.

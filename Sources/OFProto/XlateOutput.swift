@@ -242,6 +242,7 @@ extension XlateContext {
         wc[.transportSource] |= 0xff
         wc[.transportDestination] |= 0xff
         slow = true
+        slowAction = true
     }
 
     mutating func commitMPLS() {

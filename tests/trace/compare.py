@@ -25,25 +25,48 @@ def split_actions(text):
     return out
 
 
-def normalize_actions(line, initial_vlans):
+# Flow-line fields that give the packet's initial header values.
+INITIAL = {"eth.src": "dl_src", "eth.dst": "dl_dst", "ipv4.src": "nw_src", "ipv4.dst": "nw_dst",
+           "ipv4.tos": "nw_tos", "ipv4.ttl": "nw_ttl"}
+
+
+def parse_set(a):
+    """set(eth(src=1,dst=2)) -> {"eth.src": "1", "eth.dst": "2"}, or None."""
+    m = re.match(r"^set\((\w+)\((.*)\)\)$", a)
+    if not m:
+        return None
+    out = {}
+    for kv in split_actions(m.group(2)):
+        if "=" not in kv:
+            return None
+        k, v = kv.split("=", 1)
+        out[m.group(1) + "." + k] = v
+    return out
+
+
+def normalize_actions(line, initial_vlans, flow_fields):
     acts = split_actions(line)
     simple = all(a.isdigit() or a.startswith(("push_vlan(", "set(", "push_mpls(", "pop_mpls("))
                  or a == "pop_vlan" for a in acts)
     if not simple:
         return line
-    vlans, sets, events = list(initial_vlans), {}, []
+    initial = {k: flow_fields[v] for k, v in INITIAL.items() if v in flow_fields}
+    vlans, fields, others, events = list(initial_vlans), dict(initial), {}, []
     for a in acts:
         if a.isdigit():
-            events.append((a, tuple(vlans), tuple(sorted(sets.items()))))
+            changed = tuple(sorted((k, v) for k, v in fields.items() if initial.get(k) != v))
+            events.append((a, tuple(vlans), changed, tuple(sorted(others.items()))))
         elif a.startswith("push_vlan("):
             vlans.append(a)
         elif a == "pop_vlan":
             if vlans:
                 vlans.pop()
             else:
-                sets["popped"] = sets.get("popped", "") + "x"
+                others["popped"] = others.get("popped", "") + "x"
+        elif parse_set(a) is not None:
+            fields.update(parse_set(a))
         else:
-            sets[a.split("(")[1] if a.startswith("set(") else a] = a
+            others[a] = a
     return repr(sorted(events))
 
 
@@ -55,9 +78,16 @@ def normalize(output):
         initial = ["push_vlan(vid=%s,pcp=%s)" % m.groups()]
     # Packet-in continuations take recirculation ids from OVS's global pool.
     output = re.sub(r"(controller\(reason=\d+,dont_send=\d,continuation=\d,)recirc_id=\d+", r"\1recirc_id=N", output)
+    flow_fields = {}
+    m = re.search(r"^Flow: (.*)$", output, re.M)
+    if m:
+        for kv in m.group(1).split(","):
+            if "=" in kv:
+                k, v = kv.split("=", 1)
+                flow_fields[k] = v
     for l in output.split("\n"):
         if l.startswith("Datapath actions: "):
-            l = "Datapath actions: " + normalize_actions(l[len("Datapath actions: "):], initial)
+            l = "Datapath actions: " + normalize_actions(l[len("Datapath actions: "):], initial, flow_fields)
         lines.append(l.rstrip())
     while lines and lines[-1] == "":
         lines.pop()

@@ -29,6 +29,7 @@ topology=(
     "br1 patch1 1 patch peer=patch0"
     "br1 q7 2 dummy"
     "br1 q8 3 dummy tag=10"
+    "br0 p9 7 dummy"
 )
 for br in br0 br1; do $V add-br $br -- set bridge $br datapath_type=dummy; done
 for line in "${topology[@]}"; do
