@@ -1,4 +1,5 @@
 import DPIF
+import Glibc
 import Synchronization
 import Datapath
 import Flow
@@ -155,6 +156,7 @@ extension OFProtoBridge {
             c = BridgeConfig(ports: ports, settings: c.settings)
             return Array(old.subtracting(ports.map(\.name)))
         }
+        bridgeConfigGeneration.add(1, ordering: .releasing)
         for name in gone { macTable.flush(port: name) }
     }
     /// The bridge's ports, by OpenFlow port number.
@@ -180,6 +182,7 @@ public final class OFProtoBridges: @unchecked Sendable {
             s = [:]
             for b in bridges { s[b.name] = b }
         }
+        bridgeConfigGeneration.add(1, ordering: .releasing)
     }
     public func bridge(named name: String) -> OFProtoBridge? { state.withLock { $0[name] } }
     /// Every bridge, by name.
@@ -210,11 +213,65 @@ public protocol DatapathAccess: AnyObject, Sendable {
 }
 
 /// The upcall handler and revalidator threads of one datapath.
+///
+/// Handlers take MISS upcalls from the datapath, translate them, install
+/// the megaflow and execute the packet (`handleUpcalls`). The revalidator
+/// (one thread; `revalidatorThreads` is accepted for the contract) runs
+/// `revalidate` every `revalidateInterval`: it pushes flow statistics to the
+/// rules, deletes flows idle longer than `maxIdle`, and re-translates
+/// every flow after an OpenFlow or MAC table change, fixing or deleting it.
 public final class SlowPath: @unchecked Sendable {
+    public let datapathName: String
+    let access: any DatapathAccess
+    let bridges: OFProtoBridges
+    let handlerThreads: Int
+    let state = Mutex(SlowPathState())
+    let maxIdleMilliseconds = Atomic<UInt64>(10_000)
+    private let stopping = Atomic<Bool>(false)
+    private let running = Mutex<[SlowPathThread]>([])
+    /// Milliseconds between revalidation rounds (OVS: 500).
+    public let revalidateIntervalMilliseconds = Atomic<Int>(500)
+
     public init(datapathName: String, access: any DatapathAccess, bridges: OFProtoBridges,
-                handlerThreads: Int = 1, revalidatorThreads: Int = 1) {}
-    public func start() {}
-    public func stop() {}
+                handlerThreads: Int = 1, revalidatorThreads: Int = 1) {
+        self.datapathName = datapathName
+        self.access = access
+        self.bridges = bridges
+        self.handlerThreads = max(1, handlerThreads)
+    }
+
+    /// Starts the threads (once).
+    public func start() {
+        running.withLock { threads in
+            guard threads.isEmpty else { return }
+            stopping.store(false, ordering: .sequentiallyConsistent)
+            for _ in 0..<handlerThreads {
+                threads.append(SlowPathThread { [self] in
+                    while !stopping.load(ordering: .relaxed) {
+                        if handleUpcalls() == 0 { usleep(1000) }
+                    }
+                })
+            }
+            threads.append(SlowPathThread { [self] in
+                var next = DatapathClock.milliseconds
+                while !stopping.load(ordering: .relaxed) {
+                    if DatapathClock.milliseconds >= next {
+                        revalidate()
+                        next = DatapathClock.milliseconds + UInt64(max(10, revalidateIntervalMilliseconds.load(ordering: .relaxed)))
+                    }
+                    usleep(5000)
+                }
+            })
+            for t in threads { t.start() }
+        }
+    }
+
+    /// Stops the threads and waits for them.
+    public func stop() {
+        let threads = running.withLock { t in defer { t = [] }; return t }
+        stopping.store(true, ordering: .sequentiallyConsistent)
+        for t in threads { t.join() }
+    }
 }
 
 /// The `ovs-appctl` commands of the slow path, as text in and text out;
