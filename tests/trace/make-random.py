@@ -6,6 +6,7 @@ import random
 import sys
 
 name, seed = sys.argv[1], int(sys.argv[2])
+of13 = len(sys.argv) > 3 and sys.argv[3] == "of13"
 rng = random.Random(seed)
 os.makedirs("scenarios/" + name, exist_ok=True)
 PROTOS = ["", "ip", "tcp", "udp", "arp", "icmp"]
@@ -55,20 +56,32 @@ def actions(proto, table):
             acts.append(rng.choice(["mod_nw_tos:%d" % (4 * rng.randint(0, 63)), "dec_ttl", "mod_nw_ttl:%d" % rng.randint(1, 99)]))
         elif c < 0.65 and proto in ("tcp", "udp"):
             acts.append(rng.choice(["mod_tp_dst:", "mod_tp_src:"]) + str(rng.randint(1, 9999)))
-        elif c < 0.72:
+        elif c < 0.72 and not of13:
             acts.append(rng.choice(["mod_vlan_vid:%d" % rng.randint(1, 30), "strip_vlan", "mod_vlan_pcp:%d" % rng.randint(0, 7)]))
         elif c < 0.8:
             acts.append("load:%d->NXM_NX_REG%d[]" % (rng.randint(0, 3), rng.randint(0, 2)))
         elif c < 0.87 and table == 0:
             acts.append("resubmit(,1)")
+        elif c < 0.9 and of13:
+            acts.append(rng.choice(["push_vlan:0x8100,set_field:%d->vlan_vid" % (4096 + rng.randint(1, 30)),
+                                    "set_field:%s->eth_src" % mac(), "set_field:%d->reg3" % rng.randint(0, 9)]))
         elif c < 0.92:
             acts.append("NORMAL")
         else:
             acts.append("output:%d" % rng.randint(1, 7))
-    return ",".join(acts)
+    text = ",".join(acts)
+    if of13 and rng.random() < 0.2:
+        text += ",clear_actions"
+    if of13 and rng.random() < 0.4:
+        text += ",write_actions(output:%d)" % rng.randint(1, 7)
+    if of13 and table == 0 and rng.random() < 0.3:
+        text += ",goto_table:1"
+    return text
 
 
 with open("scenarios/%s/br0.flows" % name, "w") as f:
+    if of13:
+        f.write("# protocol: OpenFlow13\n")
     for table, n in ((0, 40), (1, 15)):
         for _ in range(n):
             proto = rng.choice(PROTOS)
