@@ -130,6 +130,8 @@ struct BridgeConfig: Sendable {
     var settings: BridgeSettings
     var byOFPort: [UInt16: Int] = [:]
     var byName: [String: Int] = [:]
+    /// Each port's VLAN configuration, as NORMAL uses it (same order as `ports`).
+    var vlans: [PortVLANs] = []
 
     init(ports: [BridgePort], settings: BridgeSettings) {
         self.ports = ports.sorted { a, b in
@@ -141,6 +143,7 @@ struct BridgeConfig: Sendable {
             byOFPort[p.ofport.rawValue] = i
             byName[p.name] = i
         }
+        vlans = self.ports.map { PortVLANs($0) }
     }
 
     func port(_ ofport: OFPort) -> BridgePort? { byOFPort[ofport.rawValue].map { ports[$0] } }
