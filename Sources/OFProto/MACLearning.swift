@@ -38,6 +38,7 @@ public final class MACLearningTable: @unchecked Sendable {
         var moved = 0
         var learned = 0
         var evicted = 0
+        var expired = 0
 
         /// Removes the least recently refreshed entry.
         mutating func evictOldest() {
@@ -121,6 +122,7 @@ public final class MACLearningTable: @unchecked Sendable {
         return state.withLock { s in
             let before = s.entries.count
             s.entries = s.entries.filter { now - $0.value.entry.refreshed < s.agingTime }
+            s.expired += before - s.entries.count
             return before - s.entries.count
         }
     }
@@ -128,11 +130,13 @@ public final class MACLearningTable: @unchecked Sendable {
     /// Removes every entry (`fdb/flush`), or those of `port`.
     public func flush(port: String? = nil) {
         state.withLock { s in
+            let before = s.entries.count
             if let port {
                 s.entries = s.entries.filter { $0.value.entry.port != port }
             } else {
                 s.entries = [:]
             }
+            s.expired += before - s.entries.count
         }
     }
 
@@ -147,9 +151,9 @@ public final class MACLearningTable: @unchecked Sendable {
     /// Seconds since `entry` was refreshed.
     public func age(of entry: Entry) -> Int { Int(clock() - entry.refreshed) }
 
-    /// Counters: learned, moved, evicted.
-    public var statistics: (learned: Int, moved: Int, evicted: Int) {
-        state.withLock { ($0.learned, $0.moved, $0.evicted) }
+    /// Counters: learned, moved, evicted (table full), expired (aged out).
+    public var statistics: (learned: Int, moved: Int, evicted: Int, expired: Int) {
+        state.withLock { ($0.learned, $0.moved, $0.evicted, $0.expired) }
     }
 }
 

@@ -122,6 +122,7 @@ extension SlowPath {
     /// One revalidation round: statistics to the rules, idle flows out,
     /// flows re-translated if the OpenFlow tables or MAC tables changed.
     public func revalidate() {
+        for b in bridges.all where b.datapathName == datapathName { b.macTable.expire() }
         let generation = revalidationGeneration()
         let needRevalidate = state.withLock { s in
             defer { s.lastGeneration = generation }
@@ -212,7 +213,6 @@ extension SlowPath {
             for u in deletions { s.ukeys[u] = nil }
             s.ukeys = s.ukeys.filter { seen.contains($0.key) }
         }
-        for b in bridges.all where b.datapathName == datapathName { b.macTable.expire() }
     }
 
     /// Changes when a translation may now give another answer: pipeline
@@ -222,7 +222,7 @@ extension SlowPath {
         for b in bridges.all {
             g = g &* 31 &+ b.pipeline.version.rawValue
             let s = b.macTable.statistics
-            g = g &* 31 &+ UInt64(s.learned &+ s.moved &* 7 &+ s.evicted &* 13)
+            g = g &* 31 &+ UInt64(s.learned &+ s.moved &* 7 &+ s.evicted &* 13 &+ s.expired &* 17)
         }
         return g
     }
