@@ -294,8 +294,9 @@ extension XlateContext {
             flow[.vlan0TCI] = (flow[.vlan0TCI] & ~0xe000) | (UInt64(value & 7) << 13) | 0x1000
             return
         case .ipHeader:
-            // Rewriting the IP header matches its protocol (Debian's 3.1 does).
-            if flow.isIPAny { m[.networkProtocol] = 0xff }
+            // Rewriting the IP (or ARP) header matches its protocol (opcode),
+            // as Debian's Open vSwitch 3.1 does.
+            if flow.isIPAny || flow[.ethType] == 0x0806 { m[.networkProtocol] = 0xff }
             field.store(.max, mask: mask, into: &m)
             wc.words = m.words
             field.store(value, mask: mask, into: &flow)
@@ -461,7 +462,8 @@ enum FieldStorageCache {
         switch f.name {
         case "dl_vlan": .dlVLAN
         case "vlan_pcp", "dl_vlan_pcp": .vlanPCP
-        case "ip_src", "ip_dst", "ipv6_src", "ipv6_dst", "ipv6_label", "nw_tos", "ip_dscp", "nw_ecn", "nw_ttl": .ipHeader
+        case "ip_src", "ip_dst", "ipv6_src", "ipv6_dst", "ipv6_label", "nw_tos", "ip_dscp", "nw_ecn", "nw_ttl",
+             "arp_spa", "arp_tpa", "arp_sha", "arp_tha", "arp_op": .ipHeader
         default: .other
         }
     }
