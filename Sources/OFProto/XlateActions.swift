@@ -30,9 +30,14 @@ extension XlateContext {
                 outputAction(port, controllerLength: maxLength, mayPacketIn: true, isLast: last)
             case .controller(let c):
                 controllerAction(maxLength: c.maxLength, reason: c.reason, controllerID: c.controllerID)
-            case .enqueue(let port, _):
+            case .enqueue(let port, let queue):
+                // `xlate_enqueue_action`: output with the queue's priority
+                // (dpif-netdev maps queue N to priority N).
                 wc.setExact(.skbPriority)
-                outputAction(port, controllerLength: 0, mayPacketIn: false, isLast: last)
+                let saved = flow.skbPriority
+                flow.skbPriority = queue
+                composeOutput(port == .inPort ? flow.openFlowInPort : port, isLast: last)
+                flow.skbPriority = saved
             case .outputRegister(let src, let maxLength):
                 let v = src.field.read(flow) >> UInt128(src.offset) & ones(src.bits)
                 if v <= 0xffff {

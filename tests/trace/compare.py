@@ -1,7 +1,7 @@
 """Compares ofproto/trace outputs of OVS and svs, trace by trace.
 
 Usage: compare.py NAME TRACES OVS_OUTPUT SVS_OUTPUT
-Prints differences to stderr and "TOTAL SAME DIFFERENT" on stdout.
+Prints differences to stderr and "TOTAL SAME DIFFERENT BYTE_IDENTICAL" on stdout.
 The `Datapath actions:` line is compared as a multiset of outputs with the
 header changes before each (OVS floods in hash order).
 """
@@ -99,13 +99,15 @@ def main():
     args = [l.strip() for l in open(traces) if l.strip()]
     o = open(ovs).read().split("=== END ===\n")
     s = open(svs).read().split("=== END ===\n")
-    total = same = diff = 0
+    total = same = diff = raw = 0
     for i, a in enumerate(args):
         total += 1
         oo = o[i] if i < len(o) else "<missing>"
         ss = s[i] if i < len(s) else "<missing>"
         # ovs-appctl errors carry the program prefix; svs prints the bare message.
         oo = oo.replace("ovs-appctl: ovs-vswitchd: server returned an error\n", "")
+        if oo.rstrip("\n") == ss.rstrip("\n"):
+            raw += 1
         if normalize(oo) == normalize(ss):
             same += 1
         else:
@@ -114,7 +116,7 @@ def main():
                 d = difflib.unified_diff(normalize(oo).split("\n"), normalize(ss).split("\n"),
                                          "ovs", "svs", lineterm="", n=2)
                 sys.stderr.write(f"=== {name}: ofproto/trace {a}\n" + "\n".join(d) + "\n")
-    sys.stdout.write(f"{total} {same} {diff}\n")
+    sys.stdout.write(f"{total} {same} {diff} {raw}\n")
 
 
 main()
