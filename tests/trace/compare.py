@@ -86,6 +86,8 @@ def normalize(output):
                 k, v = kv.split("=", 1)
                 flow_fields[k] = v
     for l in output.split("\n"):
+        # fdb/show ages depend on timing.
+        l = re.sub(r"^(\s+\S+\s+\d+\s+[0-9a-f:]{17}\s+)\d+$", r"\1AGE", l)
         if l.startswith("Datapath actions: "):
             l = "Datapath actions: " + normalize_actions(l[len("Datapath actions: "):], initial, flow_fields)
         lines.append(l.rstrip())

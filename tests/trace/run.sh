@@ -7,7 +7,11 @@
 # read back from the real OVS). Each trace's whole output must agree, but
 # for the order of the outputs of a flood (OVS floods in hash order): the
 # `Datapath actions:` lines are compared as the multiset of
-# (port, header changes before it). Run as root.
+# (port, header changes before it). Scenarios live in scenarios/NAME
+# (br0.flows / br1.flows in add-flows syntax, a first line
+# `# protocol: OpenFlow13` choosing the version, and `traces`, templates that
+# gen-traces.sh expands; a trace line may also be `fdb/show BR` or
+# `fdb/flush BR`); the random* ones come from make-random.py. Run as root.
 #
 #   SVS=path/to/svs tests/trace/run.sh
 set -euo pipefail
@@ -89,7 +93,10 @@ for dir in "$here"/scenarios/*/; do
     : >"$RUN/ovs.$name"
     while read -r -a words; do
         [ ${#words[@]} -gt 0 ] || continue
-        ovs-appctl --timeout=10 ofproto/trace "${words[@]}" >>"$RUN/ovs.$name" 2>&1 || true
+        case ${words[0]} in
+            */*) ovs-appctl --timeout=10 "${words[@]}" >>"$RUN/ovs.$name" 2>&1 || true ;;
+            *) ovs-appctl --timeout=10 ofproto/trace "${words[@]}" >>"$RUN/ovs.$name" 2>&1 || true ;;
+        esac
         echo "=== END ===" >>"$RUN/ovs.$name"
     done <"$traces"
     "$SVS" ofproto-trace "$topo" "$traces" >"$RUN/svs.$name" 2>&1 || { echo "trace: svs failed on $name" >&2; cat "$RUN/svs.$name" >&2; exit 1; }
