@@ -156,10 +156,12 @@ extension SlowPath {
         for f in flows {
             seen.insert(f.ufid)
             var ukey = state.withLock { $0.ukeys[f.ufid] }
+            var active = false
             // Statistics to the rules.
             if var k = ukey {
                 let dp = f.counters.packets &- k.packets, db = f.counters.bytes &- k.bytes
                 if dp > 0 {
+                    active = true
                     for rule in k.rules { rule.account(packets: dp, bytes: db, usedAt: ruleTime) }
                     k.packets = f.counters.packets
                     k.bytes = f.counters.bytes
@@ -171,14 +173,16 @@ extension SlowPath {
                 deletions.append(f.ufid)
                 continue
             }
-            if needRevalidate || ukey == nil {
+            // Active flows are translated again with learning on, which
+            // keeps their MAC entries fresh (OVS's xlate cache does that).
+            if needRevalidate || ukey == nil || active {
                 guard let (bridge, ofport) = ports[f.key.inPort.rawValue] else {
                     deletions.append(f.ufid)
                     continue
                 }
                 var flow = f.key
                 flow.openFlowInPort = ofport
-                let r = bridges.translate(flow, bridge: bridge, mayLearn: false)
+                let r = bridges.translate(flow, bridge: bridge, mayLearn: active)
                 if r.slowPath || r.mask != f.mask {
                     deletions.append(f.ufid)
                     continue

@@ -214,3 +214,26 @@ struct SlowPathRig {
         #expect(OFProtoCommands.upcallShow([rig.slow]).hasPrefix("ovs-test:\n  flows         : (current 2)"))
     }
 }
+
+@Suite(.serialized) struct SlowPathMACRefreshTests {
+    @Test func trafficHandledByTheDatapathKeepsItsMACEntryFresh() throws {
+        let rig = try SlowPathRig()
+        rig.bridge.update(settings: {
+            var s = BridgeSettings()
+            s.macAgingTime = 1
+            return s
+        }())
+        rig.send("p1", [udpFrame(src: 1, dst: 2)])
+        rig.slow.handleUpcalls()
+        rig.slow.revalidate()
+        // For 1.5 s (longer than the aging time) p1's traffic hits the megaflow only.
+        let start = ContinuousClock.now
+        while ContinuousClock.now - start < .milliseconds(1500) {
+            rig.send("p1", [udpFrame(src: 1, dst: 2)])
+            rig.slow.revalidate()
+            let t = ContinuousClock.now
+            while ContinuousClock.now - t < .milliseconds(100) {}
+        }
+        #expect(rig.bridge.macTable.lookup(EthernetAddress(rawValue: 1), vlan: 0) == "p1")
+    }
+}
