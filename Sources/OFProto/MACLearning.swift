@@ -88,6 +88,9 @@ public final class MACLearningTable: @unchecked Sendable {
             s.sequence &+= 1
             if var slot = s.entries[key], now - slot.entry.refreshed < s.agingTime {
                 let moved = slot.entry.port != port
+                // As OVS, an entry is refreshed at most once per second of
+                // its (whole-second) clock.
+                if !moved && Int(now) == Int(slot.entry.refreshed) { return false }
                 if moved { slot.entry.port = port }
                 slot.entry.refreshed = now
                 slot.sequence = s.sequence

@@ -93,6 +93,10 @@ def normalize(output):
         lines.append(l.rstrip())
     while lines and lines[-1] == "":
         lines.pop()
+    # fdb/show lists entries least recently refreshed first, and OVS
+    # refreshes at most once per (wall-clock) second: compare as a set.
+    if lines and lines[0] == " port  VLAN  MAC                Age":
+        lines = lines[:1] + sorted(lines[1:])
     return "\n".join(lines)
 
 
