@@ -232,7 +232,7 @@ public enum OFActionCodec {
         case .move(let src, let dst):
             if version >= 6 {
                 let s = w.count
-                w.u16(28); w.u16(0); w.u16(UInt16(dst.bits)); w.u16(UInt16(src.offset)); w.u16(UInt16(dst.offset))
+                w.u16(28); w.u16(0); w.u16(UInt16(dst.bits)); w.u16(UInt16(src.offset)); w.u16(UInt16(dst.offset)); w.zeros(2)
                 putHeader(src.field, version: version, &w); putHeader(dst.field, version: version, &w)
                 finish(s, &w)
             } else {
@@ -449,6 +449,7 @@ public enum OFActionCodec {
             return [.setField(field: f, value: v & m, mask: m, origin: .setField)]
         case 28 where version >= 6:
             let n = Int(try r.u16()), so = Int(try r.u16()), d = Int(try r.u16())
+            try r.skip(2)
             let (sf, _) = try pullHeader(&r)
             let (df, _) = try pullHeader(&r)
             return [.move(source: try subfield(sf, so, n), destination: try subfield(df, d, n))]

@@ -166,7 +166,7 @@ public final class OFSwitchSession {
         ruleFlags.remove(.resetCounts)
         if fm.flags & 4 != 0 && fm.command == .add { ruleFlags.insert(.resetCounts) }
         let spec = OpenFlowRuleSpec<[OFAction]>(match: fm.match, priority: fm.priority,
-                                                cookie: fm.newCookie == .max ? 0 : fm.newCookie,
+                                                cookie: fm.newCookie,
                                                 idleTimeout: fm.idleTimeout, hardTimeout: fm.hardTimeout,
                                                 flags: OpenFlowRuleFlags(rawValue: fm.flags), importance: fm.importance,
                                                 actions: fm.actions)
