@@ -107,7 +107,7 @@ public final class OpenFlowRule<Actions: Sendable>: ClassifierRule, @unchecked S
         cookie = spec.cookie
         idleTimeout = spec.idleTimeout
         hardTimeout = spec.hardTimeout
-        flags = spec.flags
+        flags = spec.flags.subtracting([.checkOverlap, .resetCounts])
         importance = spec.importance
         actions = spec.actions
         self.created = created

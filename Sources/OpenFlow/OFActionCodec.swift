@@ -19,6 +19,8 @@ public enum OFActionCodec {
         case controller = 20, decTTLCntIDs = 21, writeMetadata = 22, pushMPLS = 23, popMPLS = 24, setMPLSTTL = 25
         case decMPLSTTL = 26, stackPush = 27, stackPop = 28, setMPLSLabel = 30, setMPLSTC = 31
         case regLoad2 = 33, conjunction = 34, ct = 35, nat = 36, controller2 = 37, outputTrunc = 39
+        case multipath = 10, bundle = 12, bundleLoad = 13, learn = 16, sample = 29, sample2 = 38, sample3 = 41
+        case learn2 = 45, checkPacketLarger = 49
         case clone = 42, ctClear = 43, resubmitTableCT = 44, debugSlow = 0xfe, debugRecirc = 0xff
     }
 
@@ -343,10 +345,141 @@ public enum OFActionCodec {
             if version >= 6 { w.u16(29); w.u16(8); w.u32(id) }
         case .clearActions, .writeActions, .gotoTable:
             break
-        case .bundle, .learn, .multipath, .sample, .checkPacketLarger, .deleteField, .decrementNSHTTL:
+        case .learn(let l):
+            encodeLearn(l, &w)
+        case .multipath(let m):
+            let s = nxHeader(.multipath, &w)
+            w.u16(UInt16(hashFields.firstIndex(of: m.fields) ?? 0)); w.u16(m.basis); w.u16(0)
+            w.u16(UInt16(multipathAlgorithms.firstIndex(of: m.algorithm) ?? 0)); w.u16(m.maxLink); w.u32(m.argument)
+            w.u16(0); w.u16(ofsNbits(m.destination.offset, m.destination.bits)); putHeader(m.destination.field, version: 1, &w)
+            finish(s, &w)
+        case .bundle(let b):
+            let s = nxHeader(b.destination == nil ? .bundle : .bundleLoad, &w)
+            w.u16(b.algorithm == "hrw" ? 1 : 0); w.u16(UInt16(hashFields.firstIndex(of: b.fields) ?? 0)); w.u16(b.basis)
+            w.u32(0x0000_0002)          // NXM_OF_IN_PORT: members are OpenFlow ports
+            w.u16(UInt16(b.members.count))
+            if let d = b.destination {
+                w.u16(ofsNbits(d.offset, d.bits)); putHeader(d.field, version: 1, &w)
+            } else {
+                w.u16(0); w.u32(0)
+            }
+            w.zeros(4)
+            for m in b.members { w.u16(m.rawValue) }
+            finish(s, &w)
+        case .sample(let a):
+            if a.direction != 0 || a.samplingPort != .any {
+                let s = nxHeader(a.direction != 0 ? .sample3 : .sample2, &w)
+                w.u16(a.probability); w.u32(a.collectorSetID); w.u32(a.observationDomainID); w.u32(a.observationPointID)
+                w.u16(a.samplingPort.rawValue); w.u8(a.direction); w.zeros(5)
+                finish(s, &w)
+            } else {
+                let s = nxHeader(.sample, &w)
+                w.u16(a.probability); w.u32(a.collectorSetID); w.u32(a.observationDomainID); w.u32(a.observationPointID)
+                finish(s, &w)
+            }
+        case .checkPacketLarger(let length, let d):
+            let s = nxHeader(.checkPacketLarger, &w)
+            w.u16(length); w.u16(UInt16(d.offset)); putHeader(d.field, version: 1, &w)
+            w.zeros(24 - (w.count - s))
+            finish(s, &w)
+        case .deleteField, .decrementNSHTTL:
             // Not encodable yet: such rules are refused on input.
             break
         }
+    }
+
+    static let hashFields = ["eth_src", "symmetric_l4", "symmetric_l3l4", "symmetric_l3l4+udp", "nw_src", "nw_dst", "symmetric_l3"]
+    static let multipathAlgorithms = ["modulo_n", "hash_threshold", "hrw", "iter_hash"]
+
+    /// NXAST_LEARN, or NXAST_LEARN2 with a limit or a result destination.
+    static func encodeLearn(_ l: LearnAction, _ w: inout OFWriter) {
+        let two = l.limit != 0 || l.resultDestination != nil
+        let s = nxHeader(two ? .learn2 : .learn, &w)
+        var flags: UInt16 = 0
+        if l.sendFlowRemoved { flags |= 1 }
+        if l.deleteLearned { flags |= 2 }
+        if l.resultDestination != nil { flags |= 4 }
+        w.u16(l.idleTimeout); w.u16(l.hardTimeout); w.u16(l.priority); w.u64(l.cookie)
+        w.u16(flags); w.u8(l.table); w.u8(0); w.u16(l.finIdleTimeout); w.u16(l.finHardTimeout)
+        if two {
+            w.u32(l.limit); w.u16(UInt16(l.resultDestination?.offset ?? 0)); w.u16(0)
+            if let d = l.resultDestination { putHeader(d.field, version: 1, &w) }
+        }
+        func immediate(_ v: UInt128, bits: Int) {
+            let n = 2 * ((bits + 15) / 16)
+            w.uint(v, bytes: n)
+        }
+        for spec in l.specs {
+            switch spec {
+            case .matchField(let d, let src):
+                w.u16(UInt16(d.bits)); putHeader(src.field, version: 1, &w); w.u16(UInt16(src.offset))
+                putHeader(d.field, version: 1, &w); w.u16(UInt16(d.offset))
+            case .matchValue(let d, let v):
+                w.u16(UInt16(d.bits) | 1 << 13); immediate(v, bits: d.bits)
+                putHeader(d.field, version: 1, &w); w.u16(UInt16(d.offset))
+            case .loadField(let d, let src):
+                w.u16(UInt16(d.bits) | 1 << 11); putHeader(src.field, version: 1, &w); w.u16(UInt16(src.offset))
+                putHeader(d.field, version: 1, &w); w.u16(UInt16(d.offset))
+            case .loadValue(let d, let v):
+                w.u16(UInt16(d.bits) | 1 << 11 | 1 << 13); immediate(v, bits: d.bits)
+                putHeader(d.field, version: 1, &w); w.u16(UInt16(d.offset))
+            case .output(let src):
+                w.u16(UInt16(src.bits) | 2 << 11); putHeader(src.field, version: 1, &w); w.u16(UInt16(src.offset))
+            }
+        }
+        finish(s, &w)
+    }
+
+    static func decodeLearn(_ r: inout OFReader, two: Bool) throws(OFDecodeError) -> OFAction {
+        var l = LearnAction()
+        l.idleTimeout = try r.u16(); l.hardTimeout = try r.u16(); l.priority = try r.u16(); l.cookie = try r.u64()
+        let flags = try r.u16()
+        guard flags & ~(two ? 7 : 3) == 0 else { throw OFDecodeError(.badActionArgument, "learn flags") }
+        l.sendFlowRemoved = flags & 1 != 0; l.deleteLearned = flags & 2 != 0
+        l.table = try r.u8(); try r.skip(1)
+        guard l.table != 255 else { throw OFDecodeError(.badActionArgument, "learn table") }
+        l.finIdleTimeout = try r.u16(); l.finHardTimeout = try r.u16()
+        if two {
+            l.limit = try r.u32()
+            let ofs = Int(try r.u16()); try r.skip(2)
+            if flags & 4 != 0 {
+                let (f, _) = try pullHeader(&r)
+                l.resultDestination = try subfield(f, ofs, 1)
+            }
+        }
+        while r.remaining >= 2 {
+            let header = try r.u16()
+            if header == 0 { break }
+            let n = Int(header & 0x3ff), srcImmediate = header & (1 << 13) != 0, dst = (header >> 11) & 3
+            guard n > 0, dst <= 2, header & 0xc000 == 0 else { throw OFDecodeError(.badActionArgument, "learn spec") }
+            var src: OFSubfield? = nil
+            var value: UInt128 = 0
+            if srcImmediate {
+                guard dst != 2 else { throw OFDecodeError(.badActionArgument, "learn output immediate") }
+                let nbytes = 2 * ((n + 15) / 16)
+                guard nbytes <= 16 else { throw OFDecodeError(.badActionArgument, "learn immediate") }
+                value = try r.uint(bytes: nbytes)
+            } else {
+                let (f, _) = try pullHeader(&r)
+                src = try subfield(f, Int(try r.u16()), n)
+            }
+            if dst == 2 {
+                l.specs.append(.output(source: src!))
+                continue
+            }
+            let (df, _) = try pullHeader(&r)
+            let d = try subfield(df, Int(try r.u16()), n)
+            switch (dst, src) {
+            case (0, let s?): l.specs.append(.matchField(destination: d, source: s))
+            case (0, nil): l.specs.append(.matchValue(destination: d, value: value))
+            case (_, let s?): l.specs.append(.loadField(destination: d, source: s))
+            default: l.specs.append(.loadValue(destination: d, value: value))
+            }
+        }
+        guard r.isAtEnd || r.bytes[r.offset..<r.end].allSatisfy({ $0 == 0 }) else {
+            throw OFDecodeError(.badActionArgument, "learn padding")
+        }
+        return .learn(l)
     }
 
     // MARK: Decoding
@@ -614,6 +747,55 @@ public enum OFActionCodec {
             var inner = r.rest()
             return [.clone(try decodeActions(&inner, version: version))]
         case .ctClear: try expect(16); return [.conntrackClear]
+        case .learn, .learn2:
+            return [try decodeLearn(&r, two: sub == .learn2)]
+        case .multipath:
+            try expect(32)
+            let fields = Int(try r.u16()), basis = try r.u16(); try r.skip(2)
+            let alg = Int(try r.u16()), maxLink = try r.u16(), arg = try r.u32(); try r.skip(2)
+            let on = Int(try r.u16())
+            let (f, _) = try pullHeader(&r)
+            guard fields < hashFields.count, alg < multipathAlgorithms.count else {
+                throw OFDecodeError(.badActionArgument, "multipath")
+            }
+            return [.multipath(MultipathAction(fields: hashFields[fields], basis: basis, algorithm: multipathAlgorithms[alg],
+                                               maxLink: maxLink, argument: arg,
+                                               destination: try subfield(f, on >> 6, (on & 0x3f) + 1)))]
+        case .bundle, .bundleLoad:
+            let alg = try r.u16(), fields = Int(try r.u16()), basis = try r.u16()
+            let memberType = try r.u32(), n = Int(try r.u16()), on = Int(try r.u16())
+            guard alg <= 1, fields < hashFields.count, memberType == 2 else { throw OFDecodeError(.badActionArgument, "bundle") }
+            var dst: OFSubfield? = nil
+            if sub == .bundleLoad {
+                let (f, _) = try pullHeader(&r)
+                dst = try subfield(f, on >> 6, (on & 0x3f) + 1)
+            } else {
+                try r.skip(4)
+            }
+            try r.skip(4)
+            guard len == (32 + 2 * n + 7) / 8 * 8 else { throw OFDecodeError(.badActionLength, "bundle members") }
+            var members: [OFPort] = []
+            for _ in 0..<n { members.append(OFPort(rawValue: try r.u16())) }
+            return [.bundle(BundleAction(fields: hashFields[fields], basis: basis, algorithm: alg == 1 ? "hrw" : "active_backup",
+                                         destination: dst, members: members))]
+        case .sample, .sample2, .sample3:
+            try expect(sub == .sample ? 24 : 32)
+            var a = SampleAction()
+            a.probability = try r.u16(); a.collectorSetID = try r.u32()
+            a.observationDomainID = try r.u32(); a.observationPointID = try r.u32()
+            if sub != .sample {
+                a.samplingPort = OFPort(rawValue: try r.u16())
+                let d = try r.u8()
+                a.direction = sub == .sample3 ? d : 0
+                guard a.direction <= 2 else { throw OFDecodeError(.badActionArgument, "sample direction") }
+            }
+            guard a.probability != 0 else { throw OFDecodeError(.badActionArgument, "sample probability") }
+            return [.sample(a)]
+        case .checkPacketLarger:
+            try expect(24)
+            let length = try r.u16(), ofs = Int(try r.u16())
+            let (f, _) = try pullHeader(&r)
+            return [.checkPacketLarger(length: length, destination: try subfield(f, ofs, 1))]
         case .debugRecirc: return [.debugRecirculate]
         case .debugSlow: return [.debugSlowPath]
         }

@@ -162,13 +162,16 @@ public final class OFSwitchSession {
 
     func apply(_ fm: OFFlowMod) throws(OFDecodeError) {
         let now = OpenFlowClock.now()
-        var ruleFlags = OpenFlowRuleFlags(rawValue: fm.flags)
-        ruleFlags.remove(.resetCounts)
-        if fm.flags & 4 != 0 && fm.command == .add { ruleFlags.insert(.resetCounts) }
+        // The table drops check_overlap and reset_counts from a rule's
+        // flags (they act at the flow-mod only); Open vSwitch still reports
+        // them in flow stats, so they ride along in two private bits.
+        var ruleFlags = OpenFlowRuleFlags(rawValue: fm.flags & 0x1f)
+        if fm.flags & 2 != 0 { ruleFlags.insert(Self.shownCheckOverlap) }
+        if fm.flags & 4 != 0 { ruleFlags.insert(Self.shownResetCounts) }
         let spec = OpenFlowRuleSpec<[OFAction]>(match: fm.match, priority: fm.priority,
                                                 cookie: fm.newCookie,
                                                 idleTimeout: fm.idleTimeout, hardTimeout: fm.hardTimeout,
-                                                flags: OpenFlowRuleFlags(rawValue: fm.flags), importance: fm.importance,
+                                                flags: ruleFlags, importance: fm.importance,
                                                 actions: fm.actions)
         let strict: UInt16? = fm.command == .modifyStrict || fm.command == .deleteStrict ? fm.priority : nil
         let crit = criteria(match: fm.match, strict: strict, cookie: fm.cookie, cookieMask: fm.cookieMask,
@@ -200,6 +203,17 @@ public final class OFSwitchSession {
             case .badTableID: throw OFDecodeError(.badTableID)
             }
         }
+    }
+
+    static let shownCheckOverlap = OpenFlowRuleFlags(rawValue: 1 << 14)
+    static let shownResetCounts = OpenFlowRuleFlags(rawValue: 1 << 15)
+
+    /// The `OFPFF13_*` flags a flow-stats reply carries for `rule`.
+    static func statsFlags(_ rule: OpenFlowRule<[OFAction]>) -> UInt16 {
+        var f = rule.flags.rawValue & 0x19
+        if rule.flags.contains(shownCheckOverlap) { f |= 2 }
+        if rule.flags.contains(shownResetCounts) { f |= 4 }
+        return f
     }
 
     // MARK: Features and ports
@@ -375,14 +389,14 @@ public final class OFSwitchSession {
             } else if v <= 5 {
                 w.u16(0); w.u8(rule.table.rawValue); w.u8(0); w.u32(dsec); w.u32(dnsec)
                 w.u16(rule.openFlowPriority); w.u16(rule.idleTimeout); w.u16(rule.hardTimeout)
-                w.u16(v >= 4 ? rule.flags.rawValue & 0x1f : 0); w.u16(v >= 5 ? rule.importance : 0); w.zeros(2)
+                w.u16(v >= 4 ? Self.statsFlags(rule) : 0); w.u16(v >= 5 ? rule.importance : 0); w.zeros(2)
                 w.u64(rule.cookie); w.u64(rule.packetCount); w.u64(rule.byteCount)
                 w.append(OFMatchCodec.encodeOXM(rule.match, version: v))
                 w.append(OFActionCodec.encode(rule.actions, version: v, match: rule.match))
             } else {
                 w.u16(0); w.zeros(2); w.u8(rule.table.rawValue); w.u8(0)
                 w.u16(rule.openFlowPriority); w.u16(rule.idleTimeout); w.u16(rule.hardTimeout)
-                w.u16(rule.flags.rawValue & 0x1f); w.u16(rule.importance); w.u64(rule.cookie)
+                w.u16(Self.statsFlags(rule)); w.u16(rule.importance); w.u64(rule.cookie)
                 w.append(OFMatchCodec.encodeOXM(rule.match, version: v))
                 let s = w.count
                 w.u16(0); w.u16(0)

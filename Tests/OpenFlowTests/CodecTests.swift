@@ -20,6 +20,13 @@ private let flows = [
     "actions=conjunction(7,1/2)",
     "mpls,mpls_label=5,actions=pop_mpls:0x0800,set_queue:3,pop_queue",
     "ipv6,ipv6_src=2001:db8::/32,nw_ttl=3,actions=clone(set_field:1->reg0,resubmit(,3)),fin_timeout(idle_timeout=5)",
+    "actions=learn(table=10,in_port=99,NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],load:NXM_OF_IN_PORT[]->NXM_NX_REG1[16..31],output:NXM_OF_IN_PORT[])",
+    "actions=learn(table=1,limit=10,result_dst=reg0[5],eth_src=00:11:22:33:44:55,load:0x5->NXM_NX_REG0[0..3])",
+    "actions=multipath(symmetric_l4,1024,hash_threshold,16,0,NXM_NX_REG0[0..3])",
+    "actions=bundle_load(nw_dst,5,active_backup,ofport,NXM_NX_REG0[0..15],members:1,2,LOCAL)",
+    "actions=bundle(eth_src,0,hrw,ofport,members:4,8)",
+    "actions=sample(probability=12345,collector_set_id=23456,obs_domain_id=34567,obs_point_id=45678,sampling_port=3,egress)",
+    "actions=check_pkt_larger(1500)->NXM_NX_REG0[0],output:1",
 ]
 
 /// A match as `ovs-ofctl` prints it (what a dump shows).
