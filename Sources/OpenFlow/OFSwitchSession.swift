@@ -4,6 +4,11 @@ import OFProto
 import Glibc
 #endif
 
+/// glibc's `malloc_trim` (malloc.h is not in the Glibc module): returns
+/// free heap memory to the system.
+@_silgen_name("malloc_trim")
+func glibcMallocTrim(_ pad: Int) -> Int32
+
 /// The time origin of rule timestamps: `ContinuousClock` (CLOCK_BOOTTIME
 /// on Linux), as the slow path's `OFProtoBridge.now()`.
 enum OpenFlowClock {
@@ -167,11 +172,15 @@ public final class OFSwitchSession {
 
     func apply(_ fm: OFFlowMod) throws(OFDecodeError) {
         let now = OpenFlowClock.now()
+        let removed: Int
         do {
-            try bridge.pipeline.transaction { (tx) throws(OpenFlowTableError) in try apply(fm, in: tx, now: now) }
+            removed = try bridge.pipeline.transaction { (tx) throws(OpenFlowTableError) -> Int in try apply(fm, in: tx, now: now) }
         } catch {
             throw Self.decodeError(error)
         }
+        // A large delete leaves the allocator with free pages it keeps
+        // unless told: give them back, as `del-flows` of a big table should.
+        if removed >= 1000 { _ = glibcMallocTrim(0) }
     }
 
     static func decodeError(_ error: OpenFlowTableError) -> OFDecodeError {
@@ -183,7 +192,9 @@ public final class OFSwitchSession {
     }
 
     /// Applies one flow-mod inside transaction `tx`.
-    func apply(_ fm: OFFlowMod, in tx: OpenFlowTransaction<[OFAction]>, now: Duration) throws(OpenFlowTableError) {
+    /// Returns the number of rules it removed.
+    @discardableResult
+    func apply(_ fm: OFFlowMod, in tx: OpenFlowTransaction<[OFAction]>, now: Duration) throws(OpenFlowTableError) -> Int {
         // The table drops check_overlap and reset_counts from a rule's
         // flags (they act at the flow-mod only); Open vSwitch still reports
         // them in flow stats, so they ride along in two private bits.
@@ -213,8 +224,9 @@ public final class OFSwitchSession {
                 try tx.add(spec, table: OpenFlowTableID(0), now: now)
             }
         case .delete, .deleteStrict:
-            tx.delete(table: table, crit)
+            return tx.delete(table: table, crit).count
         }
+        return 0
     }
 
     // MARK: Bundles (OpenFlow 1.4+)
