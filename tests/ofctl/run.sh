@@ -5,10 +5,14 @@
 # the same commands; outputs must agree once durations and ages are masked
 # and flow lines sorted (both dump in classifier order, which is hash order).
 #
-#   SVS=path/to/svs tests/ofctl/run.sh            session.txt, then the corpus
+#   SVS=path/to/svs tests/ofctl/run.sh            session.txt, raw.py, then the corpus
 #   CORPUS_STRIDE=N  takes every N-th flow of the parse-flow-actions corpus (default 4; 0 skips)
 #
-# Part 2: every corpus flow the real switch accepts is added (after a
+# raw.py sends malformed messages (truncated, unknown types, vendors,
+# fields, actions, instructions, missing prerequisites) to both: the error
+# replies must be the same and the connection must stay up.
+#
+# Part 3: every corpus flow the real switch accepts is added (after a
 # del-flows) to both and dumped with -O OpenFlow10, 13 and 15: the dumps
 # must be identical. Exits 1 on any difference, showing the first 20.
 set -euo pipefail
@@ -68,6 +72,15 @@ while IFS= read -r line; do
     fi
 done < "$here/session.txt"
 echo "ofctl session: $((n - bad)) of $n commands agree"
+
+# Malformed and unusual messages: the same error replies, the connection lives.
+python3 "$here/raw.py" "$RUN/br0.mgmt" > "$RUN/raw.ovs"
+python3 "$here/raw.py" "$RUN/svs-br0.mgmt" > "$RUN/raw.svs"
+if diff "$RUN/raw.ovs" "$RUN/raw.svs" > "$RUN/raw.diff"; then
+    echo "ofctl raw messages: $(wc -l < "$RUN/raw.ovs") replies agree"
+else
+    bad=$((bad + 1)); echo "ofctl raw messages differ (< ovs, > svs):"; cat "$RUN/raw.diff"
+fi
 
 stride=${CORPUS_STRIDE:-4}
 same=0 cbad=0 refused=0
