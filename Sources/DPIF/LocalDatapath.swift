@@ -344,11 +344,13 @@ public final class DatapathRegistry {
         self.localType = localType
     }
 
-    /// Creates datapath `name` (`EEXIST` if it exists).
+    /// Creates datapath `name` (`EEXIST` if it exists), its local port of
+    /// `localType` (the registry's own when nil).
     public func create(name: String, cacheConfiguration: CacheConfiguration = CacheConfiguration(),
-                       upcallQueueCapacity: Int = 4096, pollThreadCount: Int = 1) throws(DPIFError) -> LocalDatapath {
+                       upcallQueueCapacity: Int = 4096, pollThreadCount: Int = 1,
+                       localType: PortType? = nil) throws(DPIFError) -> LocalDatapath {
         guard datapaths[name] == nil else { throw .datapathExists(name) }
-        let dp = try LocalDatapath(name: name, index: nextIndex, registry: registry, localType: localType,
+        let dp = try LocalDatapath(name: name, index: nextIndex, registry: registry, localType: localType ?? self.localType,
                                    pollThreadCount: pollThreadCount, upcallQueueCapacity: upcallQueueCapacity,
                                    cacheConfiguration: cacheConfiguration)
         nextIndex += 1
