@@ -50,6 +50,9 @@ public final class BridgeLayer: @unchecked Sendable {
     /// Numbers the MACs of dummy devices, as `netdev-dummy` does (aa:55:aa:55:00:01...).
     var dummyDevices: UInt32 = 0
     let clockStart = ContinuousClock.now
+    /// What the last reconfiguration applied.
+    var appliedConfiguration: [String: BridgeSpec]?
+    var appliedNextCfg: Int64 = -1
 
     public init(options: Options, host: any VSwitchDatapathHost, serveOpenFlow: Bool = true) {
         self.options = options
@@ -84,7 +87,16 @@ public final class BridgeLayer: @unchecked Sendable {
                 while !shouldStop() {
                     if client.updatesApplied != applied {
                         applied = client.updatesApplied
-                        try reconfigure(client)
+                        let spec = SwitchSpec(replica: client.replica)
+                        // As Open vSwitch: the daemon's own status writes
+                        // do not reconfigure; a new next_cfg always does.
+                        let configuration = spec.configuration
+                        if configuration != appliedConfiguration || spec.nextCfg != appliedNextCfg {
+                            apply(spec)
+                            appliedConfiguration = configuration
+                            appliedNextCfg = spec.nextCfg
+                        }
+                        try writeStatus(client, completing: true)
                         lastRefresh = ContinuousClock.now
                     } else if ContinuousClock.now - lastRefresh >= .seconds(1) {
                         try writeStatus(client, completing: false)
@@ -115,14 +127,6 @@ public final class BridgeLayer: @unchecked Sendable {
         }
         for (_, s) in slowPaths { s.stop() }
         slowPaths = [:]
-    }
-
-    /// One reconfiguration: what the replica asks for, applied; status and
-    /// `cur_cfg` written back.
-    func reconfigure(_ client: OVSDBClient) throws(OVSDBClientError) {
-        let spec = SwitchSpec(replica: client.replica)
-        apply(spec)
-        try writeStatus(client, completing: true)
     }
 
     /// Applies `spec`: the plan's removals first, then creations; then the
@@ -162,7 +166,7 @@ public final class BridgeLayer: @unchecked Sendable {
         }
         let localType: PortType = kind == .dummy || options.enableDummy ? .dummyInternal : .internal
         do throws(DPIFError) {
-            try host.createDatapath(named: dpName, localType: localType)
+            try host.createDatapath(named: dpName, localType: localType, typeName: kind == .dummy ? "dummy" : "netdev")
         } catch {
             b.creationError = Self.strerror(error.errno)
             logger.error("failed to create bridge \(spec.name): \(b.creationError!)")
@@ -289,7 +293,9 @@ public final class BridgeLayer: @unchecked Sendable {
         case .success(let number)?:
             device.datapathPort = number
             device.portType = portType
-            if portType == "dummy" || portType == "dummy-internal" {
+            // Open vSwitch numbers its dummy devices (the addresses show it);
+            // an internal port of a netdev bridge is a TAP there.
+            if portType == "dummy" || (portType == "dummy-internal" && b.kind == .dummy) {
                 dummyDevices += 1
                 device.mac = EthernetAddress(0xaa, 0x55, 0xaa, 0x55, UInt8(truncatingIfNeeded: dummyDevices >> 8),
                                              UInt8(truncatingIfNeeded: dummyDevices))
@@ -402,6 +408,7 @@ public final class BridgeLayer: @unchecked Sendable {
             }
         }
         guard !t.operations.isEmpty else { return }
+        logger.debug("status: \(JSON.array(t.operations).text)")
         _ = try client.transact(t, timeout: .seconds(10))
     }
 
@@ -431,6 +438,11 @@ public final class BridgeLayer: @unchecked Sendable {
                     columns["error"] = str(failure)
                 } else if let device = iface.name == name ? b.local : b.interfaces[iface.name] {
                     columns["ofport"] = int(Int64(device.ofport))
+                    if let peer = device.patchPeer, !hasPatchPeer(device.name, peer: peer, kind: b.kind) {
+                        // Open vSwitch's `vport_get_status`.
+                        let type = b.kind == .dummy ? "dummy" : "netdev"
+                        columns["error"] = str("No usable peer '\(peer)' exists in '\(type)' datapath.")
+                    }
                     let live = device.liveStatus()
                     columns["admin_state"] = str(live.adminUp ? "up" : "down")
                     columns["link_state"] = str(live.linkUp ? "up" : "down")
@@ -457,6 +469,14 @@ public final class BridgeLayer: @unchecked Sendable {
             out.append(("Open_vSwitch", [(root, columns)]))
         }
         return out
+    }
+
+    /// True when patch port `name`'s peer is a patch port of a bridge in
+    /// the same datapath whose own peer is `name`.
+    func hasPatchPeer(_ name: String, peer: String, kind: DatapathKind) -> Bool {
+        bridges.values.contains { b in
+            b.kind == kind && b.creationError == nil && b.interfaces[peer]?.patchPeer == name
+        }
     }
 
     /// The interface types svs makes, sorted (`iface_types`).
@@ -490,7 +510,8 @@ final class RunningBridge {
     }
 
     var summary: RunningBridgeSummary {
-        RunningBridgeSummary(datapathType: datapathType, interfaces: interfaces.mapValues(\.key))
+        RunningBridgeSummary(datapathType: datapathType, interfaces: interfaces.mapValues(\.key),
+                             ofports: interfaces.mapValues(\.ofport))
     }
 
     /// The bridge's MAC (Open vSwitch's `bridge_pick_local_hw_addr`, simplified):

@@ -25,16 +25,18 @@ public struct InterfaceSpec: Sendable, Hashable {
         self.recordedOFPort = recordedOFPort
     }
 
-    /// What makes the device: a change here re-creates it (the recorded
-    /// `ofport` is not part of it).
-    public var deviceKey: DeviceKey { DeviceKey(type: type, options: options, ofportRequest: ofportRequest) }
+    /// What makes the device: a change here re-creates it.
+    public var deviceKey: DeviceKey { DeviceKey(type: type, options: options) }
 }
 
 /// The columns of an interface whose change re-creates its device.
 public struct DeviceKey: Sendable, Hashable {
     public var type: String
     public var options: [String: String]
-    public var ofportRequest: UInt16?
+    public init(type: String, options: [String: String] = [:]) {
+        self.type = type
+        self.options = options
+    }
 }
 
 /// One Port row (its VLAN settings) with its interfaces.
@@ -110,6 +112,19 @@ public struct SwitchSpec: Sendable, Hashable {
         self.nextCfg = nextCfg
         self.curCfg = curCfg
         self.bridges = bridges
+    }
+
+    /// The bridges without what the daemon itself writes (the recorded
+    /// `ofport`): a change here is a change of configuration, as Open
+    /// vSwitch ignores changes of its own status columns.
+    public var configuration: [String: BridgeSpec] {
+        bridges.mapValues { b in
+            var b = b
+            for p in b.ports.indices {
+                for i in b.ports[p].interfaces.indices { b.ports[p].interfaces[i].recordedOFPort = nil }
+            }
+            return b
+        }
     }
 
     /// Reads the replica of the Open_vSwitch, Bridge, Port and Interface

@@ -7,8 +7,9 @@ import OFProto
 /// deleting datapaths.
 public protocol VSwitchDatapathHost: DatapathAccess {
     /// Creates datapath `name`, its local port of `localType`, unless one
-    /// with that name exists.
-    func createDatapath(named name: String, localType: PortType) throws(DPIFError)
+    /// with that name exists; `typeName` is the type `dpctl` shows
+    /// (`netdev`, `dummy`).
+    func createDatapath(named name: String, localType: PortType, typeName: String) throws(DPIFError)
     /// Deletes datapath `name` and its ports, if it exists.
     func deleteDatapath(named name: String)
 }

@@ -43,9 +43,12 @@ public struct RunningBridgeSummary: Sendable, Hashable {
     /// Interfaces that have a device (or a patch port), by name, with what
     /// made them.
     public var interfaces: [String: DeviceKey]
-    public init(datapathType: String, interfaces: [String: DeviceKey]) {
+    /// Their OpenFlow port numbers.
+    public var ofports: [String: UInt16]
+    public init(datapathType: String, interfaces: [String: DeviceKey], ofports: [String: UInt16] = [:]) {
         self.datapathType = datapathType
         self.interfaces = interfaces
+        self.ofports = ofports
     }
 }
 
@@ -58,8 +61,10 @@ public struct ReconfigurationPlan: Sendable, Hashable {
     public var bridgesToAdd: [String] = []
     /// Interfaces of kept bridges to remove (gone, moved, or changed), as (bridge, interface).
     public var interfacesToRemove: [BridgeInterface] = []
-    /// Interfaces to create, as (bridge, interface), in creation order;
-    /// interfaces that failed before are tried again.
+    /// Interfaces to create, as (bridge, interface), in creation order:
+    /// per bridge, those that request an OpenFlow port number first, then
+    /// the others (so that they do not take a requested number), each by
+    /// name. Interfaces that failed before are tried again.
     public var interfacesToAdd: [BridgeInterface] = []
 
     public struct BridgeInterface: Sendable, Hashable, CustomStringConvertible {
@@ -77,6 +82,12 @@ public struct ReconfigurationPlan: Sendable, Hashable {
     /// The plan that turns `running` into `desired`. A bridge's own
     /// interface (named like it) is its local port, made with the bridge,
     /// and is never in the interface lists.
+    ///
+    /// As Open vSwitch's `bridge_delete_or_reconfigure_ports`: an
+    /// interface whose type or options changed is re-created; one whose
+    /// `ofport_request` differs from its port number is removed and added
+    /// back, with the interface that holds the requested number unless
+    /// that one requested it too.
     public init(running: [String: RunningBridgeSummary], desired: SwitchSpec) {
         for name in running.keys.sorted() {
             guard let want = desired.bridges[name],
@@ -94,13 +105,23 @@ public struct ReconfigurationPlan: Sendable, Hashable {
             let wanted = want.interfaces.filter { $0.interface.name != name }
             var wantedKeys: [String: DeviceKey] = [:]
             for (_, i) in wanted { wantedKeys[i.name] = i.deviceKey }
-            let have = (running[name].flatMap { removed.contains(name) ? nil : $0 })?.interfaces ?? [:]
-            for (iface, key) in have.sorted(by: { $0.key < $1.key }) where wantedKeys[iface] != key {
-                interfacesToRemove.append(BridgeInterface(name, iface))
+            let summary = running[name].flatMap { removed.contains(name) ? nil : $0 }
+            let have = summary?.interfaces ?? [:]
+            let ofports = summary?.ofports ?? [:]
+            var requests: [String: UInt16] = [:]
+            for (_, i) in wanted { requests[i.name] = i.ofportRequest }
+            var remove = Set(have.keys.filter { wantedKeys[$0] != have[$0] })
+            for iface in have.keys.sorted() where !remove.contains(iface) {
+                guard let request = requests[iface], let current = ofports[iface], request != current else { continue }
+                remove.insert(iface)
+                if let victim = ofports.first(where: { $0.value == request })?.key, requests[victim] != request {
+                    remove.insert(victim)
+                }
             }
-            for (_, i) in wanted where have[i.name] != i.deviceKey {
-                interfacesToAdd.append(BridgeInterface(name, i.name))
-            }
+            for iface in remove.sorted() { interfacesToRemove.append(BridgeInterface(name, iface)) }
+            let toAdd = wanted.filter { have[$0.interface.name] == nil || remove.contains($0.interface.name) }
+            for (_, i) in toAdd where i.ofportRequest != nil { interfacesToAdd.append(BridgeInterface(name, i.name)) }
+            for (_, i) in toAdd where i.ofportRequest == nil { interfacesToAdd.append(BridgeInterface(name, i.name)) }
         }
     }
 

@@ -215,11 +215,11 @@ extension VSwitchdDatapaths: VSwitchDatapathHost {
         }
     }
 
-    func createDatapath(named name: String, localType: PortType) throws(DPIFError) {
+    func createDatapath(named name: String, localType: PortType, typeName: String) throws(DPIFError) {
         let result = lock.withLock { () -> Result<Void, DPIFError> in
             guard !registry.names.contains(name) else { return .success(()) }
             return Result { () throws(DPIFError) in
-                _ = try registry.create(name: name, localType: localType)
+                _ = try registry.create(name: name, localType: localType, typeName: typeName)
                 logger.info("Datapath \(name) created")
             }
         }
