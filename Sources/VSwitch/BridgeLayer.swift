@@ -10,6 +10,7 @@ import OFProto
 import OpenFlow
 import OVSDB
 import OVSDBClient
+import Synchronization
 import Wire
 
 /// The bridge layer (Open vSwitch's `bridge.c`): keeps a replica of the
@@ -53,6 +54,8 @@ public final class BridgeLayer: @unchecked Sendable {
     /// What the last reconfiguration applied.
     var appliedConfiguration: [String: BridgeSpec]?
     var appliedNextCfg: Int64 = -1
+    /// What `dpif/show` and `ofproto/list` print.
+    let showState = Mutex(BridgeShowState())
 
     public init(options: Options, host: any VSwitchDatapathHost, serveOpenFlow: Bool = true) {
         self.options = options
@@ -381,6 +384,7 @@ public final class BridgeLayer: @unchecked Sendable {
             all.append(ofproto)
         }
         ofprotoBridges.set(all)
+        recordShowState()
     }
 
     // MARK: Status

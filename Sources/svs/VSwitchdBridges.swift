@@ -24,6 +24,8 @@ final class VSwitchdBridges: VSwitchdComponent, @unchecked Sendable {
             host: context.datapaths)
         self.layer = layer
         Self.registerCommands(context.commands, bridges: layer.ofprotoBridges)
+        context.commands.register("dpif/show", usage: "", arguments: 0...0) { _ in layer.dpifShow() }
+        context.commands.register("ofproto/list", usage: "", arguments: 0...0) { _ in layer.ofprotoList() }
         DetachedThread.start(name: "bridge") { [self] in
             layer.run { stopRequested.load(ordering: .acquiring) }
             finished.store(true, ordering: .releasing)

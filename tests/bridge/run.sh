@@ -9,7 +9,8 @@
 #    (ofport, error, admin_state, link_state, ifindex; mac_in_use of dummy
 #    ports, which shows a port was not re-created), `ovs-appctl dpctl/show
 #    dummy@ovs-dummy`, `ovs-vsctl show` (rows sorted), Bridge
-#    datapath_version and whether datapath_id is set, Open_vSwitch
+#    datapath_version and whether datapath_id is set, `ovs-appctl
+#    ofproto/list` and `dpif/show`, Open_vSwitch
 #    datapath_types/dpdk_initialized and cur_cfg = next_cfg.
 # 2. Restart: svs stopped by pid and started again gives the same state
 #    (OpenFlow port numbers from the database).
@@ -113,6 +114,12 @@ snapshot() {
     else
         # After a restart ports are made in another order: names only.
         OVS_RUNDIR=$dir timeout 10 ovs-appctl dpctl/show dummy@ovs-dummy 2>&1 | sed -n 's/^  port [0-9]*: //p' | sort
+    fi
+    echo "== ofproto/list"
+    OVS_RUNDIR=$dir timeout 10 ovs-appctl ofproto/list
+    if [ -z "$nomac" ]; then
+        echo "== dpif/show"
+        OVS_RUNDIR=$dir timeout 10 ovs-appctl dpif/show
     fi
     echo "== show"
     $v show | grep -v 'error: "No usable peer' | "$here/normalize-show.py"
