@@ -42,6 +42,20 @@ final class VSwitchdBridges: VSwitchdComponent, @unchecked Sendable {
 
     /// The slow path's commands, text in and text out.
     static func registerCommands(_ commands: UnixctlCommands, bridges: OFProtoBridges) {
+        let table: [(String, String, ClosedRange<Int>,
+                     @Sendable ([String], OFProtoBridges) throws(OFProtoCommandError) -> String)] = [
+            ("fdb/show", "bridge", 1...1, OFProtoCommands.fdbShow),
+            ("fdb/flush", "[bridge]", 0...1, OFProtoCommands.fdbFlush),
+        ]
+        for (name, usage, arguments, run) in table {
+            commands.register(name, usage: usage, arguments: arguments) { arguments throws(UnixctlError) in
+                do throws(OFProtoCommandError) {
+                    return try run(arguments, bridges)
+                } catch {
+                    throw UnixctlError(error.description)
+                }
+            }
+        }
         commands.register("ofproto/trace", usage: "{[dp_name] odp_flow | bridge br_flow} [OPTIONS...] [-generate|packet]",
                           arguments: 1...Int(Int32.max)) { arguments throws(UnixctlError) in
             do throws(OFProtoCommandError) {
