@@ -17,7 +17,10 @@
 # 3. Real traffic: namespaces svsBa/svsBb joined by veths to a netdev
 #    bridge of svs (system ports), ping both ways, before and after the
 #    daemon is killed (SIGKILL) and started again with no other command
-#    (SKIP, saying why, while the slow path cannot forward).
+#    (SKIP, saying why, while the slow path cannot forward); fdb/show,
+#    dpctl/dump-flows and ofproto/trace after it; ovs-ofctl del-flows stops
+#    the traffic and add-flow actions=normal brings it back; iperf3; then
+#    the same bridge with Open vSwitch's ovsdb-server as the database.
 #
 #   SVS=path/to/svs tests/bridge/run.sh        (as root)
 set -uo pipefail
@@ -249,6 +252,31 @@ else
         skipped=$((skipped + 1))
     else
         ping_both && pass || fail "ping between namespaces through svs (NORMAL)"
+        mac_a=$(ip -n svsBa link show svsBa1 | awk '/link\/ether/ {print $2}')
+        mac_b=$(ip -n svsBb link show svsBb1 | awk '/link\/ether/ {print $2}')
+        fdb=$(OVS_RUNDIR=$TRUN timeout 10 ovs-appctl fdb/show svsBbr)
+        same "fdb/show: the namespaces' MACs learned on their ports" "    1     0  $mac_a
+    2     0  $mac_b" "$(grep -E "$mac_a|$mac_b" <<<"$fdb" | awk '{printf "%5s %5s  %s\n", $1, $2, $3}' | sort)"
+        flows=$(OVS_RUNDIR=$TRUN timeout 10 ovs-appctl dpctl/dump-flows)
+        same "dpctl/dump-flows: a megaflow from port 2 to 3 for IPv4" 1 \
+            "$(grep -c "in_port(2).*eth(src=$mac_a,dst=$mac_b),eth_type(0x0800).*actions:3" <<<"$flows")"
+        trace=$(OVS_RUNDIR=$TRUN timeout 10 ovs-appctl ofproto/trace svsBbr in_port=1,dl_src=$mac_a,dl_dst=$mac_b 2>&1)
+        same "ofproto/trace: NORMAL to the learned port" "Datapath actions: 3" "$(tail -1 <<<"$trace")"
+        # OpenFlow through the bridge's management socket: no flow, no
+        # traffic; a NORMAL flow, traffic again.
+        OVS_RUNDIR=$TRUN timeout 10 ovs-ofctl del-flows svsBbr
+        sleep 1.2
+        timeout 10 ip netns exec svsBa ping -c 2 -i 0.2 -W 1 10.77.0.2 >/dev/null && fail "ping without flows" || pass
+        OVS_RUNDIR=$TRUN timeout 10 ovs-ofctl add-flow svsBbr actions=normal
+        sleep 1.2
+        ping_both && pass || fail "ping after ovs-ofctl add-flow actions=normal"
+        if command -v iperf3 >/dev/null; then
+            ip netns exec svsBb timeout 15 iperf3 -s -1 -p 5299 >/dev/null 2>&1 &
+            sleep 0.5
+            rate=$(ip netns exec svsBa timeout 15 iperf3 -c 10.77.0.2 -p 5299 -t 2 2>/dev/null | awk '/receiver/ {print $7, $8}')
+            wait
+            [ -n "$rate" ] && { pass; echo "bridge: iperf3 through svs (debug build): $rate"; } || fail "iperf3 through svs"
+        fi
     fi
     # Restart after SIGKILL: ports come back from the database, traffic
     # flows again without any command.
@@ -271,6 +299,27 @@ else
         skipped=$((skipped + 1))
     else
         ping_both && pass || fail "ping between namespaces after a restart"
+    fi
+    stop_pid "$(cat "$TRUN/ovs-vswitchd.pid")"
+
+    # The same with Open vSwitch's own ovsdb-server as the database.
+    YRUN=$TRUN/external
+    mkdir -p "$YRUN"
+    ovsdb-tool create "$YRUN/conf.db" /usr/share/openvswitch/vswitch.ovsschema
+    ovsdb-server "$YRUN/conf.db" --remote=punix:"$YRUN/db.sock" --pidfile="$YRUN/ovsdb-server.pid" \
+        --detach --no-chdir --log-file="$YRUN/ovsdb-server.log" -vconsole:off
+    pids+=("$(cat "$YRUN/ovsdb-server.pid")")
+    OVS_RUNDIR=$YRUN timeout 10 ovs-vsctl --no-wait init
+    start_svs "$YRUN" --db=unix:"$YRUN/db.sock" || fail "svs vswitchd --db (traffic) did not start"
+    yv() { OVS_RUNDIR=$YRUN timeout 20 ovs-vsctl --timeout=15 "$@"; }
+    yv add-br svsBbr -- set bridge svsBbr datapath_type=netdev -- add-port svsBbr svsBa0 -- add-port svsBbr svsBb0
+    same "ports (external database)" "1 2 65534" \
+        "$(yv get interface svsBa0 ofport) $(yv get interface svsBb0 ofport) $(yv get interface svsBbr ofport)"
+    if [ -n "$traffic_skip" ]; then
+        echo "bridge: SKIP ping with an external database: $traffic_skip"
+        skipped=$((skipped + 1))
+    else
+        ping_both && pass || fail "ping between namespaces through svs (external database)"
     fi
 fi
 
