@@ -87,6 +87,7 @@ public final class BridgeLayer: @unchecked Sendable {
                 lastFailure = nil
                 var applied = -1
                 var lastRefresh = ContinuousClock.now
+                var lastStatistics = ContinuousClock.now - .seconds(10)
                 while !shouldStop() {
                     if client.updatesApplied != applied {
                         applied = client.updatesApplied
@@ -102,7 +103,11 @@ public final class BridgeLayer: @unchecked Sendable {
                         try writeStatus(client, completing: true)
                         lastRefresh = ContinuousClock.now
                     } else if ContinuousClock.now - lastRefresh >= .seconds(1) {
-                        try writeStatus(client, completing: false)
+                        // Link state every second; counters every 5 s
+                        // (Open vSwitch's default stats-update-interval).
+                        let statistics = ContinuousClock.now - lastStatistics >= .seconds(5)
+                        try writeStatus(client, completing: false, statistics: statistics)
+                        if statistics { lastStatistics = ContinuousClock.now }
                         lastRefresh = ContinuousClock.now
                     }
                     // Take every update that waits before reconfiguring.
@@ -395,11 +400,11 @@ public final class BridgeLayer: @unchecked Sendable {
     /// Open_vSwitch `datapath_types`, `iface_types`, `dpdk_*` and, when
     /// `completing` a reconfiguration, `cur_cfg` = `next_cfg`. Only
     /// columns whose value differs are written.
-    func writeStatus(_ client: OVSDBClient, completing: Bool) throws(OVSDBClientError) {
+    func writeStatus(_ client: OVSDBClient, completing: Bool, statistics: Bool = false) throws(OVSDBClientError) {
         let replica = client.replica
         let spec = SwitchSpec(replica: replica)
         var t = Transaction(database: "Open_vSwitch")
-        for (table, rows) in statusUpdates(spec, completing: completing) {
+        for (table, rows) in statusUpdates(spec, completing: completing, statistics: statistics) {
             for (uuid, columns) in rows {
                 let current = replica.rows(table)[uuid] ?? [:]
                 guard let tableSchema = replica.schema?.tables[table] else { continue }
@@ -417,7 +422,8 @@ public final class BridgeLayer: @unchecked Sendable {
     }
 
     /// The status columns wanted, by table and row.
-    public func statusUpdates(_ spec: SwitchSpec, completing: Bool) -> [(String, [(UUID, [String: Datum])])] {
+    public func statusUpdates(_ spec: SwitchSpec, completing: Bool,
+                              statistics: Bool = false) -> [(String, [(UUID, [String: Datum])])] {
         let none = Datum()
         func int(_ n: Int64) -> Datum { Datum(keys: [.integer(n)]) }
         func str(_ s: String) -> Datum { Datum(keys: [.string(s)]) }
@@ -453,6 +459,9 @@ public final class BridgeLayer: @unchecked Sendable {
                     let mac = device.ofport == OFPort.local.rawValue ? b.bridgeMAC(bridgeSpec) : live.mac
                     if let mac { columns["mac_in_use"] = str(mac.description) }
                     columns["ifindex"] = int(Int64(live.ifindex))
+                    columns["link_resets"] = int(0)
+                    if let mtu = live.mtu { columns["mtu"] = int(Int64(mtu)) }
+                    if statistics { columns["statistics"] = counters(device, bridge: b) }
                 } else {
                     continue
                 }
@@ -473,6 +482,22 @@ public final class BridgeLayer: @unchecked Sendable {
             out.append(("Open_vSwitch", [(root, columns)]))
         }
         return out
+    }
+
+    /// The Interface `statistics` map of a device: its datapath port's
+    /// counters (zero for patch ports, as Open vSwitch shows them).
+    func counters(_ device: RunningInterface, bridge b: RunningBridge) -> Datum {
+        var pairs: [(String, UInt64)]
+        if let number = device.datapathPort, let dp = b.kind.datapathName,
+           let stats = host.withDatapath(named: dp, { try? $0.port(number: number).stats }) ?? nil {
+            pairs = [("rx_packets", stats.rxPackets), ("tx_packets", stats.txPackets), ("rx_bytes", stats.rxBytes),
+                     ("tx_bytes", stats.txBytes), ("rx_dropped", stats.rxDropped), ("tx_dropped", stats.txDropped),
+                     ("rx_errors", stats.rxErrors), ("tx_errors", stats.txErrors)]
+        } else {
+            pairs = [("rx_packets", 0), ("tx_packets", 0), ("rx_bytes", 0), ("tx_bytes", 0)]
+        }
+        pairs.sort { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) }
+        return Datum(keys: pairs.map { .string($0.0) }, values: pairs.map { .integer(Int64(bitPattern: $0.1)) })
     }
 
     /// True when patch port `name`'s peer is a patch port of a bridge in
@@ -558,6 +583,8 @@ struct RunningInterface: Sendable {
         var linkUp: Bool
         var mac: EthernetAddress?
         var ifindex: Int32
+        /// The device's MTU (none for patch ports).
+        var mtu: Int? = nil
     }
 
     /// Admin and link state, address and ifindex: read from the Linux
@@ -567,12 +594,13 @@ struct RunningInterface: Sendable {
         if portType == "system" || portType == "tap", let info = try? InterfaceInfo.read(name) {
             let o = info.hardwareAddress
             let mac = o.count == 6 ? EthernetAddress(o[0], o[1], o[2], o[3], o[4], o[5]) : nil
-            return Live(adminUp: info.isUp, linkUp: info.isUp && info.isRunning, mac: mac, ifindex: info.index)
+            return Live(adminUp: info.isUp, linkUp: info.isUp && info.isRunning, mac: mac, ifindex: info.index,
+                        mtu: info.mtu)
         }
         if portType == "system" || portType == "tap" {
             return Live(adminUp: false, linkUp: false, mac: nil, ifindex: 0)
         }
-        return Live(adminUp: true, linkUp: true, mac: mac, ifindex: 0)
+        return Live(adminUp: true, linkUp: true, mac: mac, ifindex: 0, mtu: patchPeer == nil ? 1500 : nil)
     }
 
     func bridgePort(port: PortSpec?) -> BridgePort {

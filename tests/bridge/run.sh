@@ -6,7 +6,7 @@
 #    ovs-vswitchd (dummy datapath, tests/lib/ovs.sh), svs vswitchd with its
 #    embedded database, and svs vswitchd on a real ovsdb-server (--db).
 #    After every step: each command's output, the Interface status columns
-#    (ofport, error, admin_state, link_state, ifindex; mac_in_use of dummy
+#    (ofport, error, admin_state, link_state, ifindex, mtu, link_resets; mac_in_use of dummy
 #    ports, which shows a port was not re-created), `ovs-appctl dpctl/show
 #    dummy@ovs-dummy`, `ovs-vsctl show` (rows sorted), Bridge
 #    datapath_version and whether datapath_id is set, `ovs-appctl
@@ -106,7 +106,7 @@ snapshot() {
     # A patch port's missing-peer error is status Open vSwitch refreshes on
     # its own schedule (it clears it at every reconfiguration): checked
     # apart, below.
-    $v --format=csv --data=bare --no-headings --columns=name,type,ofport,error,admin_state,link_state,ifindex \
+    $v --format=csv --data=bare --no-headings --columns=name,type,ofport,error,admin_state,link_state,ifindex,mtu,link_resets \
         list interface | sed 's/^\([^,]*,patch,[^,]*\),No usable peer[^,]*,/\1,,/' | sort
     if [ -z "$nomac" ]; then
         echo "== dummy macs"
@@ -260,6 +260,14 @@ else
         flows=$(OVS_RUNDIR=$TRUN timeout 10 ovs-appctl dpctl/dump-flows)
         same "dpctl/dump-flows: a megaflow from port 2 to 3 for IPv4" 1 \
             "$(grep -c "in_port(2).*eth(src=$mac_a,dst=$mac_b),eth_type(0x0800).*actions:3" <<<"$flows")"
+        # Interface statistics (written every 5 s, as Open vSwitch does).
+        rx=0
+        for _ in $(seq 1 70); do
+            rx=$(tv get interface svsBa0 statistics:rx_packets 2>/dev/null || echo 0)
+            [ "${rx:-0}" -gt 0 ] && break
+            sleep 0.1
+        done
+        [ "${rx:-0}" -gt 0 ] && pass || fail "Interface statistics:rx_packets counts the pings"
         trace=$(OVS_RUNDIR=$TRUN timeout 10 ovs-appctl ofproto/trace svsBbr in_port=1,dl_src=$mac_a,dl_dst=$mac_b 2>&1)
         same "ofproto/trace: NORMAL to the learned port" "Datapath actions: 3" "$(tail -1 <<<"$trace")"
         # OpenFlow through the bridge's management socket: no flow, no
