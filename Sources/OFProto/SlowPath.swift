@@ -30,6 +30,12 @@ struct FlowRecordKey {
 /// Counters of the slow path (`upcall/show`).
 public struct SlowPathStatistics: Sendable, Hashable {
     public var upcalls: UInt64 = 0
+    /// Flows seen by the last revalidation round, the running average and the most.
+    public var currentFlows = 0
+    public var averageFlows = 0
+    public var maxFlows = 0
+    /// Milliseconds the last flow dump took.
+    public var dumpDuration: UInt64 = 0
     public var flowsInstalled: UInt64 = 0
     public var flowsDeleted: UInt64 = 0
     public var flowsModified: UInt64 = 0
@@ -121,6 +127,7 @@ extension SlowPath {
             defer { s.lastGeneration = generation }
             return s.lastGeneration != generation
         }
+        let dumpStart = DatapathClock.milliseconds
         let flows: [DPIFFlow] = access.withDatapath(named: datapathName) { dp in
             var all: [DPIFFlow] = []
             var cursor: FlowDumpCursor? = .start
@@ -132,6 +139,12 @@ extension SlowPath {
             return all
         } ?? []
         let now = DatapathClock.milliseconds
+        state.withLock { s in
+            s.stats.dumpDuration = now &- dumpStart
+            s.stats.currentFlows = flows.count
+            s.stats.averageFlows = (s.stats.averageFlows + flows.count) / 2
+            s.stats.maxFlows = max(s.stats.maxFlows, flows.count)
+        }
         let idleLimit = maxIdleMilliseconds.load(ordering: .relaxed)
         let ports = portMap()
         let ruleTime = OFProtoBridge.now()
@@ -241,4 +254,21 @@ final class SlowPathThread: @unchecked Sendable {
     }
 
     func join() { pthread_join(thread, nil) }
+}
+
+extension OFProtoCommands {
+    /// `upcall/show`: the slow paths' flow counts, as Open vSwitch prints them.
+    public static func upcallShow(_ slowPaths: [SlowPath]) -> String {
+        var out = ""
+        for sp in slowPaths {
+            let s = sp.statistics
+            let limit = sp.access.withDatapath(named: sp.datapathName) { $0.flowLimit } ?? 0
+            out += "\(sp.datapathName):\n"
+            out += "  flows         : (current \(s.currentFlows)) (avg \(s.averageFlows)) (max \(s.maxFlows)) (limit \(limit))\n"
+            out += "  dump duration : \(s.dumpDuration)ms\n"
+            out += "  ufid enabled : true\n\n"
+            out += "  1: (keys \(sp.flowCount))\n"
+        }
+        return out
+    }
 }

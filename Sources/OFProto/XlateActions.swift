@@ -73,26 +73,31 @@ extension XlateContext {
                 flow[.ethDestination] = mac
             case .setIPv4Source(let ip):
                 if flow[.ethType] == 0x0800 {
+                    wc.setExact(.networkProtocol)
                     wc.setExact(.ipv4Source)
                     flow[.ipv4Source] = UInt64(ip)
                 }
             case .setIPv4Destination(let ip):
                 if flow[.ethType] == 0x0800 {
+                    wc.setExact(.networkProtocol)
                     wc.setExact(.ipv4Destination)
                     flow[.ipv4Destination] = UInt64(ip)
                 }
             case .setIPDSCP(let dscp):
                 if flow.isIPAny {
+                    wc.setExact(.networkProtocol)
                     wc[.networkTOS] |= 0xfc
                     flow[.networkTOS] = (flow[.networkTOS] & 3) | UInt64(dscp & 0xfc)
                 }
             case .setIPECN(let ecn):
                 if flow.isIPAny {
+                    wc.setExact(.networkProtocol)
                     wc[.networkTOS] |= 3
                     flow[.networkTOS] = (flow[.networkTOS] & 0xfc) | UInt64(ecn & 3)
                 }
             case .setIPTTL(let ttl):
                 if flow.isIPAny {
+                    wc.setExact(.networkProtocol)
                     wc.setExact(.networkTTL)
                     flow[.networkTTL] = UInt64(ttl)
                 }
@@ -196,6 +201,7 @@ extension XlateContext {
             case .decrementTTL(let ids, _):
                 wc.setExact(.networkTTL)
                 if flow.isIPAny {
+                    wc.setExact(.networkProtocol)
                     if flow.networkTTL > 1 {
                         flow.networkTTL -= 1
                     } else {
@@ -287,6 +293,12 @@ extension XlateContext {
             wc.words = m.words
             flow[.vlan0TCI] = (flow[.vlan0TCI] & ~0xe000) | (UInt64(value & 7) << 13) | 0x1000
             return
+        case "ip_src", "ip_dst", "ipv6_src", "ipv6_dst", "ipv6_label", "nw_tos", "ip_dscp", "nw_ecn", "nw_ttl":
+            // Rewriting the IP header matches its protocol (Debian's 3.1 does).
+            if flow.isIPAny { m[.networkProtocol] = 0xff }
+            field.write(.max, mask: mask, into: &m)
+            wc.words = m.words
+            field.write(value, mask: mask, into: &flow)
         default:
             field.write(.max, mask: mask, into: &m)
             wc.words = m.words

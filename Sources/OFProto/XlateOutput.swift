@@ -164,13 +164,6 @@ extension XlateContext {
     }
 
     mutating func commitNetwork() {
-        // Open vSwitch (Debian's 3.1) matches nw_proto whenever an L3
-        // field is to be rewritten, even if nw_proto 0 then stops the set.
-        if flow.isIPAny && base.isIPAny {
-            let l3: [FlowField] = [.ipv4Source, .ipv4Destination, .networkTOS, .networkTTL, .ipv6Label,
-                                   .ipv6SourceHigh, .ipv6SourceLow, .ipv6DestinationHigh, .ipv6DestinationLow]
-            if l3.contains(where: { flow[$0] != base[$0] }) { wc.setExact(.networkProtocol) }
-        }
         guard flow[.networkProtocol] != 0 else { return }
         switch base[.ethType] {
         case 0x0800:
