@@ -47,7 +47,13 @@ public final class BridgeLayer: @unchecked Sendable {
     let serveOpenFlow: Bool
 
     var bridges: [String: RunningBridge] = [:]
-    var slowPaths: [String: SlowPath] = [:]
+    var slowPaths: [String: SlowPath] = [:] {
+        didSet { runningSlowPaths.withLock { $0 = slowPaths.keys.sorted().map { slowPaths[$0]! } } }
+    }
+    /// The slow paths, by datapath name, for commands on other threads.
+    let runningSlowPaths = Mutex<[SlowPath]>([])
+    /// Every running slow path, by datapath name (`upcall/show`).
+    public var allSlowPaths: [SlowPath] { runningSlowPaths.withLock { $0 } }
     /// Numbers the MACs of dummy devices, as `netdev-dummy` does (aa:55:aa:55:00:01...).
     var dummyDevices: UInt32 = 0
     let clockStart = ContinuousClock.now
@@ -143,7 +149,7 @@ public final class BridgeLayer: @unchecked Sendable {
         let plan = ReconfigurationPlan(running: bridges.mapValues(\.summary), desired: spec)
         for name in plan.bridgesToRemove { removeBridge(name) }
         for item in plan.interfacesToRemove { removeInterface(item.interface, from: item.bridge) }
-        for name in plan.bridgesToAdd { addBridge(spec.bridges[name]!) }
+        for name in plan.bridgesToAdd { addBridge(spec.bridges[name]!, root: spec) }
         for item in plan.interfacesToAdd {
             guard let b = bridges[item.bridge], let bridgeSpec = spec.bridges[item.bridge],
                   let (port, iface) = bridgeSpec.interfaces.first(where: { $0.interface.name == item.interface })
@@ -151,11 +157,13 @@ public final class BridgeLayer: @unchecked Sendable {
             addInterface(iface, port: port, to: b)
         }
         publish(spec)
+        // The datapaths' flow limit (`other_config:flow-limit`).
+        for dp in slowPaths.keys { _ = host.withDatapath(named: dp) { $0.flowLimit = spec.flowLimit } }
     }
 
     // MARK: Bridges
 
-    func addBridge(_ spec: BridgeSpec) {
+    func addBridge(_ spec: BridgeSpec, root: SwitchSpec) {
         let kind = DatapathKind(datapathType: spec.datapathType)
         let b = RunningBridge(name: spec.name, datapathType: spec.datapathType, kind: kind)
         bridges[spec.name] = b
@@ -181,7 +189,8 @@ public final class BridgeLayer: @unchecked Sendable {
             return
         }
         if slowPaths[dpName] == nil {
-            let s = SlowPath(datapathName: dpName, access: host, bridges: ofprotoBridges)
+            let s = SlowPath(datapathName: dpName, access: host, bridges: ofprotoBridges,
+                             handlerThreads: root.handlerThreads, revalidatorThreads: root.revalidatorThreads)
             s.start()
             slowPaths[dpName] = s
         }

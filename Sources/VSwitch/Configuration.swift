@@ -106,6 +106,21 @@ public struct SwitchSpec: Sendable, Hashable {
     public var curCfg: Int64
     /// Bridges by name.
     public var bridges: [String: BridgeSpec]
+    /// The Open_vSwitch row's `other_config` (`flow-limit`, `n-handler-threads`...).
+    public var otherConfig: [String: String] = [:]
+
+    /// `other_config:flow-limit`, Open vSwitch's default 10000.
+    public var flowLimit: Int {
+        otherConfig["flow-limit"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil } ?? 10000
+    }
+    /// `other_config:n-handler-threads` (at least 1; 1 by default).
+    public var handlerThreads: Int {
+        otherConfig["n-handler-threads"].flatMap { Int($0) }.flatMap { $0 > 0 ? min($0, 64) : nil } ?? 1
+    }
+    /// `other_config:n-revalidator-threads` (at least 1; 1 by default).
+    public var revalidatorThreads: Int {
+        otherConfig["n-revalidator-threads"].flatMap { Int($0) }.flatMap { $0 > 0 ? min($0, 64) : nil } ?? 1
+    }
 
     public init(rootUUID: UUID? = nil, nextCfg: Int64 = 0, curCfg: Int64 = 0, bridges: [String: BridgeSpec] = [:]) {
         self.rootUUID = rootUUID
@@ -138,6 +153,7 @@ public struct SwitchSpec: Sendable, Hashable {
         rootUUID = rootID
         nextCfg = root["next_cfg"]?.integer ?? 0
         curCfg = root["cur_cfg"]?.integer ?? 0
+        otherConfig = root["other_config"]?.stringMap ?? [:]
         let bridgeRows = replica.rows("Bridge"), portRows = replica.rows("Port"), ifaceRows = replica.rows("Interface")
         var seenInterfaces = Set<String>()
         var seenPorts = Set<String>()

@@ -26,6 +26,9 @@ final class VSwitchdBridges: VSwitchdComponent, @unchecked Sendable {
         Self.registerCommands(context.commands, bridges: layer.ofprotoBridges)
         context.commands.register("dpif/show", usage: "", arguments: 0...0) { _ in layer.dpifShow() }
         context.commands.register("ofproto/list", usage: "", arguments: 0...0) { _ in layer.ofprotoList() }
+        context.commands.register("upcall/show", usage: "", arguments: 0...0) { _ in
+            OFProtoCommands.upcallShow(layer.allSlowPaths)
+        }
         DetachedThread.start(name: "bridge") { [self] in
             layer.run { stopRequested.load(ordering: .acquiring) }
             finished.store(true, ordering: .releasing)

@@ -243,6 +243,12 @@ else
     same "dpctl/show (netdev bridge)" "  port 1: svsBbr (tap)
   port 2: svsBa0
   port 3: svsBb0" "$(OVS_RUNDIR=$TRUN ovs-appctl dpctl/show netdev@ovs-netdev | grep port | grep -v 'port 0')"
+    same "upcall/show: Open vSwitch's default flow limit" 1 \
+        "$(OVS_RUNDIR=$TRUN timeout 10 ovs-appctl upcall/show | grep -c '(limit 10000)')"
+    tv set open_vswitch . other_config:flow-limit=500
+    same "upcall/show: other_config:flow-limit" 1 \
+        "$(OVS_RUNDIR=$TRUN timeout 10 ovs-appctl upcall/show | grep -c '(limit 500)')"
+    tv remove open_vswitch . other_config flow-limit
     trace=$(OVS_RUNDIR=$TRUN timeout 10 ovs-appctl ofproto/trace svsBbr in_port=1 2>&1)
     if [[ $trace == *"not implemented"* ]]; then
         traffic_skip="the slow path (OFProto translation, NORMAL) is not in this build: ofproto/trace says '$trace'"
