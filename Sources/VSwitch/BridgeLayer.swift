@@ -209,16 +209,20 @@ public final class BridgeLayer: @unchecked Sendable {
         b.datapathID = Self.datapathID(spec, mac: b.bridgeMAC(spec))
         logger.info("bridge \(spec.name): added interface \(spec.name) on port \(OFPort.local.rawValue)")
         logger.info("bridge \(spec.name): using datapath ID \(Self.hex16(b.datapathID))")
-        if serveOpenFlow, let ofproto = b.ofproto {
-            let path = options.runDirectory + "/" + spec.name + ".mgmt"
-            let server = OpenFlowManagementServer(bridge: ofproto, socketPath: path, datapathID: b.datapathID)
-            do {
-                try server.start()
-                b.management = server
-                Logger(label: "connmgr").info("\(spec.name): added service controller \"punix:\(path)\"")
-            } catch {
-                Logger(label: "connmgr").error("\(spec.name): \(path): could not listen (\(error))")
-            }
+        startManagement(b)
+    }
+
+    /// Serves the bridge's OpenFlow management socket `RUNDIR/<bridge>.mgmt`.
+    func startManagement(_ b: RunningBridge) {
+        guard serveOpenFlow, let ofproto = b.ofproto else { return }
+        let path = options.runDirectory + "/" + b.name + ".mgmt"
+        let server = OpenFlowManagementServer(bridge: ofproto, socketPath: path, datapathID: b.datapathID)
+        do {
+            try server.start()
+            b.management = server
+            Logger(label: "connmgr").info("\(b.name): added service controller \"punix:\(path)\"")
+        } catch {
+            Logger(label: "connmgr").error("\(b.name): \(path): could not listen (\(error))")
         }
     }
 
@@ -379,6 +383,16 @@ public final class BridgeLayer: @unchecked Sendable {
         for name in bridges.keys.sorted() {
             let b = bridges[name]!
             guard let ofproto = b.ofproto, let bridgeSpec = spec.bridges[name] else { continue }
+            // other_config:datapath-id or hwaddr changed: the new ID, announced
+            // by a new management server.
+            let datapathID = Self.datapathID(bridgeSpec, mac: b.bridgeMAC(bridgeSpec))
+            if datapathID != b.datapathID {
+                b.datapathID = datapathID
+                logger.info("bridge \(name): using datapath ID \(Self.hex16(datapathID))")
+                b.management?.stop()
+                b.management = nil
+                startManagement(b)
+            }
             var ports: [BridgePort] = []
             var sawLocal = false
             for port in bridgeSpec.ports {

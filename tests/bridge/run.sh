@@ -184,6 +184,28 @@ for step in "${steps[@]}"; do
     same "state after: $step (external database)" "$os" "$(snapshot "$XRUN")"
 done
 
+# Bridge settings: datapath-id, fail mode (the default NORMAL flow goes).
+for cmd in "set bridge br0 other_config:datapath-id=0000000000000042" "set-fail-mode br0 secure"; do
+    # shellcheck disable=SC2086
+    o=$(vsctl "$OVS_RUN" $cmd)
+    # shellcheck disable=SC2086
+    same "ovs-vsctl $cmd" "$o" "$(vsctl "$SRUN" $cmd)"
+done
+same "datapath_id from other_config:datapath-id" "$(OVS_RUNDIR=$OVS_RUN ovs-vsctl get bridge br0 datapath_id)" \
+    "$(OVS_RUNDIR=$SRUN ovs-vsctl get bridge br0 datapath_id)"
+same "ovs-ofctl show: the new datapath ID" "$(OVS_RUNDIR=$OVS_RUN timeout 10 ovs-ofctl show br0 | head -1)" \
+    "$(OVS_RUNDIR=$SRUN timeout 10 ovs-ofctl show br0 | head -1)"
+same "fail_mode secure: no flows" "$(OVS_RUNDIR=$OVS_RUN timeout 10 ovs-ofctl --no-stats dump-flows br0)" \
+    "$(OVS_RUNDIR=$SRUN timeout 10 ovs-ofctl --no-stats dump-flows br0)"
+for cmd in "del-fail-mode br0" "remove bridge br0 other_config datapath-id"; do
+    # shellcheck disable=SC2086
+    o=$(vsctl "$OVS_RUN" $cmd)
+    # shellcheck disable=SC2086
+    same "ovs-vsctl $cmd" "$o" "$(vsctl "$SRUN" $cmd)"
+done
+same "fail_mode standalone again: the NORMAL flow" "$(OVS_RUNDIR=$OVS_RUN timeout 10 ovs-ofctl --no-stats dump-flows br0)" \
+    "$(OVS_RUNDIR=$SRUN timeout 10 ovs-ofctl --no-stats dump-flows br0)"
+
 # The peer gone again: the error is back.
 same "patch port whose peer left: error" "${patch_error:-none}" "$(OVS_RUNDIR=$SRUN ovs-vsctl get interface pa error)"
 
