@@ -48,7 +48,7 @@ cleanup() {
     local pid
     for pid in "${pids[@]}"; do stop_pid "$pid"; done
     for ns in svsBa svsBb; do ip netns del "$ns" 2>/dev/null; done
-    for dev in svsBa0 svsBb0; do ip link del "$dev" 2>/dev/null; done
+    for dev in svsBa0 svsBb0 svsBx; do ip link del "$dev" 2>/dev/null; done
     rm -rf "$SRUN" "$XRUN" "$TRUN"
     ovs_stop
 }
@@ -288,6 +288,16 @@ else
         flows=$(OVS_RUNDIR=$TRUN timeout 10 ovs-appctl dpctl/dump-flows)
         same "dpctl/dump-flows: a megaflow from port 2 to 3 for IPv4" 1 \
             "$(grep -c "in_port(2).*eth(src=$mac_a,dst=$mac_b),eth_type(0x0800).*actions:3" <<<"$flows")"
+        # Incremental: adding and removing another port does not disturb
+        # the traffic on these (no ping lost meanwhile).
+        ip netns exec svsBa timeout 20 ping -c 40 -i 0.05 -W 1 10.77.0.2 > "$TRUN/ping.txt" 2>&1 &
+        ping_pid=$!
+        sleep 0.3
+        tv add-port svsBbr svsBx -- set interface svsBx type=internal
+        tv del-port svsBbr svsBx
+        wait $ping_pid
+        same "no ping lost while a port is added and removed" "40 packets transmitted, 40 received" \
+            "$(grep -o '[0-9]* packets transmitted, [0-9]* received' "$TRUN/ping.txt")"
         # Interface statistics (written every 5 s, as Open vSwitch does).
         rx=0
         for _ in $(seq 1 70); do
