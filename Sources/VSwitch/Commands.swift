@@ -54,6 +54,15 @@ extension BridgeLayer {
         return out
     }
 
+    /// The datapath of bridge `name` and its ports there (name and number),
+    /// for `dpif/dump-flows`; nil when there is no such running bridge.
+    public func datapathPorts(ofBridge name: String) -> (datapath: String, ports: [(name: String, number: UInt32)])? {
+        showState.withLock { state in
+            guard let b = state.bridges.first(where: { $0.name == name }) else { return nil }
+            return (b.datapathName, b.ports.compactMap { p in p.datapathPort.map { (p.name, $0) } })
+        }
+    }
+
     /// Records what the show commands print (after a reconfiguration).
     func recordShowState() {
         var state = BridgeShowState()

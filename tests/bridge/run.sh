@@ -206,6 +206,21 @@ done
 same "fail_mode standalone again: the NORMAL flow" "$(OVS_RUNDIR=$OVS_RUN timeout 10 ovs-ofctl --no-stats dump-flows br0)" \
     "$(OVS_RUNDIR=$SRUN timeout 10 ovs-ofctl --no-stats dump-flows br0)"
 
+# Commands on bridges: errors and empty answers as ovs-vswitchd's.
+appctl_both() {
+    local o x
+    o=$(OVS_RUNDIR=$OVS_RUN timeout 10 ovs-appctl "$@" 2>&1; echo "rc $?")
+    x=$(OVS_RUNDIR=$SRUN timeout 10 ovs-appctl "$@" 2>&1; echo "rc $?")
+    same "ovs-appctl $*" "$o" "$x"
+}
+appctl_both dpif/dump-flows br0
+appctl_both dpif/dump-flows nosuchbridge
+appctl_both revalidator/purge
+appctl_both revalidator/wait
+appctl_both fdb/show br0
+appctl_both fdb/flush br0
+appctl_both fdb/show nosuchbridge
+
 # The peer gone again: the error is back.
 same "patch port whose peer left: error" "${patch_error:-none}" "$(OVS_RUNDIR=$SRUN ovs-vsctl get interface pa error)"
 
@@ -308,6 +323,16 @@ else
         [ "${rx:-0}" -gt 0 ] && pass || fail "Interface statistics:rx_packets counts the pings"
         trace=$(OVS_RUNDIR=$TRUN timeout 10 ovs-appctl ofproto/trace svsBbr in_port=1,dl_src=$mac_a,dl_dst=$mac_b 2>&1)
         same "ofproto/trace: NORMAL to the learned port" "Datapath actions: 3" "$(tail -1 <<<"$trace")"
+        dump=$(OVS_RUNDIR=$TRUN timeout 10 ovs-appctl dpif/dump-flows svsBbr)
+        same "dpif/dump-flows: the bridge's megaflows" 1 \
+            "$(grep -c "^recirc_id(0),in_port(2),.*eth(src=$mac_a,dst=$mac_b),eth_type(0x0800).*actions:3$" <<<"$dump")"
+        dump=$(OVS_RUNDIR=$TRUN timeout 10 ovs-appctl dpif/dump-flows --names svsBbr)
+        same "dpif/dump-flows --names" 1 \
+            "$(grep -c "in_port(svsBa0),.*eth(src=$mac_a,dst=$mac_b),eth_type(0x0800).*actions:svsBb0$" <<<"$dump")"
+        OVS_RUNDIR=$TRUN timeout 10 ovs-appctl revalidator/purge
+        same "revalidator/purge: no datapath flow left" "" "$(OVS_RUNDIR=$TRUN timeout 10 ovs-appctl dpif/dump-flows svsBbr)"
+        OVS_RUNDIR=$TRUN timeout 10 ovs-appctl revalidator/wait && pass || fail "revalidator/wait"
+        ping_both && pass || fail "ping after revalidator/purge"
         # OpenFlow through the bridge's management socket: no flow, no
         # traffic; a NORMAL flow, traffic again.
         OVS_RUNDIR=$TRUN timeout 10 ovs-ofctl del-flows svsBbr
