@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Differential test of the OpenFlow management protocol: the real ovs-ofctl
-# drives a real Open vSwitch bridge (dummy datapath) and an svs OpenFlow
-# endpoint (`svs openflow-serve`, a standalone bridge on a unix socket) with
-# the same commands; outputs must agree once durations and ages are masked
+# drives a real Open vSwitch bridge (dummy datapath) and the same bridge in
+# `svs vswitchd` (its br0.mgmt socket; SVS_TARGET=serve uses `svs
+# openflow-serve`, a standalone bridge, instead) with the same commands; outputs must agree once durations and ages are masked
 # and flow lines sorted (both dump in classifier order, which is hash order).
 #
 #   SVS=path/to/svs tests/ofctl/run.sh            session.txt, raw.py, then the corpus
@@ -23,14 +23,30 @@ SVS=${SVS:-.build/debug/svs}
 ovs_start svs-ofctl
 ovs-vsctl --db=unix:"$RUN/db.sock" --timeout=10 add-br br0 -- set bridge br0 datapath_type=dummy fail_mode=secure other-config:datapath-id=0000000000000001
 
-"$SVS" openflow-serve --bridge br0 --socket "$RUN/svs-br0.mgmt" &
-svs_pid=$!
-trap 'kill $svs_pid 2>/dev/null || true; ovs_stop' EXIT
-for _ in $(seq 1 100); do [ -S "$RUN/svs-br0.mgmt" ] && break; sleep 0.1; done
-[ -S "$RUN/svs-br0.mgmt" ] || { echo "ofctl: svs openflow-serve did not start" >&2; exit 2; }
+# The svs side: `svs vswitchd` with its embedded database and the same
+# bridge (SVS_TARGET=vswitchd, the default), or a standalone OpenFlow
+# endpoint (SVS_TARGET=serve: `svs openflow-serve`).
+SRUN=$(mktemp -d /tmp/svs-ofctl-svs.XXXXXX)
+svs_pid=
+cleanup() { [ -n "$svs_pid" ] && kill "$svs_pid" 2>/dev/null; rm -rf "$SRUN"; ovs_stop; }
+trap cleanup EXIT
+if [ "${SVS_TARGET:-vswitchd}" = vswitchd ]; then
+    OVS_RUNDIR=$SRUN OVS_DBDIR=$SRUN OVS_LOGDIR=$SRUN timeout 20 "$SVS" vswitchd --pidfile --detach --log-file \
+        --enable-dummy >/dev/null 2>&1 || { echo "ofctl: svs vswitchd did not start" >&2; exit 2; }
+    svs_pid=$(cat "$SRUN/ovs-vswitchd.pid")
+    ovs-vsctl --db=unix:"$SRUN/db.sock" --timeout=10 add-br br0 -- set bridge br0 datapath_type=dummy fail_mode=secure \
+        other-config:datapath-id=0000000000000001
+    svs_sock=$SRUN/br0.mgmt
+else
+    "$SVS" openflow-serve --bridge br0 --socket "$SRUN/svs-br0.mgmt" &
+    svs_pid=$!
+    svs_sock=$SRUN/svs-br0.mgmt
+fi
+for _ in $(seq 1 100); do [ -S "$svs_sock" ] && break; sleep 0.1; done
+[ -S "$svs_sock" ] || { echo "ofctl: no svs management socket $svs_sock" >&2; exit 2; }
 
 OVS_T=unix:$RUN/br0.mgmt
-SVS_T=unix:$RUN/svs-br0.mgmt
+SVS_T=unix:$svs_sock
 
 # Masks what legitimately differs: durations, ages, and the order of flow lines.
 normal() {
@@ -75,7 +91,7 @@ echo "ofctl session: $((n - bad)) of $n commands agree"
 
 # Malformed and unusual messages: the same error replies, the connection lives.
 python3 "$here/raw.py" "$RUN/br0.mgmt" > "$RUN/raw.ovs"
-python3 "$here/raw.py" "$RUN/svs-br0.mgmt" > "$RUN/raw.svs"
+python3 "$here/raw.py" "$svs_sock" > "$RUN/raw.svs"
 if diff "$RUN/raw.ovs" "$RUN/raw.svs" > "$RUN/raw.diff"; then
     echo "ofctl raw messages: $(wc -l < "$RUN/raw.ovs") replies agree"
 else
