@@ -9,14 +9,9 @@ import Glibc
 @_silgen_name("malloc_trim")
 func glibcMallocTrim(_ pad: Int) -> Int32
 
-/// The time origin of rule timestamps: `ContinuousClock` (CLOCK_BOOTTIME
-/// on Linux), as the slow path's `OFProtoBridge.now()`.
+/// The time origin of rule timestamps: the slow path's (`OFProtoBridge.now()`).
 enum OpenFlowClock {
-    static func now() -> Duration {
-        var ts = timespec()
-        clock_gettime(CLOCK_BOOTTIME, &ts)
-        return .seconds(Int64(ts.tv_sec)) + .nanoseconds(Int64(ts.tv_nsec))
-    }
+    static func now() -> Duration { OFProtoBridge.now() }
 }
 
 /// One OpenFlow connection's protocol state and message handling, apart
