@@ -93,9 +93,6 @@ public final class OFSwitchSession {
         case OFType.statsRequest(v): return try stats(m, v)
         case 33 where v >= 5: return try bundleControl(m, v)
         case 34 where v >= 5: return try bundleAdd(m, v)
-        case 12 where v == 1, 10, 11, 13 where v >= 1, 19 where v >= 2, 25 where v >= 3:
-            // Asynchronous messages the switch sends, not receives.
-            throw OFDecodeError(.badType, "message type \(m.type)")
         default:
             throw OFDecodeError(.badType, "message type \(m.type)")
         }
