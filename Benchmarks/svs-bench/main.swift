@@ -4,7 +4,7 @@ import ArgumentParser
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "svs-bench", abstract: "svs benchmarks; each prints NAME VALUE UNIT lines.",
-        subcommands: [ExtractBench.self, ParsePcapBench.self, DatapathBench.self, ClassifierBench.self, ForwardBench.self])
+        subcommands: [ExtractBench.self, ParsePcapBench.self, DatapathBench.self, ClassifierBench.self, ForwardBench.self, XlateBench.self])
 }
 
 Bench.main()

@@ -78,7 +78,7 @@ public final class DatapathControl {
         switch command {
         case "add-dp": return try addDatapath(rest)
         case "del-dp": return try deleteDatapath(rest)
-        case "dump-dps": return registry.names.map { "netdev@\($0)\n" }.joined()
+        case "dump-dps": return registry.names.map { "\(registry.typeName(of: $0))@\($0)\n" }.joined()
         case "show": return try show(rest, statistics: statistics)
         case "add-if": return try addInterfaces(rest)
         case "del-if": return try deleteInterfaces(rest)
@@ -191,7 +191,7 @@ public final class DatapathControl {
                 guard port.number != .local else { throw DPIFError.invalid("the local port") }
                 try dp.deletePort(port.number)
             } catch {
-                throw DatapathControlError("deleting port \(name) from netdev@\(dp.name) failed", error)
+                throw DatapathControlError("deleting port \(name) from \(registry.typeName(of: dp.name))@\(dp.name) failed", error)
             }
         }
         return ""
@@ -202,7 +202,7 @@ public final class DatapathControl {
         let names = args.isEmpty ? registry.names : args
         for name in names {
             let dp = try open(name)
-            out += "netdev@\(dp.name):\n"
+            out += "\(registry.typeName(of: dp.name))@\(dp.name):\n"
             out += dp.statistics().summary + "\n"
             for port in dp.dumpPorts().sorted(by: { $0.number < $1.number }) {
                 out += "  port \(port.number.rawValue): \(port.name)"

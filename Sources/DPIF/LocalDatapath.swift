@@ -335,6 +335,8 @@ public final class DatapathRegistry {
     private let registry: PortTypeRegistry
     private let localType: PortType
     private var datapaths: [String: LocalDatapath] = [:]
+    /// Each datapath's type as `dpctl` prints it (`netdev@...`, `dummy@...`).
+    private var typeNames: [String: String] = [:]
     private var nextIndex: Int32 = 1
 
     /// A registry whose datapaths make ports through `registry`, their
@@ -344,15 +346,19 @@ public final class DatapathRegistry {
         self.localType = localType
     }
 
-    /// Creates datapath `name` (`EEXIST` if it exists).
+    /// Creates datapath `name` (`EEXIST` if it exists), its local port of
+    /// `localType` (the registry's own when nil); `typeName` is the type
+    /// `dpctl` shows (`netdev`, or `dummy` for Open vSwitch's test datapath).
     public func create(name: String, cacheConfiguration: CacheConfiguration = CacheConfiguration(),
-                       upcallQueueCapacity: Int = 4096, pollThreadCount: Int = 1) throws(DPIFError) -> LocalDatapath {
+                       upcallQueueCapacity: Int = 4096, pollThreadCount: Int = 1,
+                       localType: PortType? = nil, typeName: String = "netdev") throws(DPIFError) -> LocalDatapath {
         guard datapaths[name] == nil else { throw .datapathExists(name) }
-        let dp = try LocalDatapath(name: name, index: nextIndex, registry: registry, localType: localType,
+        let dp = try LocalDatapath(name: name, index: nextIndex, registry: registry, localType: localType ?? self.localType,
                                    pollThreadCount: pollThreadCount, upcallQueueCapacity: upcallQueueCapacity,
                                    cacheConfiguration: cacheConfiguration)
         nextIndex += 1
         datapaths[name] = dp
+        typeNames[name] = typeName
         return dp
     }
 
@@ -373,9 +379,13 @@ public final class DatapathRegistry {
     /// Deletes datapath `name`: its flows go; its ports close with it.
     public func delete(name: String) throws(DPIFError) {
         guard let dp = datapaths.removeValue(forKey: name) else { throw .noSuchDatapath(name) }
+        typeNames[name] = nil
         dp.stopPollThreads()
         dp.flushFlows()
     }
+
+    /// The type `dpctl` shows for datapath `name` (`netdev` by default).
+    public func typeName(of name: String) -> String { typeNames[name] ?? "netdev" }
 
     /// The datapaths' names, sorted.
     public var names: [String] { datapaths.keys.sorted() }

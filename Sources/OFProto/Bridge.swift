@@ -1,4 +1,6 @@
 import DPIF
+import Glibc
+import Synchronization
 import Datapath
 import Flow
 import Wire
@@ -78,35 +80,129 @@ public final class OFProtoBridge: @unchecked Sendable {
     public let pipeline: OpenFlowPipeline<[OFAction]>
     /// The datapath this bridge's ports are in (by name, e.g. `ovs-netdev`).
     public let datapathName: String
+    /// The MAC learning table NORMAL uses.
+    public let macTable: MACLearningTable
+
+    /// The ports and settings, replaced as a whole (readers take a snapshot).
+    let config: Mutex<BridgeConfig>
+    /// The default `priority=0,actions=NORMAL` rule while fail_mode is not secure.
+    private let defaultRule = Mutex<Bool>(false)
 
     public init(name: String, datapathName: String, settings: BridgeSettings = BridgeSettings()) {
         self.name = name
         self.datapathName = datapathName
         pipeline = OpenFlowPipeline<[OFAction]>()
+        macTable = MACLearningTable(agingTime: settings.macAgingTime, maxEntries: settings.macTableSize)
+        config = Mutex(BridgeConfig(ports: [], settings: settings))
+        applyFailMode(settings)
     }
+
+    /// A consistent snapshot of ports and settings.
+    var snapshot: BridgeConfig { config.withLock { $0 } }
+
+    private func applyFailMode(_ settings: BridgeSettings) {
+        defaultRule.withLock { installed in
+            let want = !settings.failSecure
+            guard want != installed else { return }
+            let match = Match.catchAll
+            let spec = OpenFlowRuleSpec<[OFAction]>(match: match, priority: 0,
+                                                    actions: [.output(port: .normal, maxLength: 0)])
+            if want {
+                _ = try? pipeline.transaction { tx throws(OpenFlowTableError) in
+                    try tx.add(spec, table: OpenFlowTableID(0), now: OFProtoBridge.now())
+                }
+            } else {
+                _ = pipeline.transaction { tx in
+                    tx.delete(table: OpenFlowTableID(0), OpenFlowRuleCriteria(match: match, strictPriority: 0))
+                }
+            }
+            installed = want
+        }
+    }
+
+    /// The time origin rules use (`now:` of the pipeline's operations).
+    public static func now() -> Duration { ContinuousClock.now - ContinuousClock.Instant.zeroish }
 }
 
-// MARK: - Filled in by the slow-path work (issue 4); signatures are the contract.
+/// Ports and settings of a bridge at one moment.
+struct BridgeConfig: Sendable {
+    var ports: [BridgePort]
+    var settings: BridgeSettings
+    var byOFPort: [UInt16: Int] = [:]
+    var byName: [String: Int] = [:]
+
+    init(ports: [BridgePort], settings: BridgeSettings) {
+        self.ports = ports.sorted { a, b in
+            // The local port last, as the others by number.
+            (a.ofport == .local ? Int.max : Int(a.ofport.rawValue)) < (b.ofport == .local ? Int.max : Int(b.ofport.rawValue))
+        }
+        self.settings = settings
+        for (i, p) in self.ports.enumerated() {
+            byOFPort[p.ofport.rawValue] = i
+            byName[p.name] = i
+        }
+    }
+
+    func port(_ ofport: OFPort) -> BridgePort? { byOFPort[ofport.rawValue].map { ports[$0] } }
+    func port(named name: String) -> BridgePort? { byName[name].map { ports[$0] } }
+}
 
 extension OFProtoBridge {
     /// Replaces the bridge's ports (the bridge layer calls this after every
     /// reconfiguration; ports keep their MAC table entries if they stay).
-    public func setPorts(_ ports: [BridgePort]) {}
+    public func setPorts(_ ports: [BridgePort]) {
+        let gone = config.withLock { c -> [String] in
+            let old = Set(c.ports.map(\.name))
+            c = BridgeConfig(ports: ports, settings: c.settings)
+            return Array(old.subtracting(ports.map(\.name)))
+        }
+        bridgeConfigGeneration.add(1, ordering: .releasing)
+        for name in gone { macTable.flush(port: name) }
+    }
     /// The bridge's ports, by OpenFlow port number.
-    public var ports: [BridgePort] { [] }
+    public var ports: [BridgePort] { config.withLock { $0.ports } }
     /// Applies new Bridge-row settings (fail mode, MAC table size and aging).
-    public func update(settings: BridgeSettings) {}
+    public func update(settings: BridgeSettings) {
+        config.withLock { c in c = BridgeConfig(ports: c.ports, settings: settings) }
+        macTable.configure(agingTime: settings.macAgingTime, maxEntries: settings.macTableSize)
+        applyFailMode(settings)
+    }
+    /// The bridge's settings.
+    public var settings: BridgeSettings { config.withLock { $0.settings } }
 }
 
 /// Every bridge of the daemon: translation follows patch ports across them,
 /// and an upcall's datapath port leads to its bridge.
 public final class OFProtoBridges: @unchecked Sendable {
+    private let state = Mutex<[String: OFProtoBridge]>([:])
     public init() {}
     /// Replaces the set of bridges.
-    public func set(_ bridges: [OFProtoBridge]) {}
-    public func bridge(named name: String) -> OFProtoBridge? { nil }
+    public func set(_ bridges: [OFProtoBridge]) {
+        state.withLock { s in
+            s = [:]
+            for b in bridges { s[b.name] = b }
+        }
+        bridgeConfigGeneration.add(1, ordering: .releasing)
+    }
+    public func bridge(named name: String) -> OFProtoBridge? { state.withLock { $0[name] } }
     /// Every bridge, by name.
-    public var all: [OFProtoBridge] { [] }
+    public var all: [OFProtoBridge] { state.withLock { $0.values.sorted { $0.name < $1.name } } }
+
+    /// The bridge and OpenFlow port of datapath port `port` of datapath `datapath`.
+    public func port(datapath: String, _ port: DatapathPort) -> (bridge: OFProtoBridge, port: BridgePort)? {
+        for b in all where b.datapathName == datapath {
+            if let p = b.ports.first(where: { $0.datapathPort == port }) { return (b, p) }
+        }
+        return nil
+    }
+
+    /// The bridge holding the interface named `name` (patch peers).
+    func owner(ofPort name: String) -> (bridge: OFProtoBridge, port: BridgePort)? {
+        for b in all {
+            if let p = b.snapshot.port(named: name) { return (b, p) }
+        }
+        return nil
+    }
 }
 
 /// How the slow path reaches a datapath: the daemon owns the datapaths and
@@ -117,11 +213,65 @@ public protocol DatapathAccess: AnyObject, Sendable {
 }
 
 /// The upcall handler and revalidator threads of one datapath.
+///
+/// Handlers take MISS upcalls from the datapath, translate them, install
+/// the megaflow and execute the packet (`handleUpcalls`). The revalidator
+/// (one thread; `revalidatorThreads` is accepted for the contract) runs
+/// `revalidate` every `revalidateInterval`: it pushes flow statistics to the
+/// rules, deletes flows idle longer than `maxIdle`, and re-translates
+/// every flow after an OpenFlow or MAC table change, fixing or deleting it.
 public final class SlowPath: @unchecked Sendable {
+    public let datapathName: String
+    let access: any DatapathAccess
+    let bridges: OFProtoBridges
+    let handlerThreads: Int
+    let state = Mutex(SlowPathState())
+    let maxIdleMilliseconds = Atomic<UInt64>(10_000)
+    private let stopping = Atomic<Bool>(false)
+    private let running = Mutex<[SlowPathThread]>([])
+    /// Milliseconds between revalidation rounds (OVS: 500).
+    public let revalidateIntervalMilliseconds = Atomic<Int>(500)
+
     public init(datapathName: String, access: any DatapathAccess, bridges: OFProtoBridges,
-                handlerThreads: Int = 1, revalidatorThreads: Int = 1) {}
-    public func start() {}
-    public func stop() {}
+                handlerThreads: Int = 1, revalidatorThreads: Int = 1) {
+        self.datapathName = datapathName
+        self.access = access
+        self.bridges = bridges
+        self.handlerThreads = max(1, handlerThreads)
+    }
+
+    /// Starts the threads (once).
+    public func start() {
+        running.withLock { threads in
+            guard threads.isEmpty else { return }
+            stopping.store(false, ordering: .sequentiallyConsistent)
+            for _ in 0..<handlerThreads {
+                threads.append(SlowPathThread { [self] in
+                    while !stopping.load(ordering: .relaxed) {
+                        if handleUpcalls() == 0 { usleep(1000) }
+                    }
+                })
+            }
+            threads.append(SlowPathThread { [self] in
+                var next = DatapathClock.milliseconds
+                while !stopping.load(ordering: .relaxed) {
+                    if DatapathClock.milliseconds >= next {
+                        revalidate()
+                        next = DatapathClock.milliseconds + UInt64(max(10, revalidateIntervalMilliseconds.load(ordering: .relaxed)))
+                    }
+                    usleep(5000)
+                }
+            })
+            for t in threads { t.start() }
+        }
+    }
+
+    /// Stops the threads and waits for them.
+    public func stop() {
+        let threads = running.withLock { t in defer { t = [] }; return t }
+        stopping.store(true, ordering: .sequentiallyConsistent)
+        for t in threads { t.join() }
+    }
 }
 
 /// The `ovs-appctl` commands of the slow path, as text in and text out;
@@ -130,7 +280,7 @@ public final class SlowPath: @unchecked Sendable {
 public enum OFProtoCommands {
     /// `ofproto/trace [dp_name] flow | bridge br_flow [-generate|packet]`.
     public static func trace(_ arguments: [String], bridges: OFProtoBridges) throws(OFProtoCommandError) -> String {
-        throw OFProtoCommandError("ofproto/trace: not implemented yet")
+        try runTrace(arguments, bridges: bridges)
     }
 }
 

@@ -146,6 +146,15 @@ public struct MultipathAction: Hashable, Sendable {
     public var maxLink: UInt16
     public var argument: UInt32
     public var destination: OFSubfield
+
+    public init(fields: String, basis: UInt16, algorithm: String, maxLink: UInt16, argument: UInt32, destination: OFSubfield) {
+        self.fields = fields
+        self.basis = basis
+        self.algorithm = algorithm
+        self.maxLink = maxLink
+        self.argument = argument
+        self.destination = destination
+    }
 }
 
 /// `bundle(...)` / `bundle_load(...)`.
@@ -156,6 +165,14 @@ public struct BundleAction: Hashable, Sendable {
     /// Output to `destination` instead of the chosen port (`bundle_load`).
     public var destination: OFSubfield?
     public var members: [OFPort]
+
+    public init(fields: String, basis: UInt16, algorithm: String, destination: OFSubfield?, members: [OFPort]) {
+        self.fields = fields
+        self.basis = basis
+        self.algorithm = algorithm
+        self.destination = destination
+        self.members = members
+    }
 }
 
 /// A `learn(...)` specification, kept as its parsed parts.

@@ -69,11 +69,13 @@ public struct Replica: Sendable {
         return row
     }
 
-    /// Applies an update2 column diff: scalars are replaced; sets take the
+    /// Applies an update2 column diff: scalars and optional scalars (sets
+    /// of at most one atom, as Open vSwitch's servers send them: the new
+    /// value, `["set",[]]` when cleared) are replaced; sets take the
     /// symmetric difference; map keys are removed when the diff has the same
     /// pair, updated when the value differs, inserted when new.
     static func applyDiff(_ old: Datum, _ diff: Datum, type: ColumnType) -> Datum {
-        if type.isScalar { return diff }
+        if type.isScalar || (type.value == nil && type.max == 1) { return diff }
         var pairs: [Atom: Atom?] = [:]
         for (i, k) in old.keys.enumerated() { pairs.updateValue(old.values?[i], forKey: k) }
         for (i, k) in diff.keys.enumerated() {

@@ -1,25 +1,164 @@
 import OFProto
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The OpenFlow wire protocol and its connections (namespace).
 public enum OpenFlow {}
 
-// MARK: - Filled in by the OpenFlow work (issue 8); signatures are the contract
-// with the bridge layer.
+/// Why the management socket could not be opened.
+public struct OpenFlowServerError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+}
 
 /// A bridge's management socket (`RUNDIR/<bridge>.mgmt`): accepts
 /// `ovs-ofctl` and other OpenFlow clients and serves them from the bridge's
 /// OpenFlow tables and ports.
+///
+/// One thread accepts; each connection has its own thread running an
+/// `OFSwitchSession`, which handles the messages in order (a barrier's
+/// reply therefore follows everything before it). Flow-mods are pipeline
+/// transactions, visible at once.
 public final class OpenFlowManagementServer: @unchecked Sendable {
     public let socketPath: String
+    let bridge: OFProtoBridge
+    let datapathID: UInt64
+    private let state = Mutex<(listener: Int32, connections: Set<Int32>, stopped: Bool)>((-1, [], false))
 
     /// Serves `bridge` on the unix socket `socketPath`; `datapathID` is what
     /// FEATURES_REPLY announces.
     public init(bridge: OFProtoBridge, socketPath: String, datapathID: UInt64) {
         self.socketPath = socketPath
+        self.bridge = bridge
+        self.datapathID = datapathID
     }
 
     /// Binds and listens (replacing a stale socket file); throws if it cannot.
-    public func start() throws {}
+    public func start() throws {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw OpenFlowServerError(description: "socket: \(String(cString: strerror(errno)))") }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        let path = Array(socketPath.utf8)
+        guard path.count < MemoryLayout.size(ofValue: addr.sun_path) else {
+            close(fd)
+            throw OpenFlowServerError(description: "\(socketPath): socket path too long")
+        }
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            for (i, b) in path.enumerated() { raw[i] = b }
+            raw[path.count] = 0
+        }
+        unlink(socketPath)
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard bound == 0, listen(fd, 64) == 0 else {
+            let e = String(cString: strerror(errno))
+            close(fd)
+            throw OpenFlowServerError(description: "\(socketPath): \(e)")
+        }
+        state.withLock { $0.listener = fd; $0.stopped = false }
+        let thread = Thread { [self] in acceptLoop(fd) }
+        thread.start()
+    }
+
     /// Closes the listener and every connection, and removes the socket file.
-    public func stop() {}
+    public func stop() {
+        let (listener, conns) = state.withLock { s -> (Int32, Set<Int32>) in
+            s.stopped = true
+            let r = (s.listener, s.connections)
+            s.listener = -1
+            return r
+        }
+        if listener >= 0 {
+            shutdown(listener, Int32(SHUT_RDWR))
+            close(listener)
+            unlink(socketPath)
+        }
+        for c in conns { shutdown(c, Int32(SHUT_RDWR)) }
+    }
+
+    private func acceptLoop(_ listener: Int32) {
+        while true {
+            let c = accept(listener, nil, nil)
+            if c < 0 {
+                if errno == EINTR || errno == ECONNABORTED { continue }
+                if state.withLock({ $0.stopped }) { return }
+                if errno == EMFILE || errno == ENFILE { usleep(10_000); continue }
+                return
+            }
+            let ok = state.withLock { s -> Bool in
+                if s.stopped { return false }
+                s.connections.insert(c)
+                return true
+            }
+            guard ok else { close(c); return }
+            let thread = Thread { [self] in
+                serve(c)
+                state.withLock { _ = $0.connections.remove(c) }
+                close(c)
+            }
+            thread.start()
+        }
+    }
+
+    private func serve(_ fd: Int32) {
+        let session = OFSwitchSession(bridge: bridge, datapathID: datapathID)
+        guard send(fd, [session.hello()]) else { return }
+        var buffer: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return }
+            buffer.append(contentsOf: chunk[0..<n])
+            var used = 0
+            var out: [OFMessage] = []
+            while true {
+                let framed: (OFMessage, Int)?
+                do {
+                    framed = try OFMessage.frame(buffer[used...])
+                } catch {
+                    _ = send(fd, out)
+                    return
+                }
+                guard let (m, len) = framed else { break }
+                used += len
+                out.append(contentsOf: session.handle(m))
+                if session.closing { _ = send(fd, out); return }
+            }
+            buffer.removeFirst(used)
+            if !out.isEmpty && !send(fd, out) { return }
+        }
+    }
+
+    private func send(_ fd: Int32, _ messages: [OFMessage]) -> Bool {
+        var bytes: [UInt8] = []
+        for m in messages { bytes.append(contentsOf: m.encoded) }
+        var off = 0
+        while off < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + off, $0.count - off) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return false }
+            off += n
+        }
+        return true
+    }
+}
+
+/// A detached thread running a closure.
+final class Thread: @unchecked Sendable {
+    private let body: () -> Void
+    init(_ body: @escaping () -> Void) { self.body = body }
+    func start() {
+        var tid = pthread_t()
+        let box = Unmanaged.passRetained(self).toOpaque()
+        let rc = pthread_create(&tid, nil, { arg in
+            let t = Unmanaged<Thread>.fromOpaque(arg!).takeRetainedValue()
+            t.body()
+            return nil
+        }, box)
+        if rc == 0 { pthread_detach(tid) } else { Unmanaged<Thread>.fromOpaque(box).release() }
+    }
 }

@@ -27,6 +27,6 @@ extension VSwitchdDaemon {
     /// The components the daemon runs, in start order. The bridge layer
     /// adds itself here.
     static func makeComponents() -> [any VSwitchdComponent] {
-        []
+        [VSwitchdBridges()]
     }
 }

@@ -5,7 +5,9 @@ import Datapath
 import DPIF
 import Logging
 import NetDevices
+import OFProto
 import Unixctl
+import VSwitch
 
 /// The daemon's datapaths and what drives them: every use of
 /// `LocalDatapath` by the daemon is in this file, so that a multi-threaded
@@ -21,17 +23,23 @@ final class VSwitchdDatapaths: @unchecked Sendable {
     /// How long the poll thread sleeps after a round with no packet.
     static let idleSleepMicroseconds: UInt32 = 1000
 
-    private let lock = UnixctlLock()
-    private let registry: DatapathRegistry
+    fileprivate let lock = UnixctlLock()
+    fileprivate let registry: DatapathRegistry
     private let control: DatapathControl
     private var running = false
     private var stopped = false
-    private let logger = Logger(label: "dpif_netdev")
+    fileprivate let logger = Logger(label: "dpif_netdev")
 
     /// Datapaths whose local port is `localType` (`internal`, a TAP device,
     /// or `dummy-internal` in memory).
     init(localType: PortType) {
-        registry = DatapathRegistry(portTypes: .netDevices, localType: localType)
+        var types = PortTypeRegistry.netDevices
+        // `tap`: a TAP device, as `internal` ports are in Open vSwitch's
+        // netdev datapath (and shown so by dpctl/show).
+        types.register(PortType(rawValue: "tap")) { (configuration, number) throws(PortError) in
+            try TapPort(configuration: configuration, number: number)
+        }
+        registry = DatapathRegistry(portTypes: types, localType: localType)
         control = DatapathControl(registry: registry)
     }
 
@@ -96,8 +104,7 @@ final class VSwitchdDatapaths: @unchecked Sendable {
         }
     }
 
-    /// Runs `body` on the datapaths between two poll rounds (for the bridge
-    /// layer: ports, flows, upcalls).
+    /// Runs `body` on the datapaths between two poll rounds.
     func withRegistry<T>(_ body: (DatapathRegistry) throws -> T) rethrows -> T {
         try lock.withLock { try body(registry) }
     }
@@ -105,7 +112,7 @@ final class VSwitchdDatapaths: @unchecked Sendable {
     /// What `pmd-stats-clear` saw, per datapath and poll thread: shown
     /// counters are the differences from it (the poll threads' own counters
     /// are never reset, as in Open vSwitch).
-    private var statsBaseline: [String: [Int: PollThreadStats]] = [:]
+    fileprivate var statsBaseline: [String: [Int: PollThreadStats]] = [:]
 
     /// The `[-pmd CORE] [DP]` arguments of the `dpif-netdev/pmd-*` commands.
     private static func pmdArguments(_ arguments: [String]) -> (core: Int?, datapath: String?) {
@@ -194,6 +201,36 @@ final class VSwitchdDatapaths: @unchecked Sendable {
                 flows += Int(dp.statistics().datapath.flows)
             }
             return [("datapaths", registry.names.count), ("datapath-ports", ports), ("megaflows", flows)]
+        }
+    }
+}
+
+/// The bridge layer's and the slow path's access to the datapaths: every
+/// call runs between two poll rounds, under the datapaths' lock.
+extension VSwitchdDatapaths: VSwitchDatapathHost {
+    func withDatapath<R>(named name: String, _ body: (any DPIF) -> R) -> R? {
+        lock.withLock {
+            guard let dp = try? registry.open(name: name) else { return nil }
+            return body(dp)
+        }
+    }
+
+    func createDatapath(named name: String, localType: PortType, typeName: String) throws(DPIFError) {
+        let result = lock.withLock { () -> Result<Void, DPIFError> in
+            guard !registry.names.contains(name) else { return .success(()) }
+            return Result { () throws(DPIFError) in
+                _ = try registry.create(name: name, localType: localType, typeName: typeName)
+                logger.info("Datapath \(name) created")
+            }
+        }
+        try result.get()
+    }
+
+    func deleteDatapath(named name: String) {
+        lock.withLock {
+            guard registry.names.contains(name) else { return }
+            try? registry.delete(name: name)
+            statsBaseline[name] = nil
         }
     }
 }

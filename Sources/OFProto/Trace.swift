@@ -1,0 +1,193 @@
+import Datapath
+import Flow
+import Wire
+
+// `ofproto/trace` (OVS's ofproto-dpif-trace.c) and the entry point of
+// translation for upcalls.
+
+extension OFProtoBridges {
+    /// Translates `flow` (in_port in OpenFlow numbering) through `bridge`.
+    /// `mayLearn`: the packet is real (NORMAL learns its source MAC).
+    public func translate(_ flow: FlowKey, bridge: OFProtoBridge, mayLearn: Bool) -> XlateResult {
+        var ctx = XlateContext(bridges: self, bridge: bridge, flow: flow, mayLearn: mayLearn, trace: nil)
+        ctx.run()
+        return ctx.result
+    }
+}
+
+extension XlateContext {
+    var result: XlateResult {
+        XlateResult(actions: error == nil ? actions : [], mask: wc, finalFlow: flow, error: error, rules: rules,
+                    slowPath: slow)
+    }
+}
+
+extension OFProtoCommands {
+    /// `ofproto/trace` in full (see `trace`).
+    static func runTrace(_ arguments: [String], bridges: OFProtoBridges) throws(OFProtoCommandError) -> String {
+        var args: [String] = []
+        var generate = false
+        for a in arguments {
+            if a == "-generate" || a == "--generate" {
+                generate = true
+            } else if a.hasPrefix("-") {
+                throw OFProtoCommandError("\(a): unknown option")
+            } else if args.count >= 3 {
+                throw OFProtoCommandError("too many arguments")
+            } else {
+                args.append(a)
+            }
+        }
+        if !generate && args.count > 1, let last = args.last, isHexPacket(last) {
+            throw OFProtoCommandError("svs: tracing a packet given in hex is not supported")
+        }
+        guard args.count == 1 || args.count == 2 else { throw OFProtoCommandError("Syntax error") }
+
+        // The datapath ("backer").
+        let datapaths = Set(bridges.all.map(\.datapathName))
+        var backer: String? = nil
+        if args.count == 2 {
+            let name = args[0]
+            backer = datapaths.first { $0 == name || $0 == "ovs-" + name || "ovs-" + $0 == name }
+        } else if datapaths.count == 1 {
+            backer = datapaths.first
+        }
+
+        var flow: FlowKey
+        let bridge: OFProtoBridge
+        let text = args[args.count - 1]
+        if let parsed = try? parseODPFlow(text) {
+            guard let backer else { throw OFProtoCommandError("Cannot find the datapath") }
+            flow = parsed.key
+            let dp = flow.inPort
+            guard let (b, p) = bridges.port(datapath: backer, dp) else {
+                throw OFProtoCommandError("no OpenFlow port for datapath port \(dp.rawValue)")
+            }
+            bridge = b
+            flow.openFlowInPort = p.ofport
+        } else if args.count != 2 {
+            var message = "syntax error"
+            do throws(DatapathKeyError) { _ = try parseODPFlow(text) } catch { message = error.description }
+            throw OFProtoCommandError("\(message) (or the bridge name was omitted)")
+        } else {
+            guard let b = bridges.bridge(named: args[0]) else { throw OFProtoCommandError("\(args[0]): unknown bridge") }
+            bridge = b
+            do {
+                flow = try Match.parse(text).match.key
+            } catch {
+                var message = error.message
+                if message.hasPrefix("unknown keyword ") {
+                    message = "\(text): unknown field " + message.dropFirst("unknown keyword ".count)
+                }
+                throw OFProtoCommandError("Bad openflow flow syntax: \(message)")
+            }
+            try checkPrerequisites(text)
+        }
+
+        // A VLAN given in OpenFlow syntax is an 802.1Q header.
+        if flow[.vlan0TCI] & 0x1000 != 0 && flow[.vlan0TPID] == 0 { flow[.vlan0TPID] = 0x8100 }
+        if flow[.vlan1TCI] & 0x1000 != 0 && flow[.vlan1TPID] == 0 { flow[.vlan1TPID] = 0x8100 }
+        let root = TraceNode(.table, "")
+        var ctx = XlateContext(bridges: bridges, bridge: bridge, flow: flow, mayLearn: generate, trace: root)
+        ctx.run()
+
+        var out = "Flow: " + flow.formatted() + "\n"
+        TraceNode.print(root.subs, level: 0, into: &out)
+        out += "\nFinal flow: "
+        out += ctx.flow == flow ? "unchanged" : ctx.flow.formatted()
+        out += "\n"
+        out += "Megaflow: " + Match(key: flow, mask: ctx.wc).formatted() + "\n"
+        out += "Datapath actions: " + DatapathActionText.formatted(ctx.error == nil ? ctx.actions : [])
+        if let e = ctx.error {
+            out += "\nTranslation failed (\(dropCodeText(e))), packet is dropped.\n"
+        } else if ctx.slowAction {
+            out += "\nThis flow is handled by the userspace slow path because it:"
+            out += "\n  - Uses action(s) not supported by datapath."
+        }
+        return out
+    }
+
+    /// `parse_ofp_exact_flow`: each field, in order, must have its
+    /// prerequisites met by what came before it.
+    static func checkPrerequisites(_ text: String) throws(OFProtoCommandError) {
+        let tokens = text.split(separator: ",").map(String.init)
+        for (i, token) in tokens.enumerated() {
+            let name = String(token.split(separator: "=", maxSplits: 1).first ?? "")
+            guard token.contains("="), let field = OFField.named(name) else { continue }
+            let before = tokens[..<i].joined(separator: ",")
+            guard let key = try? Match.parse(before).match.key else { continue }
+            if !field.prerequisitesHold(key: key) {
+                throw OFProtoCommandError("Bad openflow flow syntax: \(text): prerequisites not met for setting \(name)")
+            }
+        }
+    }
+
+    /// A datapath flow as `odp_flow_key_to_flow` reads it for a trace: a
+    /// key that stops before the transport header (OVS's "too little")
+    /// is taken with zero ports.
+    static func parseODPFlow(_ text: String) throws(DatapathKeyError) -> (key: FlowKey, mask: FlowMask) {
+        do {
+            return try DatapathKeyAttributes.parseFlow(text)
+        } catch {
+            let m = error.description
+            for (name, filler) in [("tcp", "tcp(src=0,dst=0)"), ("udp", "udp(src=0,dst=0)"), ("sctp", "sctp(src=0,dst=0)"),
+                                   ("icmp", "icmp(type=0,code=0)"), ("icmpv6", "icmpv6(type=0,code=0)")]
+            where m == "flow key lacks \(name)()" {
+                return try DatapathKeyAttributes.parseFlow(text + "," + filler)
+            }
+            throw error
+        }
+    }
+
+    static func isHexPacket(_ s: String) -> Bool {
+        !s.isEmpty && s.utf8.count % 2 == 0 && s.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) || ($0 >= 65 && $0 <= 70) }
+    }
+
+    /// `xlate_strerror`.
+    static func dropCodeText(_ e: DropCode) -> String {
+        switch e {
+        case .bridgeNotFound: "Bridge not found"
+        case .recursionTooDeep: "Recursion too deep"
+        case .tooManyResubmits: "Too many resubmits"
+        case .stackTooDeep: "Stack too deep"
+        case .noRecirculationContext: "No recirculation context"
+        case .recirculationConflict: "Recirculation conflict"
+        case .tooManyMPLSLabels: "Too many MPLS labels"
+        case .invalidTunnelMetadata: "Invalid tunnel metadata"
+        case .unsupportedPacketType: "Unsupported packet type"
+        case .congestionDrop: "Congestion Drop"
+        case .forwardingDisabled: "Forwarding is disabled"
+        default: "OK"
+        }
+    }
+
+    /// `fdb/show BRIDGE`.
+    public static func fdbShow(_ arguments: [String], bridges: OFProtoBridges) throws(OFProtoCommandError) -> String {
+        guard arguments.count == 1, let b = bridges.bridge(named: arguments[0]) else {
+            throw OFProtoCommandError("no such bridge")
+        }
+        var out = " port  VLAN  MAC                Age\n"
+        let cfg = b.snapshot
+        for e in b.macTable.entries {
+            let port = cfg.port(named: e.port).map { $0.ofport.description } ?? "?"
+            out += pad(port, 5) + "  " + pad(String(e.vlan), 4) + "  " + e.mac.description + "  "
+                + pad(String(b.macTable.age(of: e)), 3) + "\n"
+        }
+        return out
+    }
+
+    /// `fdb/flush [BRIDGE]`.
+    public static func fdbFlush(_ arguments: [String], bridges: OFProtoBridges) throws(OFProtoCommandError) -> String {
+        if let name = arguments.first {
+            guard let b = bridges.bridge(named: name) else { throw OFProtoCommandError("no such bridge") }
+            b.macTable.flush()
+        } else {
+            for b in bridges.all { b.macTable.flush() }
+        }
+        return "table successfully flushed"
+    }
+
+    static func pad(_ s: String, _ n: Int) -> String {
+        s.count >= n ? s : String(repeating: " ", count: n - s.count) + s
+    }
+}

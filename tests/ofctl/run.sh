@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Differential test of the OpenFlow management protocol: the real ovs-ofctl
+# drives a real Open vSwitch bridge (dummy datapath) and an svs OpenFlow
+# endpoint (`svs openflow-serve`, a standalone bridge on a unix socket) with
+# the same commands; outputs must agree once durations and ages are masked
+# and flow lines sorted (both dump in classifier order, which is hash order).
+#
+#   SVS=path/to/svs tests/ofctl/run.sh            session.txt, then the corpus
+#   CORPUS_STRIDE=N  takes every N-th flow of the parse-flow-actions corpus (default 4; 0 skips)
+#
+# Part 2: every corpus flow the real switch accepts is added (after a
+# del-flows) to both and dumped with -O OpenFlow10, 13 and 15: the dumps
+# must be identical. Exits 1 on any difference, showing the first 20.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+SVS=${SVS:-.build/debug/svs}
+[ -x "$SVS" ] || { echo "ofctl: no svs binary at $SVS (set SVS)" >&2; exit 2; }
+. "$here/../lib/ovs.sh"
+ovs_start svs-ofctl
+ovs-vsctl --db=unix:"$RUN/db.sock" --timeout=10 add-br br0 -- set bridge br0 datapath_type=dummy fail_mode=secure
+
+"$SVS" openflow-serve --bridge br0 --socket "$RUN/svs-br0.mgmt" &
+svs_pid=$!
+trap 'kill $svs_pid 2>/dev/null || true; ovs_stop' EXIT
+for _ in $(seq 1 100); do [ -S "$RUN/svs-br0.mgmt" ] && break; sleep 0.1; done
+[ -S "$RUN/svs-br0.mgmt" ] || { echo "ofctl: svs openflow-serve did not start" >&2; exit 2; }
+
+OVS_T=unix:$RUN/br0.mgmt
+SVS_T=unix:$RUN/svs-br0.mgmt
+
+# Masks what legitimately differs: durations, ages, and the order of flow lines.
+normal() {
+    sed -E 's/duration=[0-9.]+s/duration=D/; s/idle_age=[0-9]+/idle_age=A/; s/hard_age=[0-9]+/hard_age=A/; s/\(xid=0x[0-9a-f]+\)/(xid=X)/' |
+        awk 'NR==1 || !/^ /{print; next} {print | "sort"}'
+}
+# Runs ovs-ofctl WORDS... with BR replaced by $1; prints status and normalised output.
+run() {
+    local target=$1; shift
+    local args=() w
+    for w in "$@"; do
+        w=${w//BR/$target}; w=${w//FLOWS/$here/flows.txt}
+        args+=("$w")
+    done
+    local out rc=0
+    out=$(timeout 10 ovs-ofctl "${args[@]}" 2>&1) || rc=$?
+    # Error texts name the target; keep only the OpenFlow error name.
+    if (( rc != 0 )); then
+        echo "rc=$rc $(grep -oE 'OFP[A-Z]+_[A-Z_]+|NX[A-Z]+_[A-Z_]+' <<<"$out" | head -1)"
+    else
+        echo "rc=0"; normal <<<"$out"
+    fi
+}
+
+bad=0 n=0
+while IFS= read -r line; do
+    [[ -z $line || $line == \#* ]] && continue
+    expect_fail=0
+    if [[ $line == !* ]]; then expect_fail=1; line=${line#!}; fi
+    read -r -a words <<<"$line"
+    n=$((n + 1))
+    a=$(run "$OVS_T" "${words[@]}")
+    b=$(run "$SVS_T" "${words[@]}")
+    if [[ $a != "$b" ]]; then
+        bad=$((bad + 1))
+        if (( bad <= 20 )); then printf 'DIFFERS: ovs-ofctl %s\n--- ovs\n%s\n--- svs\n%s\n' "$line" "$a" "$b"; fi
+    elif (( expect_fail )) && [[ $a == rc=0* ]]; then
+        bad=$((bad + 1)); echo "EXPECTED FAILURE SUCCEEDED: $line"
+    fi
+done < "$here/session.txt"
+echo "ofctl session: $((n - bad)) of $n commands agree"
+
+stride=${CORPUS_STRIDE:-4}
+same=0 cbad=0 refused=0
+if (( stride > 0 )); then
+    python3 "$here/../parse-flow-actions/gen_corpus.py" > "$RUN/corpus"
+    for version in OpenFlow10 OpenFlow13 OpenFlow15; do
+        i=0
+        while IFS= read -r flow; do
+            i=$((i + 1))
+            (( i % stride == 0 )) || continue
+            ovs-ofctl -O "$version" del-flows "$OVS_T" >/dev/null 2>&1 || true
+            ovs-ofctl -O "$version" del-flows "$SVS_T" >/dev/null 2>&1 || true
+            if ! ovs-ofctl -O "$version" add-flow "$OVS_T" "$flow" >/dev/null 2>&1; then
+                refused=$((refused + 1)); continue
+            fi
+            if ! err=$(timeout 10 ovs-ofctl -O "$version" add-flow "$SVS_T" "$flow" 2>&1); then
+                cbad=$((cbad + 1))
+                (( cbad <= 20 )) && printf 'SVS REFUSED (-O %s): %s\n  %s\n' "$version" "$flow" "$err"
+                continue
+            fi
+            a=$(ovs-ofctl -O "$version" dump-flows "$OVS_T" 2>&1 | normal)
+            b=$(timeout 10 ovs-ofctl -O "$version" dump-flows "$SVS_T" 2>&1 | normal)
+            if [[ $a == "$b" ]]; then
+                same=$((same + 1))
+            else
+                cbad=$((cbad + 1))
+                (( cbad <= 20 )) && printf 'DUMP DIFFERS (-O %s): %s\n  ovs: %s\n  svs: %s\n' "$version" "$flow" "$(tail -n +2 <<<"$a")" "$(tail -n +2 <<<"$b")"
+            fi
+        done < "$RUN/corpus"
+    done
+    echo "ofctl corpus: $same identical, $cbad differ ($refused refused by Open vSwitch)"
+fi
+(( bad == 0 && cbad == 0 ))
