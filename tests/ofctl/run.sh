@@ -17,7 +17,7 @@ SVS=${SVS:-.build/debug/svs}
 [ -x "$SVS" ] || { echo "ofctl: no svs binary at $SVS (set SVS)" >&2; exit 2; }
 . "$here/../lib/ovs.sh"
 ovs_start svs-ofctl
-ovs-vsctl --db=unix:"$RUN/db.sock" --timeout=10 add-br br0 -- set bridge br0 datapath_type=dummy fail_mode=secure
+ovs-vsctl --db=unix:"$RUN/db.sock" --timeout=10 add-br br0 -- set bridge br0 datapath_type=dummy fail_mode=secure other-config:datapath-id=0000000000000001
 
 "$SVS" openflow-serve --bridge br0 --socket "$RUN/svs-br0.mgmt" &
 svs_pid=$!
@@ -30,7 +30,7 @@ SVS_T=unix:$RUN/svs-br0.mgmt
 
 # Masks what legitimately differs: durations, ages, and the order of flow lines.
 normal() {
-    sed -E 's/duration=[0-9.]+s/duration=D/; s/idle_age=[0-9]+/idle_age=A/; s/hard_age=[0-9]+/hard_age=A/; s/\(xid=0x[0-9a-f]+\)/(xid=X)/' |
+    sed -E 's/duration=[0-9.]+s/duration=D/; s/idle_age=[0-9]+/idle_age=A/; s/hard_age=[0-9]+/hard_age=A/; s/\(xid=0x[0-9a-f]+\)/(xid=X)/; s/addr:[0-9a-f:]{17}/addr:MAC/' |
         awk 'NR==1 || !/^ /{print; next} {print | "sort"}'
 }
 # Runs ovs-ofctl WORDS... with BR replaced by $1; prints status and normalised output.
