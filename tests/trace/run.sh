@@ -129,7 +129,7 @@ run_traces() {
 # Scenarios: tests/trace/scenarios/NAME/{br0.flows,br1.flows,traces}.
 # A bridge without a flows file keeps OVS's default NORMAL flow.
 total=0 same=0 failed=0 raw=0
-ltotal=0 lsame=0 lfailed=0 lraw=0
+ltotal=0 lsame=0 lfailed=0 lraw=0 dtotal=0 dsame=0
 for sdir in "$here"/scenarios/*/; do
     name=$(basename "$sdir")
     sed -e "s/SECURE0/$([ -f "$sdir/br0.flows" ] && echo secure)/" \
@@ -148,6 +148,19 @@ for sdir in "$here"/scenarios/*/; do
             fi
         done
     done
+    # The rules as the OpenFlow server gives them back: dump-flows (sorted).
+    for br in br0 br1; do
+        proto=$([ -f "$sdir/$br.flows" ] && head -1 "$sdir/$br.flows" | sed -n 's/^# protocol: //p' || true)
+        o=$(ofctl "$RUN" ${proto:+-O $proto} --no-stats --sort dump-flows $br 2>&1)
+        l=$(ofctl "$SRUN" ${proto:+-O $proto} --no-stats --sort dump-flows $br 2>&1)
+        dtotal=$((dtotal + 1))
+        if [ "$o" == "$l" ]; then
+            dsame=$((dsame + 1))
+        else
+            echo "=== $name (live): ovs-ofctl ${proto:+-O $proto} dump-flows $br" >&2
+            diff <(echo "$o") <(echo "$l") | head -20 >&2 || true
+        fi
+    done
     traces=$RUN/traces.$name
     "$here/gen-traces.sh" "$sdir/traces" >"$traces"
     run_traces "$RUN" "$RUN/ovs.$name"
@@ -161,5 +174,5 @@ done
 # TRACE_KEEP=DIR keeps the traces and the three outputs of each scenario.
 [ -n "${TRACE_KEEP:-}" ] && mkdir -p "$TRACE_KEEP" && cp "$RUN"/traces.* "$RUN"/ovs.* "$RUN"/svs.* "$RUN"/live.* "$TRACE_KEEP"/
 echo "trace: offline: $same of $total traces identical ($raw byte for byte; the others differ only in the order of a flood's outputs)"
-echo "trace: live (svs vswitchd, ovs-vsctl/ovs-ofctl/ovs-appctl): $lsame of $ltotal traces identical ($lraw byte for byte)"
-[ "$failed" -eq 0 ] && [ "$lfailed" -eq 0 ] && [ "$total" -ge 300 ] && [ "$ltotal" -eq "$total" ]
+echo "trace: live (svs vswitchd, ovs-vsctl/ovs-ofctl/ovs-appctl): $lsame of $ltotal traces identical ($lraw byte for byte); dump-flows identical for $dsame of $dtotal bridge tables"
+[ "$failed" -eq 0 ] && [ "$lfailed" -eq 0 ] && [ "$dsame" -eq "$dtotal" ] && [ "$total" -ge 300 ] && [ "$ltotal" -eq "$total" ]
