@@ -138,15 +138,16 @@ extension XlateContext {
         wc[.vlan0TCI] |= 0x1fff
 
         let inPortNumber = flow.openFlowInPort
-        guard let inPort = config.port(inPortNumber) else {
-            if inPortNumber == .controller || inPortNumber == .any {
-                report(.warn, "no input bundle, dropping")      // svs has no OFPP_NONE bundle
-            } else {
-                report(.error, "received packet on unknown port \(inPortNumber.rawValue)")
-                report(.warn, "no input bundle, dropping")
-            }
+        let knownInPort = config.port(inPortNumber)
+        if knownInPort == nil && inPortNumber != .controller && inPortNumber != .any {
+            report(.error, "received packet on unknown port \(inPortNumber.rawValue)")
+            report(.warn, "no input bundle, dropping")
             return
         }
+        // Traffic a controller sources (in_port NONE or CONTROLLER) comes
+        // from OVS's `ofpp_none_bundle`: a trunk of every VLAN, not a port
+        // (no admissibility check, nothing learned).
+        let inPort = knownInPort ?? BridgePort(name: "OFPP_NONE", ofport: inPortNumber, datapathPort: nil)
         if isVLANTPID(flow[.ethType]) && flow[.vlan0TCI] & 0x1000 == 0 {
             report(.warn, "partial VLAN tag, dropping")
             return
@@ -180,13 +181,13 @@ extension XlateContext {
         let vlan = x.vid.0
 
         // Admissibility: reserved multicast destinations are not forwarded.
-        if isReservedMAC(flow[.ethDestination]) {
+        if knownInPort != nil && isReservedMAC(flow[.ethDestination]) {
             report(.detail, "packet has reserved destination MAC, dropping")
             return
         }
 
         _ = gratuitousARP()
-        if mayLearn && flow[.packetType] == 0 {
+        if mayLearn && knownInPort != nil && flow[.packetType] == 0 {
             if bridge.macTable.learn(flow.ethSource, vlan: vlan, port: inPort.name), tracing {
                 report(.detail, "learned that \(flow.ethSource) is on port \(inPort.name) in VLAN \(vlan)")
             }

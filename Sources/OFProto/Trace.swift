@@ -63,7 +63,8 @@ extension OFProtoCommands {
 
         var flow: FlowKey
         let bridge: OFProtoBridge
-        let text = args[args.count - 1]
+        var text = args[args.count - 1]
+        if let backer { text = datapathPortNamesResolved(text, datapath: backer, bridges: bridges) }
         if let parsed = try? parseODPFlow(text) {
             guard let backer else { throw OFProtoCommandError("Cannot find the datapath") }
             flow = parsed.key
@@ -75,11 +76,13 @@ extension OFProtoCommands {
             flow.openFlowInPort = p.ofport
         } else if args.count != 2 {
             var message = "syntax error"
-            do throws(DatapathKeyError) { _ = try parseODPFlow(text) } catch { message = error.description }
+            do throws(DatapathKeyError) { _ = try parseODPFlow(text) } catch { message = error.message }
             throw OFProtoCommandError("\(message) (or the bridge name was omitted)")
         } else {
             guard let b = bridges.bridge(named: args[0]) else { throw OFProtoCommandError("\(args[0]): unknown bridge") }
             bridge = b
+            text = portNamesResolved(text, bridge: b)
+            try validateExactFlow(text)
             do {
                 flow = try Match.parse(text).match.key
             } catch {
@@ -89,7 +92,8 @@ extension OFProtoCommands {
                 }
                 throw OFProtoCommandError("Bad openflow flow syntax: \(message)")
             }
-            try checkPrerequisites(text)
+            // No in_port given: OFPP_NONE.
+            if flow[.inPort] == 0 { flow[.inPort] = 0xffff }
         }
 
         if let packet {
@@ -124,17 +128,91 @@ extension OFProtoCommands {
         return out
     }
 
-    /// `parse_ofp_exact_flow`: each field, in order, must have its
-    /// prerequisites met by what came before it.
-    static func checkPrerequisites(_ text: String) throws(OFProtoCommandError) {
+    /// `in_port=NAME` (or `in_port="NAME"`) naming a port of `bridge` written
+    /// as its OpenFlow number, as OVS's trace reads the flow with the
+    /// bridge's port map. Numbers and the reserved names (`LOCAL`, ...) are
+    /// left as they are.
+    static func portNamesResolved(_ text: String, bridge: OFProtoBridge) -> String {
+        guard text.contains("in_port=") else { return text }
+        let reserved: Set<String> = ["IN_PORT", "TABLE", "NORMAL", "FLOOD", "ALL", "CONTROLLER", "LOCAL", "ANY",
+                                     "NONE", "UNSET"]
+        let ports = bridge.ports
+        let tokens = text.split(separator: ",", omittingEmptySubsequences: false).map { token -> String in
+            guard token.hasPrefix("in_port=") else { return String(token) }
+            var name = String(token.dropFirst("in_port=".count))
+            if name.count >= 2 && name.hasPrefix("\"") && name.hasSuffix("\"") { name = String(name.dropFirst().dropLast()) }
+            guard !name.isEmpty, !name.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+                  !reserved.contains(name.uppercased()),
+                  let port = ports.first(where: { $0.name == name }) else { return String(token) }
+            return "in_port=\(port.ofport.rawValue)"
+        }
+        return tokens.joined(separator: ",")
+    }
+
+    /// `in_port(NAME)` naming a port of datapath `datapath` written as its
+    /// datapath port number (OVS reads a datapath flow with the names of the
+    /// datapath's ports).
+    static func datapathPortNamesResolved(_ text: String, datapath: String, bridges: OFProtoBridges) -> String {
+        guard let start = text.firstRange(of: "in_port("),
+              let end = text[start.upperBound...].firstIndex(of: ")") else { return text }
+        let name = String(text[start.upperBound..<end])
+        guard !name.isEmpty, !name.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return text }
+        for b in bridges.all where b.datapathName == datapath {
+            if let dp = b.ports.first(where: { $0.name == name })?.datapathPort {
+                var out = text
+                out.replaceSubrange(start.upperBound..<end, with: "\(dp.rawValue)")
+                return out
+            }
+        }
+        return text
+    }
+
+    /// The checks of `parse_ofp_exact_flow`, in its order, field by field:
+    /// a protocol shorthand may not set the Ethernet type (or the network
+    /// protocol) twice; a field must be known, have its prerequisites met by
+    /// what came before it, not be set already (nonzero), and have an exact
+    /// value (no mask).
+    static func validateExactFlow(_ text: String) throws(OFProtoCommandError) {
+        func fail(_ m: String) -> OFProtoCommandError { OFProtoCommandError("Bad openflow flow syntax: \(m)") }
+        let shorthands: [String: Bool] = [  // name: sets nw_proto
+            "ip": false, "ipv4": false, "ipv6": false, "arp": false, "rarp": false, "mpls": false, "mplsm": false,
+            "icmp": true, "icmp6": true, "tcp": true, "tcp6": true, "udp": true, "udp6": true, "sctp": true,
+            "sctp6": true,
+        ]
         let tokens = text.split(separator: ",").map(String.init)
         for (i, token) in tokens.enumerated() {
-            let name = String(token.split(separator: "=", maxSplits: 1).first ?? "")
-            guard token.contains("="), let field = OFField.named(name) else { continue }
-            let before = tokens[..<i].joined(separator: ",")
-            guard let key = try? Match.parse(before).match.key else { continue }
-            if !field.prerequisitesHold(key: key) {
-                throw OFProtoCommandError("Bad openflow flow syntax: \(text): prerequisites not met for setting \(name)")
+            let kv = token.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            let name = kv[0], value = kv.count > 1 ? kv[1] : ""
+            guard let before = try? Match.parse(tokens[..<i].joined(separator: ",")).match.key else { return }
+            if kv.count == 1, let setsProtocol = shorthands[name] {
+                if before[.ethType] != 0 { throw fail("\(text): Ethernet type set multiple times") }
+                if setsProtocol && before[.networkProtocol] != 0 {
+                    throw fail("\(text): network protocol set multiple times")
+                }
+                continue
+            }
+            guard let field = OFField.named(name) else {
+                if case .failure(let e) = Result(catching: { () throws(MatchParseError) in try Match.parse(token) }),
+                   e.message.hasPrefix("unknown keyword ") {
+                    throw fail("\(text): unknown field \(name)")
+                }
+                continue
+            }
+            if !field.prerequisitesHold(key: before) {
+                throw fail("\(text): prerequisites not met for setting \(name)")
+            }
+            if field.value(in: before) != 0 { throw fail("\(text): field \(name) set multiple times") }
+            let parsed: Match
+            do {
+                parsed = try Match.parse(token).match
+            } catch {
+                throw fail("\(text): bad value for \(name) (\(error.message))")
+            }
+            var maskKey = FlowKey()
+            maskKey.words = parsed.mask.words
+            if (value.contains("/") || value.hasPrefix("+") || value.hasPrefix("-")),
+               field.storage != .none, field.value(in: maskKey) != field.allOnes {
+                throw fail("\(text): bad value for \(name) (\(value): wildcards not allowed here)")
             }
         }
     }

@@ -100,6 +100,9 @@ def normalize(output):
     return "\n".join(lines)
 
 
+APPCTL_ERROR = re.compile(r"^ovs-appctl: \S+: server returned an error\n", re.M)
+
+
 def main():
     name, traces, ovs, svs = sys.argv[1:5]
     args = [l.strip() for l in open(traces) if l.strip()]
@@ -110,8 +113,11 @@ def main():
         total += 1
         oo = o[i] if i < len(o) else "<missing>"
         ss = s[i] if i < len(s) else "<missing>"
-        # ovs-appctl errors carry the program prefix; svs prints the bare message.
-        oo = oo.replace("ovs-appctl: ovs-vswitchd: server returned an error\n", "")
+        # ovs-appctl errors carry the program and target prefix (the target
+        # is a socket path for the live svs); the offline svs prints the bare
+        # message.
+        oo = APPCTL_ERROR.sub("", oo)
+        ss = APPCTL_ERROR.sub("", ss)
         if oo.rstrip("\n") == ss.rstrip("\n"):
             raw += 1
         if normalize(oo) == normalize(ss):

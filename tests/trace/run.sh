@@ -1,26 +1,60 @@
 #!/usr/bin/env bash
 # Differential test of ofproto/trace: one topology (two bridges joined by a
 # patch port, access/trunk/native VLAN ports) and several scenarios (flow
-# tables + trace arguments) run through a real ovs-vswitchd with the dummy
-# datapath (`ovs-appctl ofproto/trace`) and through `svs ofproto-trace` on a
-# topology file written from the same description (datapath port numbers
-# read back from the real OVS). Each trace's whole output must agree, but
-# for the order of the outputs of a flood (OVS floods in hash order): the
-# `Datapath actions:` lines are compared as the multiset of
-# (port, header changes before it). Scenarios live in scenarios/NAME
-# (br0.flows / br1.flows in add-flows syntax, a first line
-# `# protocol: OpenFlow13` choosing the version, and `traces`, templates that
-# gen-traces.sh expands; a trace line may also be `fdb/show BR` or
+# tables + trace arguments) run three ways:
+#  - OVS: a real ovs-vswitchd with the dummy datapath (`ovs-appctl
+#    ofproto/trace`), the reference;
+#  - offline: `svs ofproto-trace` on a topology file written from the same
+#    description (datapath port numbers read back from the real OVS): the
+#    translation (xlate) alone;
+#  - live: `svs vswitchd` with its embedded database in a second private run
+#    directory, configured with the real ovs-vsctl (same commands as OVS),
+#    flows loaded with the real ovs-ofctl (del-flows + add-flows through the
+#    bridge's management socket, same -O flag) and traces run with the real
+#    ovs-appctl: the daemon glue, the OpenFlow server and xlate together.
+# Each trace's whole output must agree, but for the order of the outputs of a
+# flood (OVS floods in hash order): the `Datapath actions:` lines are
+# compared as the multiset of (port, header changes before it). Scenarios
+# live in scenarios/NAME (br0.flows / br1.flows in add-flows syntax, a first
+# line `# protocol: OpenFlow13` choosing the version, and `traces`, templates
+# that gen-traces.sh expands; a trace line may also be `fdb/show BR` or
 # `fdb/flush BR`); the random* ones come from make-random.py. Run as root.
 #
-#   SVS=path/to/svs tests/trace/run.sh
+#   SVS=path/to/svs [TRACE_KEEP=DIR] tests/trace/run.sh
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 SVS=${SVS:-.build/debug/svs}
 [ -x "$SVS" ] || { echo "trace: no svs binary at $SVS (set SVS)" >&2; exit 2; }
+SVS=$(cd "$(dirname "$SVS")" && pwd)/$(basename "$SVS")
 . "$here/../lib/ovs.sh"
 ovs_start svs-trace
-V="ovs-vsctl --timeout=10"
+
+# svs vswitchd (embedded database) in its own run directory, stopped by pid.
+SRUN=$(mktemp -d /tmp/svs-trace-live.XXXXXX)
+stop_svs() {
+    local pid
+    pid=$(cat "$SRUN/ovs-vswitchd.pid" 2>/dev/null || true)
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
+    fi
+    rm -rf "$SRUN"
+}
+trap 'stop_svs; ovs_stop' EXIT
+OVS_RUNDIR=$SRUN OVS_DBDIR=$SRUN OVS_LOGDIR=$SRUN timeout 20 "$SVS" vswitchd --enable-dummy --pidfile --detach \
+    --log-file -vconsole:off || { echo "trace: svs vswitchd did not start" >&2; exit 1; }
+SCTL=$SRUN/ovs-vswitchd.$(cat "$SRUN/ovs-vswitchd.pid").ctl
+[ -S "$SCTL" ] || { echo "trace: no control socket $SCTL" >&2; exit 1; }
+
+# The real tools against one daemon: DIR is $RUN (OVS) or $SRUN (svs).
+vsctl() { OVS_RUNDIR=$1 timeout 20 ovs-vsctl --timeout=15 "${@:2}"; }
+ofctl() { OVS_RUNDIR=$1 timeout 20 ovs-ofctl "${@:2}"; }
+appctl() {
+    local dir=$1 target=ovs-vswitchd
+    [ "$dir" == "$SRUN" ] && target=$SCTL
+    OVS_RUNDIR=$dir timeout 20 ovs-appctl --timeout=10 -t "$target" "${@:2}"
+}
 
 # The topology: BRIDGE PORT OFPORT TYPE [vsctl port options...]
 topology=(
@@ -35,27 +69,29 @@ topology=(
     "br1 q8 3 dummy tag=10"
     "br0 p9 7 dummy"
 )
-for br in br0 br1; do $V add-br $br -- set bridge $br datapath_type=dummy; done
-for line in "${topology[@]}"; do
-    read -r br port ofport type opts <<<"$line"
-    args=(add-port "$br" "$port")
-    for o in $opts; do
-        case $o in
-            peer=*) ;;
-            *) args+=("$o") ;;
-        esac
+for dir in "$RUN" "$SRUN"; do
+    for br in br0 br1; do vsctl "$dir" add-br $br -- set bridge $br datapath_type=dummy; done
+    for line in "${topology[@]}"; do
+        read -r br port ofport type opts <<<"$line"
+        args=(add-port "$br" "$port")
+        for o in $opts; do
+            case $o in
+                peer=*) ;;
+                *) args+=("$o") ;;
+            esac
+        done
+        args+=(-- set interface "$port" type="$type" ofport_request="$ofport")
+        for o in $opts; do
+            case $o in peer=*) args+=("options:peer=${o#peer=}") ;; esac
+        done
+        vsctl "$dir" "${args[@]}"
     done
-    args+=(-- set interface "$port" type="$type" ofport_request="$ofport")
-    for o in $opts; do
-        case $o in peer=*) args+=("options:peer=${o#peer=}") ;; esac
-    done
-    $V "${args[@]}"
 done
 sleep 0.5
 
 # The svs topology file, with the datapath port numbers OVS chose.
 topo=$RUN/topology
-dpports=$(ovs-appctl dpctl/show)
+dpports=$(appctl "$RUN" dpctl/show dummy@ovs-dummy)
 dpnum() { awk -v n="$1" '$1 == "port" && $3 == n { sub(":", "", $2); print $2 }' <<<"$dpports"; }
 {
     echo "bridge br0 ovs-dummy SECURE0"
@@ -68,40 +104,75 @@ dpnum() { awk -v n="$1" '$1 == "port" && $3 == n { sub(":", "", $2); print $2 }'
         echo "port $br $port $ofport $dp $type $opts"
     done
 } >"$topo.in"
+# The live daemon must have numbered its ports as OVS did.
+if [ "$(appctl "$SRUN" dpctl/show dummy@ovs-dummy | grep '^  port')" != "$(grep '^  port' <<<"$dpports")" ]; then
+    echo "trace: svs vswitchd numbered its datapath ports differently from OVS:" >&2
+    diff <(grep '^  port' <<<"$dpports") <(appctl "$SRUN" dpctl/show dummy@ovs-dummy | grep '^  port') >&2 || true
+    exit 1
+fi
+
+# run_traces DIR OUT: each trace line through the real ovs-appctl, each
+# output followed by `=== END ===`.
+run_traces() {
+    local dir=$1 out=$2 words
+    : >"$out"
+    while read -r -a words; do
+        [ ${#words[@]} -gt 0 ] || continue
+        case ${words[0]} in
+            */*) appctl "$dir" "${words[@]}" >>"$out" 2>&1 || true ;;
+            *) appctl "$dir" ofproto/trace "${words[@]}" >>"$out" 2>&1 || true ;;
+        esac
+        echo "=== END ===" >>"$out"
+    done <"$traces"
+}
 
 # Scenarios: tests/trace/scenarios/NAME/{br0.flows,br1.flows,traces}.
 # A bridge without a flows file keeps OVS's default NORMAL flow.
 total=0 same=0 failed=0 raw=0
-for dir in "$here"/scenarios/*/; do
-    name=$(basename "$dir")
-    ovs-appctl fdb/flush >/dev/null
-    sed -e "s/SECURE0/$([ -f "$dir/br0.flows" ] && echo secure)/" \
-        -e "s/SECURE1/$([ -f "$dir/br1.flows" ] && echo secure)/" "$topo.in" >"$topo"
+ltotal=0 lsame=0 lfailed=0 lraw=0 dtotal=0 dsame=0
+for sdir in "$here"/scenarios/*/; do
+    name=$(basename "$sdir")
+    sed -e "s/SECURE0/$([ -f "$sdir/br0.flows" ] && echo secure)/" \
+        -e "s/SECURE1/$([ -f "$sdir/br1.flows" ] && echo secure)/" "$topo.in" >"$topo"
+    for dir in "$RUN" "$SRUN"; do
+        appctl "$dir" fdb/flush >/dev/null
+        for br in br0 br1; do
+            if [ -f "$sdir/$br.flows" ]; then
+                proto=$(head -1 "$sdir/$br.flows" | sed -n 's/^# protocol: //p')
+                ofctl "$dir" del-flows $br
+                ofctl "$dir" ${proto:+-O $proto} add-flows $br "$sdir/$br.flows"
+                [ "$dir" == "$RUN" ] && echo "flows $br $sdir/$br.flows ${proto:-OpenFlow10}" >>"$topo"
+            else
+                ofctl "$dir" del-flows $br
+                ofctl "$dir" add-flow $br "priority=0,actions=NORMAL"
+            fi
+        done
+    done
+    # The rules as the OpenFlow server gives them back: dump-flows (sorted).
     for br in br0 br1; do
-        if [ -f "$dir/$br.flows" ]; then
-            proto=$(head -1 "$dir/$br.flows" | sed -n 's/^# protocol: //p')
-            ovs-ofctl del-flows $br
-            ovs-ofctl ${proto:+-O $proto} add-flows $br "$dir/$br.flows"
-            echo "flows $br $dir/$br.flows ${proto:-OpenFlow10}" >>"$topo"
+        proto=$([ -f "$sdir/$br.flows" ] && head -1 "$sdir/$br.flows" | sed -n 's/^# protocol: //p' || true)
+        o=$(ofctl "$RUN" ${proto:+-O $proto} --no-stats --sort dump-flows $br 2>&1)
+        l=$(ofctl "$SRUN" ${proto:+-O $proto} --no-stats --sort dump-flows $br 2>&1)
+        dtotal=$((dtotal + 1))
+        if [ "$o" == "$l" ]; then
+            dsame=$((dsame + 1))
         else
-            ovs-ofctl del-flows $br
-            ovs-ofctl add-flow $br "priority=0,actions=NORMAL"
+            echo "=== $name (live): ovs-ofctl ${proto:+-O $proto} dump-flows $br" >&2
+            diff <(echo "$o") <(echo "$l") | head -20 >&2 || true
         fi
     done
     traces=$RUN/traces.$name
-    "$here/gen-traces.sh" "$dir/traces" >"$traces"
-    : >"$RUN/ovs.$name"
-    while read -r -a words; do
-        [ ${#words[@]} -gt 0 ] || continue
-        case ${words[0]} in
-            */*) ovs-appctl --timeout=10 "${words[@]}" >>"$RUN/ovs.$name" 2>&1 || true ;;
-            *) ovs-appctl --timeout=10 ofproto/trace "${words[@]}" >>"$RUN/ovs.$name" 2>&1 || true ;;
-        esac
-        echo "=== END ===" >>"$RUN/ovs.$name"
-    done <"$traces"
+    "$here/gen-traces.sh" "$sdir/traces" >"$traces"
+    run_traces "$RUN" "$RUN/ovs.$name"
+    run_traces "$SRUN" "$RUN/live.$name"
     "$SVS" ofproto-trace "$topo" "$traces" >"$RUN/svs.$name" 2>&1 || { echo "trace: svs failed on $name" >&2; cat "$RUN/svs.$name" >&2; exit 1; }
     read -r t s f r < <(python3 "$here/compare.py" "$name" "$traces" "$RUN/ovs.$name" "$RUN/svs.$name")
     total=$((total + t)) same=$((same + s)) failed=$((failed + f)) raw=$((raw + r))
+    read -r t s f r < <(python3 "$here/compare.py" "$name (live)" "$traces" "$RUN/ovs.$name" "$RUN/live.$name")
+    ltotal=$((ltotal + t)) lsame=$((lsame + s)) lfailed=$((lfailed + f)) lraw=$((lraw + r))
 done
-echo "trace: $same of $total traces identical ($raw byte for byte; the others differ only in the order of a flood's outputs)"
-[ "$failed" -eq 0 ] && [ "$total" -ge 300 ]
+# TRACE_KEEP=DIR keeps the traces and the three outputs of each scenario.
+[ -n "${TRACE_KEEP:-}" ] && mkdir -p "$TRACE_KEEP" && cp "$RUN"/traces.* "$RUN"/ovs.* "$RUN"/svs.* "$RUN"/live.* "$TRACE_KEEP"/
+echo "trace: offline: $same of $total traces identical ($raw byte for byte; the others differ only in the order of a flood's outputs)"
+echo "trace: live (svs vswitchd, ovs-vsctl/ovs-ofctl/ovs-appctl): $lsame of $ltotal traces identical ($lraw byte for byte); dump-flows identical for $dsame of $dtotal bridge tables"
+[ "$failed" -eq 0 ] && [ "$lfailed" -eq 0 ] && [ "$dsame" -eq "$dtotal" ] && [ "$total" -ge 300 ] && [ "$ltotal" -eq "$total" ]
