@@ -63,6 +63,7 @@ public struct OFErrorCode: Hashable, Sendable, CustomStringConvertible {
     public static let badActionVendorType = OFErrorCode("OFPBAC_BAD_VENDOR_TYPE", all: 2, 3)
     public static let badOutPort = OFErrorCode("OFPBAC_BAD_OUT_PORT", all: 2, 4)
     public static let badActionArgument = OFErrorCode("OFPBAC_BAD_ARGUMENT", all: 2, 5)
+    public static let badOutGroup = OFErrorCode("OFPBAC_BAD_OUT_GROUP", all: 2, 9)
     public static let matchInconsistent = OFErrorCode("OFPBAC_MATCH_INCONSISTENT", of10: Triplet(vendor: nx, 1, 522), of11: Triplet(2, 10), of12: Triplet(2, 10))
     public static let unsupportedOrder = OFErrorCode("OFPBAC_UNSUPPORTED_ORDER", of10: nil, of11: Triplet(2, 11), of12: Triplet(2, 11))
     public static let badSetType = OFErrorCode("OFPBAC_BAD_SET_TYPE", of10: Triplet(vendor: nx, 1, 523), of11: Triplet(vendor: nx, 1, 523), of12: Triplet(2, 13))
@@ -121,7 +122,7 @@ public struct OFErrorCode: Hashable, Sendable, CustomStringConvertible {
     public static let known: [OFErrorCode] = [
         helloIncompatible, badVersion, badType, badStat, badVendor, badSubtype, badRequestPermission, badRequestLength,
         badTableID, badPort, nxmInvalid, unencodable, badActionType, badActionLength, badActionVendor,
-        badActionVendorType, badOutPort, badActionArgument, matchInconsistent, unsupportedOrder, badSetType,
+        badActionVendorType, badOutPort, badActionArgument, badOutGroup, matchInconsistent, unsupportedOrder, badSetType,
         badSetArgument, unknownInstruction, unsupportedInstruction, badInstructionTableID, badInstructionLength,
         duplicateInstruction, badMatchType, badMatchLength, badField, badValue, badMask, badPrerequisite,
         duplicateField, tableFull, flowModBadTableID, overlap, badCommand, badFlags,

@@ -163,6 +163,12 @@ public final class OFSwitchSession {
     }
 
     func apply(_ fm: OFFlowMod) throws(OFDecodeError) {
+        // svs has no group table yet, so every group an action names is
+        // missing (OVS: OFPBAC_BAD_OUT_GROUP).
+        if fm.command == .add || fm.command == .modify || fm.command == .modifyStrict,
+           Self.namesGroup(fm.actions) {
+            throw OFDecodeError(.badOutGroup)
+        }
         let now = OpenFlowClock.now()
         let removed: Int
         do {
@@ -173,6 +179,17 @@ public final class OFSwitchSession {
         // A large delete leaves the allocator with free pages it keeps
         // unless told: give them back, as `del-flows` of a big table should.
         if removed >= 1000 { _ = glibcMallocTrim(0) }
+    }
+
+    /// True if an action of `actions` (or of a nested list) outputs to a group.
+    static func namesGroup(_ actions: [OFAction]) -> Bool {
+        actions.contains { a in
+            switch a {
+            case .group: return true
+            case .clone(let inner), .writeActions(let inner): return namesGroup(inner)
+            default: return false
+            }
+        }
     }
 
     static func decodeError(_ error: OpenFlowTableError) -> OFDecodeError {
