@@ -217,6 +217,17 @@ appctl_both dpif/dump-flows br0
 appctl_both dpif/dump-flows nosuchbridge
 appctl_both revalidator/purge
 appctl_both revalidator/wait
+for d in "$OVS_RUN" "$SRUN"; do
+    OVS_RUNDIR=$d timeout 10 ovs-ofctl add-flow br0 table=1,priority=5,in_port=1,dl_type=0x0800,actions=output:2
+    OVS_RUNDIR=$d timeout 10 ovs-ofctl add-flow br0 cookie=0x5,priority=7,dl_vlan=10,actions=strip_vlan,NORMAL
+done
+# (Open vSwitch's ofproto-dpif keeps its own internal rules in table 254;
+# svs has none.)
+same "ovs-appctl bridge/dump-flows br0 (ages aside)" \
+    "$(OVS_RUNDIR=$OVS_RUN timeout 10 ovs-appctl bridge/dump-flows br0 | grep -v '^table_id=254,' |
+        sed 's/duration=[0-9]*s/duration=Ns/' | sort)" \
+    "$(OVS_RUNDIR=$SRUN timeout 10 ovs-appctl bridge/dump-flows br0 | sed 's/duration=[0-9]*s/duration=Ns/' | sort)"
+appctl_both bridge/dump-flows nosuchbridge
 appctl_both fdb/show br0
 appctl_both fdb/flush br0
 appctl_both fdb/show nosuchbridge
