@@ -486,6 +486,7 @@ public enum OFActionCodec {
 
     /// Decodes an OpenFlow 1.0 action list.
     public static func decodeActions(_ r: inout OFReader, version: UInt8) throws(OFDecodeError) -> [OFAction] {
+        guard r.remaining % 8 == 0 else { throw OFDecodeError(.badRequestLength, "actions length \(r.remaining)") }
         var out: [OFAction] = []
         while !r.isAtEnd {
             guard r.remaining >= 4, let len16 = r.peek16(at: 2) else { throw OFDecodeError(.badActionLength, "truncated action") }
@@ -803,6 +804,7 @@ public enum OFActionCodec {
 
     /// Decodes OpenFlow 1.1+ instructions into one `ofpacts` list.
     public static func decodeInstructions(_ r: inout OFReader, version: UInt8) throws(OFDecodeError) -> [OFAction] {
+        guard r.remaining % 8 == 0 else { throw OFDecodeError(.badRequestLength, "instructions length \(r.remaining)") }
         var seen = Set<UInt16>()
         var parts: [(InstructionKind, [OFAction])] = []
         while !r.isAtEnd {

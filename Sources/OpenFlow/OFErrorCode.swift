@@ -88,6 +88,17 @@ public struct OFErrorCode: Hashable, Sendable, CustomStringConvertible {
     public static let badCommand = OFErrorCode("OFPFMFC_BAD_COMMAND", of10: Triplet(3, 4), of11: Triplet(5, 6), of12: Triplet(5, 6))
     public static let badFlags = OFErrorCode("OFPFMFC_BAD_FLAGS", of10: Triplet(vendor: nx, 3, 258), of11: Triplet(vendor: nx, 5, 258), of12: Triplet(5, 7))
 
+    static func bundle(_ name: String, _ code: UInt16) -> OFErrorCode {
+        OFErrorCode(name, of10: nil, of11: nil, of12: Triplet(17, code))
+    }
+    public static let bundleBadID = bundle("OFPBFC_BAD_ID", 2)
+    public static let bundleExists = bundle("OFPBFC_BUNDLE_EXIST", 3)
+    public static let bundleClosed = bundle("OFPBFC_BUNDLE_CLOSED", 4)
+    public static let bundleBadType = bundle("OFPBFC_BAD_TYPE", 6)
+    public static let bundleBadFlags = bundle("OFPBFC_BAD_FLAGS", 7)
+    public static let bundleMessageUnsupported = bundle("OFPBFC_MSG_UNSUP", 10)
+    public static let bundleMessageFailed = bundle("OFPBFC_MSG_FAILED", 13)
+
     /// The ERROR message body (after the OpenFlow header) for `version`
     /// carrying `data` (the offending request's first bytes).
     public func body(version: UInt8, data: [UInt8]) -> [UInt8] {
@@ -114,6 +125,7 @@ public struct OFErrorCode: Hashable, Sendable, CustomStringConvertible {
         badSetArgument, unknownInstruction, unsupportedInstruction, badInstructionTableID, badInstructionLength,
         duplicateInstruction, badMatchType, badMatchLength, badField, badValue, badMask, badPrerequisite,
         duplicateField, tableFull, flowModBadTableID, overlap, badCommand, badFlags,
+        bundleBadID, bundleExists, bundleClosed, bundleBadType, bundleBadFlags, bundleMessageUnsupported, bundleMessageFailed,
     ]
 
     /// The error an ERROR body (after the header) of `version` names, if known.

@@ -8,6 +8,63 @@ public enum OFMatchCodec {
 
     static func field(_ name: String) -> OFField { OFField.named(name)! }
 
+    /// Every field's place in the flow key, by field id (`OFField.storage`
+    /// decides by name; this is looked up per field of every rule).
+    static let storages: [OFFieldStorage] = OFField.all.map(\.storage)
+
+    static func read(_ f: OFField, _ key: FlowKey) -> UInt128 {
+        switch storages[f.id] {
+        case .bits(let ff, let shift, let width):
+            let ones: UInt64 = width >= 64 ? .max : (1 << UInt64(width)) - 1
+            return UInt128((key[ff] >> UInt64(shift)) & ones)
+        case .word(let w): return UInt128(key.words[w])
+        case .pair(let high): return UInt128(key.words[high.word]) << 64 | UInt128(key.words[high.word + 1])
+        case .none: return 0
+        }
+    }
+
+    static func write(_ f: OFField, _ value: UInt128, mask: UInt128, into key: inout FlowKey) {
+        switch storages[f.id] {
+        case .bits(let ff, let shift, let width):
+            let ones: UInt64 = width >= 64 ? .max : (1 << UInt64(width)) - 1
+            let m = (UInt64(truncatingIfNeeded: mask) & ones) << UInt64(shift)
+            let v = (UInt64(truncatingIfNeeded: value) & ones) << UInt64(shift)
+            key[ff] = (key[ff] & ~m) | (v & m)
+        case .pair(let high):
+            let hv = UInt64(truncatingIfNeeded: value >> 64), lv = UInt64(truncatingIfNeeded: value)
+            let hm = UInt64(truncatingIfNeeded: mask >> 64), lm = UInt64(truncatingIfNeeded: mask)
+            key.words[high.word] = (key.words[high.word] & ~hm) | (hv & hm)
+            key.words[high.word + 1] = (key.words[high.word + 1] & ~lm) | (lv & lm)
+        case .word(let w):
+            let v = UInt64(truncatingIfNeeded: value), m = UInt64(truncatingIfNeeded: mask)
+            key.words[w] = (key.words[w] & ~m) | (v & m)
+        case .none: break
+        }
+    }
+
+    /// The fields `entries` names, resolved once.
+    struct Known {
+        let byName: [String: OFField]
+        init() {
+            var d: [String: OFField] = [:]
+            for f in OFField.all { d[f.name] = f }
+            byName = d
+        }
+        subscript(_ name: String) -> OFField { byName[name]! }
+    }
+    static let known = Known()
+    static let tailFields: [OFField] = {
+        let names = ["tun_id", "tun_flags", "tun_src", "tun_dst", "tun_ipv6_src", "tun_ipv6_dst", "tun_gbp_id",
+                     "tun_gbp_flags", "metadata"] + (0..<16).map { "reg\($0)" }
+            + ["pkt_mark", "ct_state", "ct_zone", "ct_mark", "ct_label", "ct_nw_proto", "ct_nw_src", "ct_nw_dst",
+               "ct_ipv6_src", "ct_ipv6_dst", "ct_tp_src", "ct_tp_dst", "conj_id", "recirc_id", "dp_hash", "actset_output"]
+        return names.compactMap { OFField.named($0) }
+    }()
+    /// Fields by their header, per (version kind): the header `entries` writes.
+    static let nxmHeaders: [OXMHeader?] = OFField.all.map { header(for: $0, oxmVersion: nil) }
+    static let oxmHeaders: [[OXMHeader?]] = (4...6).map { v in OFField.all.map { header(for: $0, oxmVersion: UInt8(v)) } }
+    static let ones: [UInt128] = OFField.all.map { storageOnes($0) }
+
     /// All ones over the field's bits in the flow key.
     static func storageOnes(_ f: OFField) -> UInt128 {
         switch f.storage {
@@ -99,15 +156,18 @@ public enum OFMatchCodec {
         var out: [Entry] = []
         let oxm = oxmVersion != nil
 
-        func put(_ name: String, value: UInt128? = nil, mask: UInt128? = nil) {
-            let f = field(name)
-            let v = value ?? f.value(in: key)
-            let m = mask ?? f.value(in: maskKey)
-            if m == 0 { return }
-            guard let h = header(for: f, oxmVersion: oxmVersion) else { return }
-            let full = storageOnes(f)
-            out.append(Entry(field: f, header: h, value: v & m, mask: m == full || !f.maskable ? nil : m))
+        let headers: [OXMHeader?]
+        if let v = oxmVersion, v >= 4, v <= 6 { headers = oxmHeaders[Int(v) - 4] } else if oxmVersion == nil { headers = nxmHeaders } else {
+            headers = OFField.all.map { header(for: $0, oxmVersion: oxmVersion) }
         }
+        func put(_ f: OFField, value: UInt128? = nil, mask: UInt128? = nil) {
+            let m = mask ?? read(f, maskKey)
+            if m == 0 { return }
+            let v = value ?? read(f, key)
+            guard let h = headers[f.id] else { return }
+            out.append(Entry(field: f, header: h, value: v & m, mask: m == ones[f.id] || !f.maskable ? nil : m))
+        }
+        func put(_ name: String, value: UInt128? = nil, mask: UInt128? = nil) { put(known[name], value: value, mask: mask) }
 
         // in_port
         if match.mask[.inPort] != 0 {
@@ -176,16 +236,7 @@ public enum OFMatchCodec {
         } else if dlType == 0x0806 || dlType == 0x8035 {
             put("arp_op"); put("arp_spa"); put("arp_tpa"); put("arp_sha"); put("arp_tha")
         }
-        for name in ["tun_id", "tun_flags", "tun_src", "tun_dst", "tun_ipv6_src", "tun_ipv6_dst", "tun_gbp_id",
-                     "tun_gbp_flags", "metadata"] {
-            put(name)
-        }
-        for i in 0..<16 { put("reg\(i)") }
-        for name in ["pkt_mark", "ct_state", "ct_zone", "ct_mark", "ct_label", "ct_nw_proto", "ct_nw_src", "ct_nw_dst",
-                     "ct_ipv6_src", "ct_ipv6_dst", "ct_tp_src", "ct_tp_dst", "conj_id", "recirc_id", "dp_hash",
-                     "actset_output"] {
-            if OFField.named(name) != nil { put(name) }
-        }
+        for f in tailFields { put(f) }
         return out
     }
 
@@ -246,7 +297,7 @@ public enum OFMatchCodec {
                 continue
             }
             guard let f = fieldsByHeader[HeaderKey(classID: classID, field: fb >> 1, experimenter: experimenter)],
-                  f.storage != .none || f.name == "in_port_oxm" else {
+                  storages[f.id] != .none || f.name == "in_port_oxm" else {
                 try r.skip(payload)
                 throw OFDecodeError(.badField, "unknown field \(classID):\(fb >> 1)")
             }
@@ -290,9 +341,9 @@ public enum OFMatchCodec {
             default: break
             }
             var k2 = key, m2 = FlowKey(words: mask.words)
-            let ones = storageOnes(target)
-            target.write(value & m & ones, mask: m & ones, into: &k2)
-            target.write(m & ones, mask: ones, into: &m2)
+            let ones = Self.ones[target.id]
+            write(target, value & m & ones, mask: m & ones, into: &k2)
+            write(target, m & ones, mask: ones, into: &m2)
             key = k2
             mask = FlowMask(words: m2.words)
         }

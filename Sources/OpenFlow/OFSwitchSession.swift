@@ -4,6 +4,11 @@ import OFProto
 import Glibc
 #endif
 
+/// glibc's `malloc_trim` (malloc.h is not in the Glibc module): returns
+/// free heap memory to the system.
+@_silgen_name("malloc_trim")
+func glibcMallocTrim(_ pad: Int) -> Int32
+
 /// The time origin of rule timestamps: `ContinuousClock` (CLOCK_BOOTTIME
 /// on Linux), as the slow path's `OFProtoBridge.now()`.
 enum OpenFlowClock {
@@ -25,6 +30,9 @@ public final class OFSwitchSession {
     public private(set) var format = OFConnectionFormat(version: 1)
     /// Set when the connection must close (failed negotiation).
     public private(set) var closing = false
+    /// Open bundles (OpenFlow 1.4+): flags, closed, and the flow-mods added
+    /// with the xid of the message that carried each.
+    var bundles: [UInt32: (flags: UInt16, closed: Bool, mods: [(xid: UInt32, mod: OFFlowMod)])] = [:]
 
     public init(bridge: OFProtoBridge, datapathID: UInt64) {
         self.bridge = bridge
@@ -75,7 +83,7 @@ public final class OFSwitchSession {
         case OFType.echoReply: return []
         case OFType.featuresRequest: return [featuresReply(m)]
         case OFType.getConfigRequest:
-            return [OFMessage(version: v, type: OFType.getConfigReply, xid: m.xid, body: [0, 0, 0, 128])]
+            return [OFMessage(version: v, type: OFType.getConfigReply, xid: m.xid, body: [0, 0, 0, 0])]
         case OFType.setConfig:
             guard m.body.count == 4 else { throw OFDecodeError(.badRequestLength) }
             return []
@@ -88,6 +96,8 @@ public final class OFSwitchSession {
             guard m.body.isEmpty else { throw OFDecodeError(.badRequestLength) }
             return [OFMessage(version: v, type: OFType.barrierReply(v), xid: m.xid)]
         case OFType.statsRequest(v): return try stats(m, v)
+        case 33 where v >= 5: return try bundleControl(m, v)
+        case 34 where v >= 5: return try bundleAdd(m, v)
         case 12 where v == 1, 10, 11, 13 where v >= 1, 19 where v >= 2, 25 where v >= 3:
             // Asynchronous messages the switch sends, not receives.
             throw OFDecodeError(.badType, "message type \(m.type)")
@@ -162,6 +172,29 @@ public final class OFSwitchSession {
 
     func apply(_ fm: OFFlowMod) throws(OFDecodeError) {
         let now = OpenFlowClock.now()
+        let removed: Int
+        do {
+            removed = try bridge.pipeline.transaction { (tx) throws(OpenFlowTableError) -> Int in try apply(fm, in: tx, now: now) }
+        } catch {
+            throw Self.decodeError(error)
+        }
+        // A large delete leaves the allocator with free pages it keeps
+        // unless told: give them back, as `del-flows` of a big table should.
+        if removed >= 1000 { _ = glibcMallocTrim(0) }
+    }
+
+    static func decodeError(_ error: OpenFlowTableError) -> OFDecodeError {
+        switch error {
+        case .overlap: return OFDecodeError(.overlap)
+        case .tableFull: return OFDecodeError(.tableFull)
+        case .badTableID: return OFDecodeError(.badTableID)
+        }
+    }
+
+    /// Applies one flow-mod inside transaction `tx`.
+    /// Returns the number of rules it removed.
+    @discardableResult
+    func apply(_ fm: OFFlowMod, in tx: OpenFlowTransaction<[OFAction]>, now: Duration) throws(OpenFlowTableError) -> Int {
         // The table drops check_overlap and reset_counts from a rule's
         // flags (they act at the flow-mod only); Open vSwitch still reports
         // them in flow stats, so they ride along in two private bits.
@@ -173,36 +206,93 @@ public final class OFSwitchSession {
                                                 idleTimeout: fm.idleTimeout, hardTimeout: fm.hardTimeout,
                                                 flags: ruleFlags, importance: fm.importance,
                                                 actions: fm.actions)
+        let isDelete = fm.command == .delete || fm.command == .deleteStrict
         let strict: UInt16? = fm.command == .modifyStrict || fm.command == .deleteStrict ? fm.priority : nil
         let crit = criteria(match: fm.match, strict: strict, cookie: fm.cookie, cookieMask: fm.cookieMask,
-                            outPort: fm.command == .delete || fm.command == .deleteStrict ? fm.outPort : .any,
-                            outGroup: fm.command == .delete || fm.command == .deleteStrict ? fm.outGroup : 0xffff_ffff)
+                            outPort: isDelete ? fm.outPort : .any, outGroup: isDelete ? fm.outGroup : 0xffff_ffff)
         let table = OpenFlowTableID(fm.table)
-        do {
-            try bridge.pipeline.transaction { (tx) throws(OpenFlowTableError) in
-                switch fm.command {
-                case .add:
-                    guard table != .all else { throw OpenFlowTableError.badTableID }
-                    try tx.add(spec, table: table, now: now)
-                case .modify, .modifyStrict:
-                    let changed = try tx.modify(table: table, crit, actions: fm.actions,
-                                                newCookie: fm.newCookie == .max ? nil : fm.newCookie,
-                                                resetCounts: fm.flags & 4 != 0 && fm.version11Reset == false,
-                                                addIfNone: table == .all ? nil : spec, now: now)
-                    if changed.isEmpty && table == .all && fm.cookieMask == 0 && fm.newCookie != .max {
-                        try tx.add(spec, table: OpenFlowTableID(0), now: now)
-                    }
-                case .delete, .deleteStrict:
-                    tx.delete(table: table, crit)
-                }
+        switch fm.command {
+        case .add:
+            guard table != .all else { throw OpenFlowTableError.badTableID }
+            try tx.add(spec, table: table, now: now)
+        case .modify, .modifyStrict:
+            let changed = try tx.modify(table: table, crit, actions: fm.actions,
+                                        newCookie: fm.newCookie == .max ? nil : fm.newCookie,
+                                        resetCounts: fm.flags & 4 != 0,
+                                        addIfNone: table == .all ? nil : spec, now: now)
+            if changed.isEmpty && table == .all && fm.cookieMask == 0 && fm.newCookie != .max {
+                try tx.add(spec, table: OpenFlowTableID(0), now: now)
             }
-        } catch {
-            switch error {
-            case .overlap: throw OFDecodeError(.overlap)
-            case .tableFull: throw OFDecodeError(.tableFull)
-            case .badTableID: throw OFDecodeError(.badTableID)
-            }
+        case .delete, .deleteStrict:
+            return tx.delete(table: table, crit).count
         }
+        return 0
+    }
+
+    // MARK: Bundles (OpenFlow 1.4+)
+
+    func bundleControl(_ m: OFMessage, _ v: UInt8) throws(OFDecodeError) -> [OFMessage] {
+        var r = OFReader(m.body)
+        let id = try r.u32(), type = try r.u16(), flags = try r.u16()
+        guard flags & ~3 == 0 else { throw OFDecodeError(.bundleBadFlags) }
+        func reply(_ t: UInt16) -> [OFMessage] {
+            var w = OFWriter()
+            w.u32(id); w.u16(t); w.u16(flags)
+            return [OFMessage(version: v, type: 33, xid: m.xid, body: w.bytes)]
+        }
+        switch type {
+        case 0:
+            guard bundles[id] == nil else { throw OFDecodeError(.bundleExists) }
+            bundles[id] = (flags, false, [])
+            return reply(1)
+        case 2:
+            guard let b = bundles[id] else { throw OFDecodeError(.bundleBadID) }
+            guard !b.closed else { throw OFDecodeError(.bundleClosed) }
+            bundles[id]!.closed = true
+            return reply(3)
+        case 4:
+            guard let b = bundles.removeValue(forKey: id) else { throw OFDecodeError(.bundleBadID) }
+            let now = OpenFlowClock.now()
+            var failed: (xid: UInt32, error: OFDecodeError)? = nil
+            do {
+                try bridge.pipeline.transaction { (tx) throws(OpenFlowTableError) in
+                    for (xid, fm) in b.mods {
+                        do throws(OpenFlowTableError) {
+                            try apply(fm, in: tx, now: now)
+                        } catch {
+                            failed = (xid, Self.decodeError(error))
+                            throw error
+                        }
+                    }
+                }
+            } catch {
+                let f = failed!
+                var inner = OFMessage(version: v, type: OFType.flowMod, xid: f.xid)
+                inner.body = []
+                return [self.error(f.error.error, for: inner), self.error(.bundleMessageFailed, for: m)]
+            }
+            return reply(5)
+        case 6:
+            guard bundles.removeValue(forKey: id) != nil else { throw OFDecodeError(.bundleBadID) }
+            return reply(7)
+        default:
+            throw OFDecodeError(.bundleBadType, "bundle control \(type)")
+        }
+    }
+
+    func bundleAdd(_ m: OFMessage, _ v: UInt8) throws(OFDecodeError) -> [OFMessage] {
+        var r = OFReader(m.body)
+        let id = try r.u32(); try r.skip(2); _ = try r.u16()
+        let rest = Array(m.body[r.offset...])
+        guard let (inner, used) = try OFMessage.frame(rest[...]), used <= rest.count else {
+            throw OFDecodeError(.badRequestLength, "bundled message")
+        }
+        guard let b = bundles[id] else { throw OFDecodeError(.bundleBadID) }
+        guard !b.closed else { throw OFDecodeError(.bundleClosed) }
+        guard inner.version == v, inner.type == OFType.flowMod else { throw OFDecodeError(.bundleMessageUnsupported) }
+        let fm = try OFFlowMod.decodeOF11(inner.body, version: v)
+        bundles[id]!.mods.append((inner.xid, fm))
+        return []
     }
 
     static let shownCheckOverlap = OpenFlowRuleFlags(rawValue: 1 << 14)
@@ -236,16 +326,17 @@ public final class OFSwitchSession {
 
     func portBytes(_ p: PortInfo, _ v: UInt8) -> [UInt8] {
         var w = OFWriter()
-        let down: UInt32 = p.number == .local ? 1 : 0
+        // Ports are up: config 0; state 0 in OpenFlow 1.0, OFPPS_LIVE after.
+        let config: UInt32 = 0, state: UInt32 = v == 1 ? 0 : 4
         if v == 1 {
             w.u16(p.number.rawValue); w.uint(UInt128(p.mac), bytes: 6); putName(p.name, &w)
-            w.u32(down); w.u32(down); w.zeros(16)
+            w.u32(config); w.u32(state); w.zeros(16)
         } else if v <= 4 {
             OFActionCodec.putPort(p.number, v, &w); w.zeros(4); w.uint(UInt128(p.mac), bytes: 6); w.zeros(2)
-            putName(p.name, &w); w.u32(down); w.u32(down); w.zeros(24)
+            putName(p.name, &w); w.u32(config); w.u32(state); w.zeros(24)
         } else {
             OFActionCodec.putPort(p.number, v, &w); w.u16(72); w.zeros(2); w.uint(UInt128(p.mac), bytes: 6); w.zeros(2)
-            putName(p.name, &w); w.u32(down); w.u32(down)
+            putName(p.name, &w); w.u32(config); w.u32(state)
             w.u16(0); w.u16(32); w.zeros(4); w.zeros(24)
         }
         return w.bytes
@@ -257,7 +348,7 @@ public final class OFSwitchSession {
         w.u64(datapathID); w.u32(0); w.u8(254)
         if v >= 4 { w.u8(0); w.zeros(2) } else { w.zeros(3) }
         // Capabilities: flow, table, port, queue stats (+ARP match IP in 1.0).
-        w.u32(v == 1 ? 0xc7 : 0x4f)
+        w.u32(v == 1 ? 0xc7 : (v >= 5 ? 0x4f | 1 << 9 : 0x4f))
         if v == 1 { w.u32(0xfff) } else { w.u32(0) }
         if v <= 3 { for p in portList() { w.append(portBytes(p, v)) } }
         return OFMessage(version: v, type: OFType.featuresReply, xid: m.xid, body: w.bytes)
@@ -433,10 +524,4 @@ public final class OFSwitchSession {
         let prefix = nx ? statsPrefix(v, type: 0xffff, nxSubtype: 1) : statsPrefix(v, type: 2)
         return [OFMessage(version: v, type: OFType.statsReply(v), xid: m.xid, body: prefix + w.bytes)]
     }
-}
-
-extension OFFlowMod {
-    /// OpenFlow 1.0/1.1 flow-mods always reset counters (`flags` has the
-    /// bit set on decode); a modify still keeps them only when asked.
-    var version11Reset: Bool { false }
 }

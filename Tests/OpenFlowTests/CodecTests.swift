@@ -118,7 +118,7 @@ private func flowMod(_ f: FlowModText) -> OFFlowMod {
         #expect(decode([0xff, 0xff, 0, 16, 0, 0, 0x12, 0x34, 0, 1, 0, 0, 0, 0, 0, 0]) == .badActionVendor)
         #expect(decode([0xff, 0xff, 0, 16, 0, 0, 0x23, 0x20, 0x0f, 0xff, 0, 0, 0, 0, 0, 0]) == .badActionVendorType)
         #expect(decode([0, 0, 0, 12, 0, 1, 0, 0]) == .badActionLength)
-        #expect(decode([0, 0, 0]) == .badActionLength)
+        #expect(decode([0, 0, 0]) == .badRequestLength)
     }
 }
 

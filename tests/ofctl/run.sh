@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Differential test of the OpenFlow management protocol: the real ovs-ofctl
-# drives a real Open vSwitch bridge (dummy datapath) and an svs OpenFlow
-# endpoint (`svs openflow-serve`, a standalone bridge on a unix socket) with
-# the same commands; outputs must agree once durations and ages are masked
+# drives a real Open vSwitch bridge (dummy datapath) and the same bridge in
+# `svs vswitchd` (its br0.mgmt socket; SVS_TARGET=serve uses `svs
+# openflow-serve`, a standalone bridge, instead) with the same commands; outputs must agree once durations and ages are masked
 # and flow lines sorted (both dump in classifier order, which is hash order).
 #
-#   SVS=path/to/svs tests/ofctl/run.sh            session.txt, then the corpus
+#   SVS=path/to/svs tests/ofctl/run.sh            session.txt, raw.py, then the corpus
 #   CORPUS_STRIDE=N  takes every N-th flow of the parse-flow-actions corpus (default 4; 0 skips)
 #
-# Part 2: every corpus flow the real switch accepts is added (after a
+# raw.py sends malformed messages (truncated, unknown types, vendors,
+# fields, actions, instructions, missing prerequisites) to both: the error
+# replies must be the same and the connection must stay up.
+#
+# Part 3: every corpus flow the real switch accepts is added (after a
 # del-flows) to both and dumped with -O OpenFlow10, 13 and 15: the dumps
 # must be identical. Exits 1 on any difference, showing the first 20.
 set -euo pipefail
@@ -17,20 +21,36 @@ SVS=${SVS:-.build/debug/svs}
 [ -x "$SVS" ] || { echo "ofctl: no svs binary at $SVS (set SVS)" >&2; exit 2; }
 . "$here/../lib/ovs.sh"
 ovs_start svs-ofctl
-ovs-vsctl --db=unix:"$RUN/db.sock" --timeout=10 add-br br0 -- set bridge br0 datapath_type=dummy fail_mode=secure
+ovs-vsctl --db=unix:"$RUN/db.sock" --timeout=10 add-br br0 -- set bridge br0 datapath_type=dummy fail_mode=secure other-config:datapath-id=0000000000000001
 
-"$SVS" openflow-serve --bridge br0 --socket "$RUN/svs-br0.mgmt" &
-svs_pid=$!
-trap 'kill $svs_pid 2>/dev/null || true; ovs_stop' EXIT
-for _ in $(seq 1 100); do [ -S "$RUN/svs-br0.mgmt" ] && break; sleep 0.1; done
-[ -S "$RUN/svs-br0.mgmt" ] || { echo "ofctl: svs openflow-serve did not start" >&2; exit 2; }
+# The svs side: `svs vswitchd` with its embedded database and the same
+# bridge (SVS_TARGET=vswitchd, the default), or a standalone OpenFlow
+# endpoint (SVS_TARGET=serve: `svs openflow-serve`).
+SRUN=$(mktemp -d /tmp/svs-ofctl-svs.XXXXXX)
+svs_pid=
+cleanup() { [ -n "$svs_pid" ] && kill "$svs_pid" 2>/dev/null; rm -rf "$SRUN"; ovs_stop; }
+trap cleanup EXIT
+if [ "${SVS_TARGET:-vswitchd}" = vswitchd ]; then
+    OVS_RUNDIR=$SRUN OVS_DBDIR=$SRUN OVS_LOGDIR=$SRUN timeout 20 "$SVS" vswitchd --pidfile --detach --log-file \
+        --enable-dummy >/dev/null 2>&1 || { echo "ofctl: svs vswitchd did not start" >&2; exit 2; }
+    svs_pid=$(cat "$SRUN/ovs-vswitchd.pid")
+    ovs-vsctl --db=unix:"$SRUN/db.sock" --timeout=10 add-br br0 -- set bridge br0 datapath_type=dummy fail_mode=secure \
+        other-config:datapath-id=0000000000000001
+    svs_sock=$SRUN/br0.mgmt
+else
+    "$SVS" openflow-serve --bridge br0 --socket "$SRUN/svs-br0.mgmt" &
+    svs_pid=$!
+    svs_sock=$SRUN/svs-br0.mgmt
+fi
+for _ in $(seq 1 100); do [ -S "$svs_sock" ] && break; sleep 0.1; done
+[ -S "$svs_sock" ] || { echo "ofctl: no svs management socket $svs_sock" >&2; exit 2; }
 
 OVS_T=unix:$RUN/br0.mgmt
-SVS_T=unix:$RUN/svs-br0.mgmt
+SVS_T=unix:$svs_sock
 
 # Masks what legitimately differs: durations, ages, and the order of flow lines.
 normal() {
-    sed -E 's/duration=[0-9.]+s/duration=D/; s/idle_age=[0-9]+/idle_age=A/; s/hard_age=[0-9]+/hard_age=A/; s/\(xid=0x[0-9a-f]+\)/(xid=X)/' |
+    sed -E 's/duration=[0-9.]+s/duration=D/; s/idle_age=[0-9]+/idle_age=A/; s/hard_age=[0-9]+/hard_age=A/; s/\(xid=0x[0-9a-f]+\)/(xid=X)/; s/addr:[0-9a-f:]{17}/addr:MAC/' |
         awk 'NR==1 || !/^ /{print; next} {print | "sort"}'
 }
 # Runs ovs-ofctl WORDS... with BR replaced by $1; prints status and normalised output.
@@ -68,6 +88,15 @@ while IFS= read -r line; do
     fi
 done < "$here/session.txt"
 echo "ofctl session: $((n - bad)) of $n commands agree"
+
+# Malformed and unusual messages: the same error replies, the connection lives.
+python3 "$here/raw.py" "$RUN/br0.mgmt" > "$RUN/raw.ovs"
+python3 "$here/raw.py" "$svs_sock" > "$RUN/raw.svs"
+if diff "$RUN/raw.ovs" "$RUN/raw.svs" > "$RUN/raw.diff"; then
+    echo "ofctl raw messages: $(wc -l < "$RUN/raw.ovs") replies agree"
+else
+    bad=$((bad + 1)); echo "ofctl raw messages differ (< ovs, > svs):"; cat "$RUN/raw.diff"
+fi
 
 stride=${CORPUS_STRIDE:-4}
 same=0 cbad=0 refused=0
