@@ -130,6 +130,8 @@ struct BridgeConfig: Sendable {
     var settings: BridgeSettings
     var byOFPort: [UInt16: Int] = [:]
     var byName: [String: Int] = [:]
+    /// Each port's VLAN configuration, as NORMAL uses it (same order as `ports`).
+    var vlans: [PortVLANs] = []
 
     init(ports: [BridgePort], settings: BridgeSettings) {
         self.ports = ports.sorted { a, b in
@@ -141,6 +143,7 @@ struct BridgeConfig: Sendable {
             byOFPort[p.ofport.rawValue] = i
             byName[p.name] = i
         }
+        vlans = self.ports.map { PortVLANs($0) }
     }
 
     func port(_ ofport: OFPort) -> BridgePort? { byOFPort[ofport.rawValue].map { ports[$0] } }
@@ -175,6 +178,7 @@ extension OFProtoBridge {
 /// and an upcall's datapath port leads to its bridge.
 public final class OFProtoBridges: @unchecked Sendable {
     private let state = Mutex<[String: OFProtoBridge]>([:])
+    private let portOwners = Mutex<(generation: UInt64, owners: [String: OFProtoBridge])>((.max, [:]))
     public init() {}
     /// Replaces the set of bridges.
     public func set(_ bridges: [OFProtoBridge]) {
@@ -196,12 +200,20 @@ public final class OFProtoBridges: @unchecked Sendable {
         return nil
     }
 
-    /// The bridge holding the interface named `name` (patch peers).
+    /// The bridge holding the interface named `name` (patch peers), from an
+    /// index rebuilt when bridges or ports change.
     func owner(ofPort name: String) -> (bridge: OFProtoBridge, port: BridgePort)? {
-        for b in all {
-            if let p = b.snapshot.port(named: name) { return (b, p) }
-        }
-        return nil
+        let generation = bridgeConfigGeneration.load(ordering: .acquiring)
+        let owners = portOwners.withLock { cache -> [String: OFProtoBridge]? in
+            cache.generation == generation ? cache.owners : nil
+        } ?? {
+            var owners: [String: OFProtoBridge] = [:]
+            for b in all { for p in b.ports { owners[p.name] = b } }
+            portOwners.withLock { $0 = (generation, owners) }
+            return owners
+        }()
+        guard let b = owners[name], let p = b.snapshot.port(named: name) else { return nil }
+        return (b, p)
     }
 }
 

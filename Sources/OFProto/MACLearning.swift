@@ -24,15 +24,28 @@ public final class MACLearningTable: @unchecked Sendable {
         var vlan: UInt16
     }
 
+    private struct Slot {
+        var entry: Entry
+        /// Refresh order (higher: more recent), for eviction and `fdb/show`.
+        var sequence: UInt64
+    }
+
     private struct State {
-        var entries: [Key: Entry] = [:]
-        /// Insertion/refresh order for LRU eviction and `fdb/show` (oldest first).
-        var order: [Key] = []
+        var entries: [Key: Slot] = [:]
+        var sequence: UInt64 = 0
         var agingTime: Double = 300
         var maxEntries = 8192
         var moved = 0
         var learned = 0
         var evicted = 0
+        var expired = 0
+
+        /// Removes the least recently refreshed entry.
+        mutating func evictOldest() {
+            guard let oldest = entries.min(by: { $0.value.sequence < $1.value.sequence })?.key else { return }
+            entries[oldest] = nil
+            evicted += 1
+        }
     }
 
     private let state = Mutex(State())
@@ -60,11 +73,7 @@ public final class MACLearningTable: @unchecked Sendable {
         state.withLock {
             $0.agingTime = Double(agingTime)
             $0.maxEntries = max(1, maxEntries)
-            while $0.entries.count > $0.maxEntries, let k = $0.order.first {
-                $0.order.removeFirst()
-                $0.entries[k] = nil
-                $0.evicted += 1
-            }
+            while $0.entries.count > $0.maxEntries { $0.evictOldest() }
         }
     }
 
@@ -76,25 +85,23 @@ public final class MACLearningTable: @unchecked Sendable {
         let now = clock()
         let key = Key(mac: mac.rawValue, vlan: vlan)
         return state.withLock { s in
-            if var e = s.entries[key], now - e.refreshed < s.agingTime {
-                let moved = e.port != port
-                e.port = port
-                e.refreshed = now
-                s.entries[key] = e
-                if let i = s.order.firstIndex(of: key) { s.order.remove(at: i) }
-                s.order.append(key)
+            s.sequence &+= 1
+            if var slot = s.entries[key], now - slot.entry.refreshed < s.agingTime {
+                let moved = slot.entry.port != port
+                // As OVS, an entry is refreshed at most once per second of
+                // its (whole-second) clock.
+                if !moved && Int(now) == Int(slot.entry.refreshed) { return false }
+                if moved { slot.entry.port = port }
+                slot.entry.refreshed = now
+                slot.sequence = s.sequence
+                s.entries[key] = slot
                 if moved { s.moved += 1 }
                 return moved
             }
-            if s.entries[key] != nil, let i = s.order.firstIndex(of: key) {
-                s.order.remove(at: i)       // expired entry: learn afresh
+            if s.entries[key] == nil {
+                while s.entries.count >= s.maxEntries { s.evictOldest() }
             }
-            while s.entries.count >= s.maxEntries, let k = s.order.first {
-                s.order.removeFirst()
-                if s.entries[k] != nil { s.entries[k] = nil; s.evicted += 1 }
-            }
-            s.entries[key] = Entry(mac: mac, vlan: vlan, port: port, refreshed: now)
-            s.order.append(key)
+            s.entries[key] = Slot(entry: Entry(mac: mac, vlan: vlan, port: port, refreshed: now), sequence: s.sequence)
             s.learned += 1
             return true
         }
@@ -105,8 +112,9 @@ public final class MACLearningTable: @unchecked Sendable {
         if mac.isMulticast { return nil }
         let now = clock()
         return state.withLock { s in
-            guard let e = s.entries[Key(mac: mac.rawValue, vlan: vlan)], now - e.refreshed < s.agingTime else { return nil }
-            return e.port
+            guard let slot = s.entries[Key(mac: mac.rawValue, vlan: vlan)], now - slot.entry.refreshed < s.agingTime
+            else { return nil }
+            return slot.entry.port
         }
     }
 
@@ -115,23 +123,23 @@ public final class MACLearningTable: @unchecked Sendable {
     public func expire() -> Int {
         let now = clock()
         return state.withLock { s in
-            let old = s.order.filter { k in s.entries[k].map { now - $0.refreshed >= s.agingTime } ?? true }
-            for k in old { s.entries[k] = nil }
-            if !old.isEmpty { s.order.removeAll { s.entries[$0] == nil } }
-            return old.count
+            let before = s.entries.count
+            s.entries = s.entries.filter { now - $0.value.entry.refreshed < s.agingTime }
+            s.expired += before - s.entries.count
+            return before - s.entries.count
         }
     }
 
     /// Removes every entry (`fdb/flush`), or those of `port`.
     public func flush(port: String? = nil) {
         state.withLock { s in
+            let before = s.entries.count
             if let port {
-                s.entries = s.entries.filter { $0.value.port != port }
-                s.order.removeAll { s.entries[$0] == nil }
+                s.entries = s.entries.filter { $0.value.entry.port != port }
             } else {
                 s.entries = [:]
-                s.order = []
             }
+            s.expired += before - s.entries.count
         }
     }
 
@@ -139,16 +147,16 @@ public final class MACLearningTable: @unchecked Sendable {
     public var entries: [Entry] {
         let now = clock()
         return state.withLock { s in
-            s.order.compactMap { s.entries[$0] }.filter { now - $0.refreshed < s.agingTime }
+            s.entries.values.sorted { $0.sequence < $1.sequence }.map(\.entry).filter { now - $0.refreshed < s.agingTime }
         }
     }
 
     /// Seconds since `entry` was refreshed.
     public func age(of entry: Entry) -> Int { Int(clock() - entry.refreshed) }
 
-    /// Counters: learned, moved, evicted.
-    public var statistics: (learned: Int, moved: Int, evicted: Int) {
-        state.withLock { ($0.learned, $0.moved, $0.evicted) }
+    /// Counters: learned, moved, evicted (table full), expired (aged out).
+    public var statistics: (learned: Int, moved: Int, evicted: Int, expired: Int) {
+        state.withLock { ($0.learned, $0.moved, $0.evicted, $0.expired) }
     }
 }
 

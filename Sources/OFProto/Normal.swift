@@ -151,7 +151,7 @@ extension XlateContext {
             report(.warn, "partial VLAN tag, dropping")
             return
         }
-        let inVLANs = PortVLANs(inPort)
+        let inVLANs = config.byName[inPort.name].map { config.vlans[$0] } ?? PortVLANs(inPort)
         let inX = XVLAN(flow)
         let vid = inX.vid.0
         var valid = true
@@ -193,28 +193,27 @@ extension XlateContext {
         }
 
         if let learned = bridge.macTable.lookup(flow.ethDestination, vlan: vlan) {
-            guard let out = config.port(named: learned) else {
+            guard let outIndex = config.byName[learned] else {
                 report(.warn, "learned port is unknown, dropping")
                 return
             }
+            let out = config.ports[outIndex]
             if out.ofport != inPort.ofport {
                 report(.detail, "forwarding to learned port")
-                outputNormal(out, x)
+                outputNormal(out, config.vlans[outIndex], x)
             } else {
                 report(.detail, "learned port is input port, dropping")
             }
         } else {
             report(.detail, "no learned MAC for destination, flooding")
-            for p in config.ports where p.ofport != inPort.ofport {
-                let v = PortVLANs(p)
-                if v.includes(x) { outputNormal(p, x) }
+            for i in config.ports.indices where config.ports[i].ofport != inPort.ofport {
+                if config.vlans[i].includes(x) { outputNormal(config.ports[i], config.vlans[i], x) }
             }
         }
     }
 
     /// `output_normal`.
-    mutating func outputNormal(_ port: BridgePort, _ x: XVLAN) {
-        let v = PortVLANs(port)
+    mutating func outputNormal(_ port: BridgePort, _ v: PortVLANs, _ x: XVLAN) {
         if v.mode == .dot1qTunnel && v.cvlans != nil { wc[.vlan1TCI] = 0xffff }
         let out = v.outputTranslate(x)
         let old = (flow[.vlan0], flow[.vlan1])

@@ -122,6 +122,7 @@ extension SlowPath {
     /// One revalidation round: statistics to the rules, idle flows out,
     /// flows re-translated if the OpenFlow tables or MAC tables changed.
     public func revalidate() {
+        for b in bridges.all where b.datapathName == datapathName { b.macTable.expire() }
         let generation = revalidationGeneration()
         let needRevalidate = state.withLock { s in
             defer { s.lastGeneration = generation }
@@ -155,10 +156,12 @@ extension SlowPath {
         for f in flows {
             seen.insert(f.ufid)
             var ukey = state.withLock { $0.ukeys[f.ufid] }
+            var active = false
             // Statistics to the rules.
             if var k = ukey {
                 let dp = f.counters.packets &- k.packets, db = f.counters.bytes &- k.bytes
                 if dp > 0 {
+                    active = true
                     for rule in k.rules { rule.account(packets: dp, bytes: db, usedAt: ruleTime) }
                     k.packets = f.counters.packets
                     k.bytes = f.counters.bytes
@@ -170,14 +173,16 @@ extension SlowPath {
                 deletions.append(f.ufid)
                 continue
             }
-            if needRevalidate || ukey == nil {
+            // Active flows are translated again with learning on, which
+            // keeps their MAC entries fresh (OVS's xlate cache does that).
+            if needRevalidate || ukey == nil || active {
                 guard let (bridge, ofport) = ports[f.key.inPort.rawValue] else {
                     deletions.append(f.ufid)
                     continue
                 }
                 var flow = f.key
                 flow.openFlowInPort = ofport
-                let r = bridges.translate(flow, bridge: bridge, mayLearn: false)
+                let r = bridges.translate(flow, bridge: bridge, mayLearn: active)
                 if r.slowPath || r.mask != f.mask {
                     deletions.append(f.ufid)
                     continue
@@ -212,7 +217,6 @@ extension SlowPath {
             for u in deletions { s.ukeys[u] = nil }
             s.ukeys = s.ukeys.filter { seen.contains($0.key) }
         }
-        for b in bridges.all where b.datapathName == datapathName { b.macTable.expire() }
     }
 
     /// Changes when a translation may now give another answer: pipeline
@@ -222,7 +226,7 @@ extension SlowPath {
         for b in bridges.all {
             g = g &* 31 &+ b.pipeline.version.rawValue
             let s = b.macTable.statistics
-            g = g &* 31 &+ UInt64(s.learned &+ s.moved &* 7 &+ s.evicted &* 13)
+            g = g &* 31 &+ UInt64(s.learned &+ s.moved &* 7 &+ s.evicted &* 13 &+ s.expired &* 17)
         }
         return g
     }

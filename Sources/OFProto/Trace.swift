@@ -38,8 +38,16 @@ extension OFProtoCommands {
                 args.append(a)
             }
         }
-        if !generate && args.count > 1, let last = args.last, isHexPacket(last) {
-            throw OFProtoCommandError("svs: tracing a packet given in hex is not supported")
+        // A packet in hex after the flow (`eth_from_hex`).
+        var packet: [UInt8]? = nil
+        if !generate && args.count > 1, let last = args.last {
+            if isHexPacket(last) && last.utf8.count >= 28 {
+                packet = hexBytes(last)
+                args.removeLast()
+            } else if args.count > 2 {
+                throw OFProtoCommandError(isHexPacket(last) ? "Packet data too short for Ethernet"
+                                                            : "Trailing garbage in packet data")
+            }
         }
         guard args.count == 1 || args.count == 2 else { throw OFProtoCommandError("Syntax error") }
 
@@ -84,11 +92,20 @@ extension OFProtoCommands {
             try checkPrerequisites(text)
         }
 
+        if let packet {
+            // The flow's metadata and the packet's headers (`pkt_metadata_from_flow`, `flow_extract`).
+            var k = packet.withUnsafeBytes { FlowKey(extractingFrom: $0, inPort: UInt32(flow.openFlowInPort.rawValue)) }
+            k.skbPriority = flow.skbPriority
+            k.packetMark = flow.packetMark
+            k.recirculationID = flow.recirculationID
+            k.dpHash = flow.dpHash
+            flow = k
+        }
         // A VLAN given in OpenFlow syntax is an 802.1Q header.
         if flow[.vlan0TCI] & 0x1000 != 0 && flow[.vlan0TPID] == 0 { flow[.vlan0TPID] = 0x8100 }
         if flow[.vlan1TCI] & 0x1000 != 0 && flow[.vlan1TPID] == 0 { flow[.vlan1TPID] = 0x8100 }
         let root = TraceNode(.table, "")
-        var ctx = XlateContext(bridges: bridges, bridge: bridge, flow: flow, mayLearn: generate, trace: root)
+        var ctx = XlateContext(bridges: bridges, bridge: bridge, flow: flow, mayLearn: generate || packet != nil, trace: root)
         ctx.run()
 
         var out = "Flow: " + flow.formatted() + "\n"
@@ -137,6 +154,17 @@ extension OFProtoCommands {
             }
             throw error
         }
+    }
+
+    static func hexBytes(_ s: String) -> [UInt8] {
+        let digits = Array(s.utf8).map { c -> UInt8 in
+            switch c {
+            case 48...57: c - 48
+            case 97...102: c - 87
+            default: c - 55
+            }
+        }
+        return stride(from: 0, to: digits.count - 1, by: 2).map { digits[$0] << 4 | digits[$0 + 1] }
     }
 
     static func isHexPacket(_ s: String) -> Bool {

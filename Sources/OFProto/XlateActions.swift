@@ -30,15 +30,20 @@ extension XlateContext {
                 outputAction(port, controllerLength: maxLength, mayPacketIn: true, isLast: last)
             case .controller(let c):
                 controllerAction(maxLength: c.maxLength, reason: c.reason, controllerID: c.controllerID)
-            case .enqueue(let port, _):
+            case .enqueue(let port, let queue):
+                // `xlate_enqueue_action`: output with the queue's priority
+                // (dpif-netdev maps queue N to priority N).
                 wc.setExact(.skbPriority)
-                outputAction(port, controllerLength: 0, mayPacketIn: false, isLast: last)
+                let saved = flow.skbPriority
+                flow.skbPriority = queue
+                composeOutput(port == .inPort ? flow.openFlowInPort : port, isLast: last)
+                flow.skbPriority = saved
             case .outputRegister(let src, let maxLength):
-                let v = src.field.value(in: flow) >> UInt128(src.offset) & ones(src.bits)
+                let v = src.field.read(flow) >> UInt128(src.offset) & ones(src.bits)
                 if v <= 0xffff {
                     report(.detail, "output port is \(v)")
                     var m = FlowKey(words: wc.words)
-                    src.field.write(.max, mask: ones(src.bits) << UInt128(src.offset), into: &m)
+                    src.field.store(.max, mask: ones(src.bits) << UInt128(src.offset), into: &m)
                     wc.words = m.words
                     outputAction(OFPort(rawValue: UInt16(v)), controllerLength: maxLength, mayPacketIn: false, isLast: last)
                 } else {
@@ -138,12 +143,12 @@ extension XlateContext {
                 }
             case .move(let src, let dst):
                 if prerequisites(dst.field) && prerequisites(src.field) {
-                    let v = src.field.value(in: flow) >> UInt128(src.offset) & ones(src.bits)
+                    let v = src.field.read(flow) >> UInt128(src.offset) & ones(src.bits)
                     var m = FlowKey(words: wc.words)
-                    src.field.write(.max, mask: ones(src.bits) << UInt128(src.offset), into: &m)
-                    dst.field.write(.max, mask: ones(dst.bits) << UInt128(dst.offset), into: &m)
+                    src.field.store(.max, mask: ones(src.bits) << UInt128(src.offset), into: &m)
+                    dst.field.store(.max, mask: ones(dst.bits) << UInt128(dst.offset), into: &m)
                     wc.words = m.words
-                    dst.field.write(v << UInt128(dst.offset), mask: ones(dst.bits) << UInt128(dst.offset), into: &flow)
+                    dst.field.store(v << UInt128(dst.offset), mask: ones(dst.bits) << UInt128(dst.offset), into: &flow)
                 }
                 reportSubfield(dst)
             case .setField(let field, let value, let mask, _):
@@ -154,15 +159,15 @@ extension XlateContext {
                 }
             case .stackPush(let sf):
                 var m = FlowKey(words: wc.words)
-                sf.field.write(.max, mask: ones(sf.bits) << UInt128(sf.offset), into: &m)
+                sf.field.store(.max, mask: ones(sf.bits) << UInt128(sf.offset), into: &m)
                 wc.words = m.words
-                stack.append(sf.field.value(in: flow) >> UInt128(sf.offset) & ones(sf.bits))
+                stack.append(sf.field.read(flow) >> UInt128(sf.offset) & ones(sf.bits))
             case .stackPop(let sf):
                 if let v = stack.popLast() {
                     var m = FlowKey(words: wc.words)
-                    sf.field.write(.max, mask: ones(sf.bits) << UInt128(sf.offset), into: &m)
+                    sf.field.store(.max, mask: ones(sf.bits) << UInt128(sf.offset), into: &m)
                     wc.words = m.words
-                    sf.field.write(v << UInt128(sf.offset), mask: ones(sf.bits) << UInt128(sf.offset), into: &flow)
+                    sf.field.store(v << UInt128(sf.offset), mask: ones(sf.bits) << UInt128(sf.offset), into: &flow)
                     reportSubfield(sf)
                 } else {
                     report(.error, "stack underflow")
@@ -278,8 +283,8 @@ extension XlateContext {
     /// `set_field`: writes the value and unwildcards the written bits.
     mutating func setFieldValue(_ field: OFField, _ value: UInt128, _ mask: UInt128) {
         var m = FlowKey(words: wc.words)
-        switch field.name {
-        case "dl_vlan":
+        switch FieldStorageCache.kind[field.id] {
+        case .dlVLAN:
             m[.vlan0TCI] |= 0x1fff
             wc.words = m.words
             if value & 0xffff == 0xffff && mask & 0xfff == 0xfff {
@@ -288,21 +293,22 @@ extension XlateContext {
                 flow[.vlan0TCI] = (flow[.vlan0TCI] & ~(UInt64(mask) & 0xfff)) | (UInt64(value & mask) & 0xfff) | 0x1000
             }
             return
-        case "vlan_pcp", "dl_vlan_pcp":
+        case .vlanPCP:
             m[.vlan0TCI] |= 0xf000
             wc.words = m.words
             flow[.vlan0TCI] = (flow[.vlan0TCI] & ~0xe000) | (UInt64(value & 7) << 13) | 0x1000
             return
-        case "ip_src", "ip_dst", "ipv6_src", "ipv6_dst", "ipv6_label", "nw_tos", "ip_dscp", "nw_ecn", "nw_ttl":
-            // Rewriting the IP header matches its protocol (Debian's 3.1 does).
-            if flow.isIPAny { m[.networkProtocol] = 0xff }
-            field.write(.max, mask: mask, into: &m)
+        case .ipHeader:
+            // Rewriting the IP (or ARP) header matches its protocol (opcode),
+            // as Debian's Open vSwitch 3.1 does.
+            if flow.isIPAny || flow[.ethType] == 0x0806 { m[.networkProtocol] = 0xff }
+            field.store(.max, mask: mask, into: &m)
             wc.words = m.words
-            field.write(value, mask: mask, into: &flow)
+            field.store(value, mask: mask, into: &flow)
         default:
-            field.write(.max, mask: mask, into: &m)
+            field.store(.max, mask: mask, into: &m)
             wc.words = m.words
-            field.write(value, mask: mask, into: &flow)
+            field.store(value, mask: mask, into: &flow)
         }
     }
 
@@ -310,7 +316,7 @@ extension XlateContext {
     mutating func reportSubfield(_ sf: OFSubfield) {
         guard tracing else { return }
         var s = sf.formatted + " is now "
-        let v = sf.field.value(in: flow)
+        let v = sf.field.read(flow)
         if sf.offset == 0 && sf.bits >= sf.field.bits {
             s += sf.field.formatValue(v)
         } else {
@@ -446,6 +452,62 @@ extension OFField {
             return String(v)
         default:
             return "0x" + String(v, radix: 16)
+        }
+    }
+}
+
+/// `OFField.storage` computed once per field: translation reads and writes
+/// fields per packet, and the storage lookup goes by name.
+enum FieldStorageCache {
+    static let table: [OFFieldStorage] = OFField.all.map(\.storage)
+
+    /// Fields `set_field` treats specially.
+    enum Kind { case dlVLAN, vlanPCP, ipHeader, other }
+    static let kind: [Kind] = OFField.all.map { f in
+        switch f.name {
+        case "dl_vlan": .dlVLAN
+        case "vlan_pcp", "dl_vlan_pcp": .vlanPCP
+        case "ip_src", "ip_dst", "ipv6_src", "ipv6_dst", "ipv6_label", "nw_tos", "ip_dscp", "nw_ecn", "nw_ttl",
+             "arp_spa", "arp_tpa", "arp_sha", "arp_tha", "arp_op": .ipHeader
+        default: .other
+        }
+    }
+}
+
+extension OFField {
+    /// The field's value in `key` (as `value(in:)`, through the cache).
+    func read(_ key: FlowKey) -> UInt128 {
+        switch FieldStorageCache.table[id] {
+        case .bits(let f, let shift, let width):
+            let ones: UInt64 = width >= 64 ? .max : (1 << UInt64(width)) - 1
+            return UInt128((key[f] >> UInt64(shift)) & ones)
+        case .word(let w):
+            return UInt128(key.words[w])
+        case .pair(let high):
+            return UInt128(key.words[high.word]) << 64 | UInt128(key.words[high.word + 1])
+        case .none:
+            return 0
+        }
+    }
+
+    /// Writes `value` on the bits `mask` keeps (as `write(_:mask:into:)`, through the cache).
+    func store(_ value: UInt128, mask: UInt128, into key: inout FlowKey) {
+        switch FieldStorageCache.table[id] {
+        case .bits(let f, let shift, let width):
+            let ones: UInt64 = width >= 64 ? .max : (1 << UInt64(width)) - 1
+            let m = (UInt64(truncatingIfNeeded: mask) & ones) << UInt64(shift)
+            let v = (UInt64(truncatingIfNeeded: value) & ones) << UInt64(shift)
+            key[f] = (key[f] & ~m) | (v & m)
+        case .pair(let high):
+            let hv = UInt64(truncatingIfNeeded: value >> 64), lv = UInt64(truncatingIfNeeded: value)
+            let hm = UInt64(truncatingIfNeeded: mask >> 64), lm = UInt64(truncatingIfNeeded: mask)
+            key.words[high.word] = (key.words[high.word] & ~hm) | (hv & hm)
+            key.words[high.word + 1] = (key.words[high.word + 1] & ~lm) | (lv & lm)
+        case .word(let w):
+            let v = UInt64(truncatingIfNeeded: value), m = UInt64(truncatingIfNeeded: mask)
+            key.words[w] = (key.words[w] & ~m) | (v & m)
+        case .none:
+            break
         }
     }
 }

@@ -196,9 +196,41 @@ extension XlateContext {
             base.ipv6Source = flow.ipv6Source
             base.ipv6Destination = flow.ipv6Destination
             for f in small { base[f] = flow[f] }
+        case 0x0806:
+            commitARP()
         default:
             break
         }
+    }
+
+    /// `commit_set_arp_action`: a masked set of the ARP fields that
+    /// changed (the datapath cannot do it: the flow takes the slow path).
+    mutating func commitARP() {
+        let fields: [FlowField] = [.ipv4Source, .ipv4Destination, .networkProtocol, .arpSHA, .arpTHA]
+        guard fields.contains(where: { flow[$0] != base[$0] }) else { return }
+        let m = fields.map { diffMask($0) }
+        let opMask: UInt16 = m[2] == 0xff ? 0xffff : UInt16(m[2])
+        let full = m[0] == 0xffff_ffff && m[1] == 0xffff_ffff && opMask == 0xffff
+            && m[3] == FlowField.arpSHA.maxValue && m[4] == FlowField.arpTHA.maxValue
+        let op = flow[.networkProtocol] == 0xff ? UInt16.max : UInt16(flow[.networkProtocol])
+        let key = ARPKey(senderIP: IPv4Address(rawValue: UInt32(flow[.ipv4Source])),
+                         targetIP: IPv4Address(rawValue: UInt32(flow[.ipv4Destination])), operation: op,
+                         senderMAC: EthernetAddress(rawValue: flow[.arpSHA]), targetMAC: EthernetAddress(rawValue: flow[.arpTHA]))
+        if full {
+            actions.append(.set(.arp(key)))
+        } else {
+            let value = ARPKey(senderIP: IPv4Address(rawValue: UInt32(flow[.ipv4Source] & m[0])),
+                               targetIP: IPv4Address(rawValue: UInt32(flow[.ipv4Destination] & m[1])),
+                               operation: op & opMask, senderMAC: EthernetAddress(rawValue: flow[.arpSHA] & m[3]),
+                               targetMAC: EthernetAddress(rawValue: flow[.arpTHA] & m[4]))
+            let mask = ARPKey(senderIP: IPv4Address(rawValue: UInt32(m[0])), targetIP: IPv4Address(rawValue: UInt32(m[1])),
+                              operation: opMask, senderMAC: EthernetAddress(rawValue: m[3]),
+                              targetMAC: EthernetAddress(rawValue: m[4]))
+            actions.append(.setMasked(.arp(Masked(value, mask: mask))))
+        }
+        for f in fields { base[f] = flow[f] }
+        slow = true
+        slowAction = true
     }
 
     mutating func commitPorts() {

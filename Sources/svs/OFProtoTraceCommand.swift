@@ -12,7 +12,8 @@ import OFProto
 ///     bridge NAME DATAPATH [secure]
 ///     port BRIDGE NAME OFPORT DPPORT|- TYPE [tag=N] [trunks=A,B] [vlan_mode=M] [peer=NAME]
 ///     flows BRIDGE FILE [OpenFlow10|OpenFlow13...]   (ovs-ofctl add-flows syntax)
-/// Trace lines: the `ofproto/trace` arguments, separated by spaces.
+/// Trace lines: the `ofproto/trace` arguments, separated by spaces, or
+/// `fdb/show BRIDGE` / `fdb/flush [BRIDGE]`.
 struct OFProtoTraceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ofproto-trace", abstract: "Run ofproto/trace against a topology file.",
@@ -84,7 +85,11 @@ struct OFProtoTraceCommand: ParsableCommand {
             let args = line.split(separator: " ").map(String.init)
             if args.isEmpty { continue }
             do {
-                print(try OFProtoCommands.trace(args, bridges: bridges))
+                switch args[0] {
+                case "fdb/show": print(try OFProtoCommands.fdbShow(Array(args.dropFirst()), bridges: bridges), terminator: "")
+                case "fdb/flush": print(try OFProtoCommands.fdbFlush(Array(args.dropFirst()), bridges: bridges))
+                default: print(try OFProtoCommands.trace(args, bridges: bridges))
+                }
             } catch {
                 print(error.description)
             }

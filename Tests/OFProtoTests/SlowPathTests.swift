@@ -196,3 +196,44 @@ struct SlowPathRig {
         #expect(rig.access.port("p2").sent.count == 1)
     }
 }
+
+@Suite(.serialized) struct SlowPathMACTests {
+    @Test func flowToALearnedPortIsFixedAfterTheMACTableIsFlushed() throws {
+        let rig = try SlowPathRig()
+        rig.send("p2", [udpFrame(src: 2, dst: 1)])
+        rig.slow.handleUpcalls()                        // learns 2 on p2
+        rig.send("p1", [udpFrame(src: 1, dst: 2)])
+        rig.slow.handleUpcalls()
+        rig.slow.revalidate()
+        let toLearned = rig.flows.first { $0.key.inPort == DatapathPort(rig.access.port("p1").number.rawValue) }
+        #expect(toLearned?.actions == [.output(rig.access.port("p2").number)])
+        _ = try OFProtoCommands.fdbFlush(["br0"], bridges: rig.bridges)
+        rig.slow.revalidate()
+        let after = rig.flows.first { $0.key.inPort == rig.access.port("p1").number }
+        #expect(after?.actions == [.output(rig.access.port("p2").number), .output(rig.access.port("p3").number)])
+        #expect(OFProtoCommands.upcallShow([rig.slow]).hasPrefix("ovs-test:\n  flows         : (current 2)"))
+    }
+}
+
+@Suite(.serialized) struct SlowPathMACRefreshTests {
+    @Test func trafficHandledByTheDatapathKeepsItsMACEntryFresh() throws {
+        let rig = try SlowPathRig()
+        rig.bridge.update(settings: {
+            var s = BridgeSettings()
+            s.macAgingTime = 1
+            return s
+        }())
+        rig.send("p1", [udpFrame(src: 1, dst: 2)])
+        rig.slow.handleUpcalls()
+        rig.slow.revalidate()
+        // For 1.5 s (longer than the aging time) p1's traffic hits the megaflow only.
+        let start = ContinuousClock.now
+        while ContinuousClock.now - start < .milliseconds(1500) {
+            rig.send("p1", [udpFrame(src: 1, dst: 2)])
+            rig.slow.revalidate()
+            let t = ContinuousClock.now
+            while ContinuousClock.now - t < .milliseconds(100) {}
+        }
+        #expect(rig.bridge.macTable.lookup(EthernetAddress(rawValue: 1), vlan: 0) == "p1")
+    }
+}

@@ -1,7 +1,7 @@
 """Compares ofproto/trace outputs of OVS and svs, trace by trace.
 
 Usage: compare.py NAME TRACES OVS_OUTPUT SVS_OUTPUT
-Prints differences to stderr and "TOTAL SAME DIFFERENT" on stdout.
+Prints differences to stderr and "TOTAL SAME DIFFERENT BYTE_IDENTICAL" on stdout.
 The `Datapath actions:` line is compared as a multiset of outputs with the
 header changes before each (OVS floods in hash order).
 """
@@ -86,11 +86,17 @@ def normalize(output):
                 k, v = kv.split("=", 1)
                 flow_fields[k] = v
     for l in output.split("\n"):
+        # fdb/show ages depend on timing.
+        l = re.sub(r"^(\s+\S+\s+\d+\s+[0-9a-f:]{17}\s+)\d+$", r"\1AGE", l)
         if l.startswith("Datapath actions: "):
             l = "Datapath actions: " + normalize_actions(l[len("Datapath actions: "):], initial, flow_fields)
         lines.append(l.rstrip())
     while lines and lines[-1] == "":
         lines.pop()
+    # fdb/show lists entries least recently refreshed first, and OVS
+    # refreshes at most once per (wall-clock) second: compare as a set.
+    if lines and lines[0] == " port  VLAN  MAC                Age":
+        lines = lines[:1] + sorted(lines[1:])
     return "\n".join(lines)
 
 
@@ -99,13 +105,15 @@ def main():
     args = [l.strip() for l in open(traces) if l.strip()]
     o = open(ovs).read().split("=== END ===\n")
     s = open(svs).read().split("=== END ===\n")
-    total = same = diff = 0
+    total = same = diff = raw = 0
     for i, a in enumerate(args):
         total += 1
         oo = o[i] if i < len(o) else "<missing>"
         ss = s[i] if i < len(s) else "<missing>"
         # ovs-appctl errors carry the program prefix; svs prints the bare message.
         oo = oo.replace("ovs-appctl: ovs-vswitchd: server returned an error\n", "")
+        if oo.rstrip("\n") == ss.rstrip("\n"):
+            raw += 1
         if normalize(oo) == normalize(ss):
             same += 1
         else:
@@ -114,7 +122,7 @@ def main():
                 d = difflib.unified_diff(normalize(oo).split("\n"), normalize(ss).split("\n"),
                                          "ovs", "svs", lineterm="", n=2)
                 sys.stderr.write(f"=== {name}: ofproto/trace {a}\n" + "\n".join(d) + "\n")
-    sys.stdout.write(f"{total} {same} {diff}\n")
+    sys.stdout.write(f"{total} {same} {diff} {raw}\n")
 
 
 main()
