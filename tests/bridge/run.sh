@@ -324,6 +324,19 @@ else
         wait $ping_pid
         same "no ping lost while a port is added and removed" "40 packets transmitted, 40 received" \
             "$(grep -o '[0-9]* packets transmitted, [0-9]* received' "$TRUN/ping.txt")"
+        # A port's device deleted and made again: svs opens it again (same
+        # OpenFlow port) and traffic flows once ARP caches forget the old MAC.
+        ip link del svsBb0
+        ip link add svsBb0 type veth peer name svsBb1
+        ip link set svsBb1 netns svsBb
+        ip -n svsBb addr add 10.77.0.2/24 dev svsBb1
+        ip -n svsBb link set svsBb1 up
+        ip link set svsBb0 up
+        ip -n svsBa neigh flush all
+        sleep 1.5
+        same "a re-made device keeps its OpenFlow port" 2 "$(tv get interface svsBb0 ofport)"
+        ping_both && pass || fail "ping after a port's device was made again"
+        mac_b=$(ip -n svsBb link show svsBb1 | awk '/link\/ether/ {print $2}')
         # Interface statistics (written every 5 s, as Open vSwitch does).
         rx=0
         for _ in $(seq 1 70); do
