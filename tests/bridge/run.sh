@@ -6,21 +6,26 @@
 #    ovs-vswitchd (dummy datapath, tests/lib/ovs.sh), svs vswitchd with its
 #    embedded database, and svs vswitchd on a real ovsdb-server (--db).
 #    After every step: each command's output, the Interface status columns
-#    (ofport, error, admin_state, link_state, ifindex, mtu, link_resets; mac_in_use of dummy
-#    ports, which shows a port was not re-created), `ovs-appctl dpctl/show
-#    dummy@ovs-dummy`, `ovs-vsctl show` (rows sorted), Bridge
-#    datapath_version and whether datapath_id is set, `ovs-appctl
-#    ofproto/list` and `dpif/show`, Open_vSwitch
-#    datapath_types/dpdk_initialized and cur_cfg = next_cfg.
+#    (ofport, error, admin_state, link_state, ifindex, mtu, link_resets;
+#    mac_in_use of dummy ports, which shows a port was not re-created),
+#    `ovs-appctl dpctl/show dummy@ovs-dummy`, `ovs-vsctl show` (rows
+#    sorted), Bridge datapath_version and whether datapath_id is set,
+#    `ovs-appctl ofproto/list` and `dpif/show`, Open_vSwitch
+#    datapath_types/dpdk_initialized and cur_cfg = next_cfg. Then
+#    datapath-id and fail-mode, bridge/dump-flows, dpif/dump-flows,
+#    revalidator/*, fdb/* and their errors, and the patch-peer error.
 # 2. Restart: svs stopped by pid and started again gives the same state
 #    (OpenFlow port numbers from the database).
 # 3. Real traffic: namespaces svsBa/svsBb joined by veths to a netdev
-#    bridge of svs (system ports), ping both ways, before and after the
-#    daemon is killed (SIGKILL) and started again with no other command
-#    (SKIP, saying why, while the slow path cannot forward); fdb/show,
-#    dpctl/dump-flows and ofproto/trace after it; ovs-ofctl del-flows stops
-#    the traffic and add-flow actions=normal brings it back; iperf3; then
-#    the same bridge with Open vSwitch's ovsdb-server as the database.
+#    bridge of svs (system ports): ping both ways (SKIP, saying why, while
+#    the slow path cannot forward); fdb/show, dpctl/dump-flows,
+#    dpif/dump-flows, ofproto/trace, revalidator/purge, upcall/show and
+#    other_config:flow-limit; no ping lost while another port comes and
+#    goes; a port's device deleted and made again; Interface statistics;
+#    ovs-ofctl del-flows stops the traffic and add-flow actions=normal
+#    brings it back; iperf3; the daemon killed (SIGKILL) and started again
+#    with no other command: ports back, traffic again; then the same bridge
+#    with Open vSwitch's ovsdb-server as the database.
 #
 #   SVS=path/to/svs tests/bridge/run.sh        (as root)
 set -uo pipefail
