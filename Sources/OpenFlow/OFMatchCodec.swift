@@ -369,9 +369,7 @@ public enum OFMatchCodec {
         let type = try r.u16()
         let length = Int(try r.u16())
         guard type == 1 else { throw OFDecodeError(.badMatchType, "match type \(type)") }
-        guard length >= 4, (length + 7) / 8 * 8 <= r.remaining + 0 || length <= r.remaining + 4 else {
-            throw OFDecodeError(.badMatchLength, "match length \(length)")
-        }
+        guard length >= 4 else { throw OFDecodeError(.badMatchLength, "match length \(length)") }
         let padded = (length + 7) / 8 * 8
         guard padded - 4 <= r.remaining else { throw OFDecodeError(.badMatchLength, "match length \(length)") }
         var fields = try r.sub(length - 4)

@@ -208,7 +208,8 @@ extension OFFlowMod {
         guard f & ~0x1f == 0 else { throw OFDecodeError(.badFlags, "flags \(f)") }
         fm.flags = flags(fromWire: f, version: version)
         if version <= 2 { fm.flags |= 4 }
-        fm.importance = version >= 5 ? try r.u16() : { _ = try? r.u16(); return 0 }()
+        let importance = try r.u16()
+        fm.importance = version >= 5 ? importance : 0
         guard version >= 3 else { throw OFDecodeError(.badVersion, "OpenFlow 1.1 flow mods") }
         fm.match = try OFMatchCodec.decodeOXM(&r)
         if fm.command == .add && fm.table == 255 { throw OFDecodeError(.flowModBadTableID, "table 255") }

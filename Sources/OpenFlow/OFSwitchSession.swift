@@ -9,14 +9,9 @@ import Glibc
 @_silgen_name("malloc_trim")
 func glibcMallocTrim(_ pad: Int) -> Int32
 
-/// The time origin of rule timestamps: `ContinuousClock` (CLOCK_BOOTTIME
-/// on Linux), as the slow path's `OFProtoBridge.now()`.
+/// The time origin of rule timestamps: the slow path's (`OFProtoBridge.now()`).
 enum OpenFlowClock {
-    static func now() -> Duration {
-        var ts = timespec()
-        clock_gettime(CLOCK_BOOTTIME, &ts)
-        return .seconds(Int64(ts.tv_sec)) + .nanoseconds(Int64(ts.tv_nsec))
-    }
+    static func now() -> Duration { OFProtoBridge.now() }
 }
 
 /// One OpenFlow connection's protocol state and message handling, apart
@@ -98,9 +93,6 @@ public final class OFSwitchSession {
         case OFType.statsRequest(v): return try stats(m, v)
         case 33 where v >= 5: return try bundleControl(m, v)
         case 34 where v >= 5: return try bundleAdd(m, v)
-        case 12 where v == 1, 10, 11, 13 where v >= 1, 19 where v >= 2, 25 where v >= 3:
-            // Asynchronous messages the switch sends, not receives.
-            throw OFDecodeError(.badType, "message type \(m.type)")
         default:
             throw OFDecodeError(.badType, "message type \(m.type)")
         }

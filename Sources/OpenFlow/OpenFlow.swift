@@ -138,7 +138,10 @@ public final class OpenFlowManagementServer: @unchecked Sendable {
         for m in messages { bytes.append(contentsOf: m.encoded) }
         var off = 0
         while off < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + off, $0.count - off) }
+            let n = bytes.withUnsafeBytes { all in
+                let rest = UnsafeRawBufferPointer(rebasing: all[off...])
+                return write(fd, rest.baseAddress, rest.count)
+            }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { return false }
             off += n

@@ -17,9 +17,12 @@ struct OpenFlowServeCommand: ParsableCommand {
     @Option(help: "The bridge's name.") var bridge: String = "br0"
     @Option(help: "The unix socket to listen on.") var socket: String
     @Option(help: "The datapath ID (hex).") var datapathID: String = "0000000000000001"
+    @Flag(help: "fail_mode=secure: no default NORMAL flow.") var failSecure = false
 
     func run() throws {
-        let br = OFProtoBridge(name: bridge, datapathName: "ovs-netdev")
+        var settings = BridgeSettings()
+        settings.failSecure = failSecure
+        let br = OFProtoBridge(name: bridge, datapathName: "ovs-netdev", settings: settings)
         let server = OpenFlowManagementServer(bridge: br, socketPath: socket,
                                               datapathID: UInt64(datapathID, radix: 16) ?? 1)
         do {

@@ -171,7 +171,9 @@ private func flowMod(_ f: FlowModText) -> OFFlowMod {
 
 @Suite struct SessionTests {
     func session(_ v: UInt8) -> OFSwitchSession {
-        let s = OFSwitchSession(bridge: OFProtoBridge(name: "br0", datapathName: "ovs-netdev"), datapathID: 1)
+        var settings = BridgeSettings()
+        settings.failSecure = true      // no default NORMAL flow
+        let s = OFSwitchSession(bridge: OFProtoBridge(name: "br0", datapathName: "ovs-netdev", settings: settings), datapathID: 1)
         _ = s.handle(OFHello.message(versions: [v]))
         return s
     }

@@ -14,7 +14,7 @@ N=${N:-100000}
 . "$here/../../tests/lib/ovs.sh"
 ovs_start svs-bench-ofctl
 ovs-vsctl --db=unix:"$RUN/db.sock" --timeout=10 add-br br0 -- set bridge br0 datapath_type=dummy fail_mode=secure
-"$SVS" openflow-serve --bridge br0 --socket "$RUN/svs-br0.mgmt" &
+"$SVS" openflow-serve --fail-secure --bridge br0 --socket "$RUN/svs-br0.mgmt" &
 svs_pid=$!
 trap 'kill $svs_pid 2>/dev/null || true; ovs_stop' EXIT
 for _ in $(seq 1 100); do [ -S "$RUN/svs-br0.mgmt" ] && break; sleep 0.1; done

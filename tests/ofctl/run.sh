@@ -38,7 +38,7 @@ if [ "${SVS_TARGET:-vswitchd}" = vswitchd ]; then
         other-config:datapath-id=0000000000000001
     svs_sock=$SRUN/br0.mgmt
 else
-    "$SVS" openflow-serve --bridge br0 --socket "$SRUN/svs-br0.mgmt" &
+    "$SVS" openflow-serve --fail-secure --bridge br0 --socket "$SRUN/svs-br0.mgmt" &
     svs_pid=$!
     svs_sock=$SRUN/svs-br0.mgmt
 fi
