@@ -111,6 +111,8 @@ public final class BridgeLayer: @unchecked Sendable {
                     } else if ContinuousClock.now - lastRefresh >= .seconds(1) {
                         // Link state every second; counters every 5 s
                         // (Open vSwitch's default stats-update-interval).
+                        let spec = SwitchSpec(replica: client.replica)
+                        if reopenReplacedDevices(spec) { publish(spec) }
                         let statistics = ContinuousClock.now - lastStatistics >= .seconds(5)
                         try writeStatus(client, completing: false, statistics: statistics)
                         if statistics { lastStatistics = ContinuousClock.now }
@@ -149,6 +151,7 @@ public final class BridgeLayer: @unchecked Sendable {
         let plan = ReconfigurationPlan(running: bridges.mapValues(\.summary), desired: spec)
         for name in plan.bridgesToRemove { removeBridge(name) }
         for item in plan.interfacesToRemove { removeInterface(item.interface, from: item.bridge) }
+        reopenReplacedDevices(spec)
         for name in plan.bridgesToAdd { addBridge(spec.bridges[name]!, root: spec) }
         for item in plan.interfacesToAdd {
             guard let b = bridges[item.bridge], let bridgeSpec = spec.bridges[item.bridge],
@@ -159,6 +162,33 @@ public final class BridgeLayer: @unchecked Sendable {
         publish(spec)
         // The datapaths' flow limit (`other_config:flow-limit`).
         for dp in slowPaths.keys { _ = host.withDatapath(named: dp) { $0.flowLimit = spec.flowLimit } }
+    }
+
+    /// System ports whose Linux device was deleted and made again (its
+    /// ifindex changed) are opened again, on the same OpenFlow port;
+    /// returns true if any was. (A device that is gone stays as it is,
+    /// link down, until it comes back.)
+    @discardableResult
+    func reopenReplacedDevices(_ spec: SwitchSpec) -> Bool {
+        var reopened = false
+        for name in bridges.keys.sorted() {
+            let b = bridges[name]!
+            guard let bridgeSpec = spec.bridges[name], let dp = b.kind.datapathName else { continue }
+            for (ifaceName, device) in b.interfaces.sorted(by: { $0.key < $1.key }) {
+                guard let old = device.ifindex, let now = try? InterfaceInfo.read(ifaceName), now.index != old,
+                      let (port, iface) = bridgeSpec.interfaces.first(where: { $0.interface.name == ifaceName })
+                else { continue }
+                logger.info("bridge \(name): interface \(ifaceName) was made again (ifindex \(old) -> \(now.index)), reopening")
+                deleteDevice(device, datapath: dp)
+                b.interfaces[ifaceName] = nil
+                b.allocator.release(device.ofport, now: nowMilliseconds)
+                var again = iface
+                again.ofportRequest = device.ofport
+                addInterface(again, port: port, to: b)
+                reopened = true
+            }
+        }
+        return reopened
     }
 
     // MARK: Bridges
@@ -314,6 +344,7 @@ public final class BridgeLayer: @unchecked Sendable {
         case .success(let number)?:
             device.datapathPort = number
             device.portType = portType
+            if portType == "system" { device.ifindex = (try? InterfaceInfo.read(iface.name))?.index }
             // Open vSwitch numbers its dummy devices (the addresses show it);
             // an internal port of a netdev bridge is a TAP there.
             if portType == "dummy" || (portType == "dummy-internal" && b.kind == .dummy) {
@@ -594,6 +625,9 @@ struct RunningInterface: Sendable {
     var patchPeer: String?
     /// The address of an in-memory or patch device (real devices are read live).
     var mac: EthernetAddress?
+    /// A system port's Linux ifindex when it was opened: another one now
+    /// means the device was deleted and made again.
+    var ifindex: Int32?
 
     init(name: String, type: String, key: DeviceKey) {
         self.name = name

@@ -40,6 +40,10 @@ final class VSwitchdBridges: VSwitchdComponent, @unchecked Sendable {
             for s in layer.allSlowPaths { s.revalidate() }
             return ""
         }
+        context.commands.register("bridge/dump-flows", usage: "[--offload-stats] bridge",
+                                  arguments: 1...2) { arguments throws(UnixctlError) in
+            try Self.bridgeDumpFlows(arguments, bridges: layer.ofprotoBridges)
+        }
         context.commands.register("dpif/dump-flows", usage: "[-m] [--names | --no-names] bridge",
                                   arguments: 1...Int(Int32.max)) { arguments throws(UnixctlError) in
             try Self.dumpFlows(arguments, layer: layer, datapaths: datapaths)
@@ -56,6 +60,29 @@ final class VSwitchdBridges: VSwitchdComponent, @unchecked Sendable {
         // flight may take longer); give it 15 s at most.
         for _ in 0..<1500 where !finished.load(ordering: .acquiring) { usleep(10_000) }
         if finished.load(ordering: .acquiring) { layer?.shutdown(cleanup: cleanup) }
+    }
+
+    /// `bridge/dump-flows [--offload-stats] BRIDGE`: every rule of every
+    /// table, hidden ones included, as Open vSwitch's `flow_stats_ds`
+    /// prints them (`table_id=N, ` outside table 0, age in whole seconds).
+    static func bridgeDumpFlows(_ arguments: [String], bridges: OFProtoBridges) throws(UnixctlError) -> String {
+        guard let name = arguments.last, let b = bridges.bridge(named: name) else {
+            throw UnixctlError("Unknown bridge")
+        }
+        let offload = arguments.dropLast().contains("--offload-stats")
+        let now = OFProtoBridge.now()
+        return b.pipeline.read { reader in
+            var out = ""
+            for rule in reader.rules(in: .all) {
+                if rule.table.rawValue != 0 { out += "table_id=\(rule.table.rawValue), " }
+                out += "duration=\(max(0, (now - rule.created).components.seconds))s, "
+                out += "n_packets=\(rule.packetCount), n_bytes=\(rule.byteCount), "
+                if offload { out += "n_offload_packets=0, n_offload_bytes=0, " }
+                out += rule.match.formatted(priority: rule.priority) + ","
+                out += "actions=" + OFAction.format(rule.actions) + "\n"
+            }
+            return out
+        }
     }
 
     /// `dpif/dump-flows [-m] [--names | --no-names] BRIDGE`: the datapath

@@ -6,21 +6,26 @@
 #    ovs-vswitchd (dummy datapath, tests/lib/ovs.sh), svs vswitchd with its
 #    embedded database, and svs vswitchd on a real ovsdb-server (--db).
 #    After every step: each command's output, the Interface status columns
-#    (ofport, error, admin_state, link_state, ifindex, mtu, link_resets; mac_in_use of dummy
-#    ports, which shows a port was not re-created), `ovs-appctl dpctl/show
-#    dummy@ovs-dummy`, `ovs-vsctl show` (rows sorted), Bridge
-#    datapath_version and whether datapath_id is set, `ovs-appctl
-#    ofproto/list` and `dpif/show`, Open_vSwitch
-#    datapath_types/dpdk_initialized and cur_cfg = next_cfg.
+#    (ofport, error, admin_state, link_state, ifindex, mtu, link_resets;
+#    mac_in_use of dummy ports, which shows a port was not re-created),
+#    `ovs-appctl dpctl/show dummy@ovs-dummy`, `ovs-vsctl show` (rows
+#    sorted), Bridge datapath_version and whether datapath_id is set,
+#    `ovs-appctl ofproto/list` and `dpif/show`, Open_vSwitch
+#    datapath_types/dpdk_initialized and cur_cfg = next_cfg. Then
+#    datapath-id and fail-mode, bridge/dump-flows, dpif/dump-flows,
+#    revalidator/*, fdb/* and their errors, and the patch-peer error.
 # 2. Restart: svs stopped by pid and started again gives the same state
 #    (OpenFlow port numbers from the database).
 # 3. Real traffic: namespaces svsBa/svsBb joined by veths to a netdev
-#    bridge of svs (system ports), ping both ways, before and after the
-#    daemon is killed (SIGKILL) and started again with no other command
-#    (SKIP, saying why, while the slow path cannot forward); fdb/show,
-#    dpctl/dump-flows and ofproto/trace after it; ovs-ofctl del-flows stops
-#    the traffic and add-flow actions=normal brings it back; iperf3; then
-#    the same bridge with Open vSwitch's ovsdb-server as the database.
+#    bridge of svs (system ports): ping both ways (SKIP, saying why, while
+#    the slow path cannot forward); fdb/show, dpctl/dump-flows,
+#    dpif/dump-flows, ofproto/trace, revalidator/purge, upcall/show and
+#    other_config:flow-limit; no ping lost while another port comes and
+#    goes; a port's device deleted and made again; Interface statistics;
+#    ovs-ofctl del-flows stops the traffic and add-flow actions=normal
+#    brings it back; iperf3; the daemon killed (SIGKILL) and started again
+#    with no other command: ports back, traffic again; then the same bridge
+#    with Open vSwitch's ovsdb-server as the database.
 #
 #   SVS=path/to/svs tests/bridge/run.sh        (as root)
 set -uo pipefail
@@ -217,6 +222,17 @@ appctl_both dpif/dump-flows br0
 appctl_both dpif/dump-flows nosuchbridge
 appctl_both revalidator/purge
 appctl_both revalidator/wait
+for d in "$OVS_RUN" "$SRUN"; do
+    OVS_RUNDIR=$d timeout 10 ovs-ofctl add-flow br0 table=1,priority=5,in_port=1,dl_type=0x0800,actions=output:2
+    OVS_RUNDIR=$d timeout 10 ovs-ofctl add-flow br0 cookie=0x5,priority=7,dl_vlan=10,actions=strip_vlan,NORMAL
+done
+# (Open vSwitch's ofproto-dpif keeps its own internal rules in table 254;
+# svs has none.)
+same "ovs-appctl bridge/dump-flows br0 (ages aside)" \
+    "$(OVS_RUNDIR=$OVS_RUN timeout 10 ovs-appctl bridge/dump-flows br0 | grep -v '^table_id=254,' |
+        sed 's/duration=[0-9]*s/duration=Ns/' | sort)" \
+    "$(OVS_RUNDIR=$SRUN timeout 10 ovs-appctl bridge/dump-flows br0 | sed 's/duration=[0-9]*s/duration=Ns/' | sort)"
+appctl_both bridge/dump-flows nosuchbridge
 appctl_both fdb/show br0
 appctl_both fdb/flush br0
 appctl_both fdb/show nosuchbridge
@@ -313,6 +329,19 @@ else
         wait $ping_pid
         same "no ping lost while a port is added and removed" "40 packets transmitted, 40 received" \
             "$(grep -o '[0-9]* packets transmitted, [0-9]* received' "$TRUN/ping.txt")"
+        # A port's device deleted and made again: svs opens it again (same
+        # OpenFlow port) and traffic flows once ARP caches forget the old MAC.
+        ip link del svsBb0
+        ip link add svsBb0 type veth peer name svsBb1
+        ip link set svsBb1 netns svsBb
+        ip -n svsBb addr add 10.77.0.2/24 dev svsBb1
+        ip -n svsBb link set svsBb1 up
+        ip link set svsBb0 up
+        ip -n svsBa neigh flush all
+        sleep 1.5
+        same "a re-made device keeps its OpenFlow port" 2 "$(tv get interface svsBb0 ofport)"
+        ping_both && pass || fail "ping after a port's device was made again"
+        mac_b=$(ip -n svsBb link show svsBb1 | awk '/link\/ether/ {print $2}')
         # Interface statistics (written every 5 s, as Open vSwitch does).
         rx=0
         for _ in $(seq 1 70); do
