@@ -28,6 +28,9 @@ enum VSwitchdDpctlCommands {
         commands.register("dpif-netdev/pmd-stats-show", usage: "[-pmd core] [dp]", arguments: 0...3) { arguments throws(UnixctlError) in
             try datapaths.pmdStatsText(arguments)
         }
+        commands.register("dpif-netdev/pmd-rxq-show", usage: "[-pmd core] [-secs secs] [dp]", arguments: 0...5) { arguments throws(UnixctlError) in
+            try datapaths.pmdRxqText(arguments)
+        }
         commands.register("dpif-netdev/pmd-stats-clear", usage: "[-pmd core] [dp]", arguments: 0...3) { arguments throws(UnixctlError) in
             try datapaths.clearPMDStats(arguments)
             return ""

@@ -190,6 +190,28 @@ final class VSwitchdDatapaths: @unchecked Sendable {
         return PollThreadText.statsShow(reports) { $0.id == 0 ? "main thread:\n" : PollThreadText.header($0) }
     }
 
+    /// `dpif-netdev/pmd-rxq-show [-pmd CORE] [-secs SECS] [DP]`: the receive
+    /// queues of each pmd thread. The daemon polls its ports from its main
+    /// thread, which Open vSwitch leaves out of this list, so only the
+    /// header shows (none with `-pmd`).
+    func pmdRxqText(_ arguments: [String]) throws(UnixctlError) -> String {
+        var rest: [String] = []
+        var seconds = 60
+        var i = 0
+        while i < arguments.count {
+            if arguments[i] == "-secs", i + 1 < arguments.count {
+                // Whole 5-second intervals, at most the 60 seconds kept.
+                if let s = Int(arguments[i + 1]), s > 0 { seconds = min(60, (s + 4) / 5 * 5) }
+                i += 2
+            } else {
+                rest.append(arguments[i])
+                i += 1
+            }
+        }
+        try withPollThreadStats(rest) { _, _, _, _ in }
+        return Self.pmdArguments(rest).core == nil ? "Displaying last \(seconds) seconds pmd usage %\n" : ""
+    }
+
     /// `memory/show`'s pairs: datapaths, their ports and flows.
     func memoryReport() -> [(String, Int)] {
         lock.withLock {

@@ -107,7 +107,7 @@ same "list-commands sorted" "$(tail -n +2 <<<"$svs_list")" "$(tail -n +2 <<<"$sv
 for c in version list-commands exit vlog/list vlog/set vlog/list-pattern coverage/show memory/show \
     dpctl/show dpctl/dump-dps dpctl/dump-flows dpctl/add-flow dpctl/mod-flow dpctl/del-flow dpctl/del-flows \
     dpctl/get-flow dpctl/add-if dpctl/del-if dpctl/add-dp dpctl/del-dp \
-    dpif-netdev/pmd-stats-show dpif-netdev/pmd-stats-clear; do
+    dpif-netdev/pmd-stats-show dpif-netdev/pmd-stats-clear dpif-netdev/pmd-rxq-show; do
     check "list-commands has $c" grep -Eq "^  $c( |$)" <<<"$svs_list"
 done
 
@@ -280,8 +280,15 @@ for args in "" "$dp" "${dp#*@}" "-pmd 0 ${dp#*@}" "netdev@no-such"; do
         "$(run_ovs dpif-netdev/pmd-stats-show $args)"
 done
 same "dpif-netdev/pmd-stats-clear" "$(run_svs dpif-netdev/pmd-stats-clear)" "$(run_ovs dpif-netdev/pmd-stats-clear)"
+# dpif-netdev/pmd-rxq-show: no pmd thread on either side (ports are polled
+# by the main thread), so the header and the argument handling.
+for args in "" "$dp" "${dp#*@}" "-pmd 0" "-secs 7" "-secs 0" "-secs 100" "-secs x ${dp#*@}" "netdev@no-such"; do
+    same "dpif-netdev/pmd-rxq-show $args" "$(run_svs dpif-netdev/pmd-rxq-show $args)" \
+        "$(run_ovs dpif-netdev/pmd-rxq-show $args)"
+done
 same "dpif-netdev/pmd-stats-show, no datapath" "$(run_svs dpctl/del-dp "$dp"; run_svs dpif-netdev/pmd-stats-show)" \
     "$(run_ovs dpctl/del-dp "$dp"; run_ovs dpif-netdev/pmd-stats-show)"
+same "dpif-netdev/pmd-rxq-show, no datapath" "$(run_svs dpif-netdev/pmd-rxq-show)" "$(run_ovs dpif-netdev/pmd-rxq-show)"
 same "dpctl/add-dp again" "$(run_svs dpctl/add-dp "$dp")" "$(run_ovs dpctl/add-dp "$dp")"
 
 # --- The embedded database answers the real OVSDB tools.
