@@ -262,12 +262,13 @@ final class SlowPathThread: @unchecked Sendable {
 
 extension OFProtoCommands {
     /// `upcall/show`: the slow paths' flow counts, as Open vSwitch prints them.
-    public static func upcallShow(_ slowPaths: [SlowPath]) -> String {
+    /// `fullName` gives a datapath's `type@name` (`netdev@ovs-netdev`).
+    public static func upcallShow(_ slowPaths: [SlowPath], fullName: (String) -> String = { $0 }) -> String {
         var out = ""
         for sp in slowPaths {
             let s = sp.statistics
             let limit = sp.access.withDatapath(named: sp.datapathName) { $0.flowLimit } ?? 0
-            out += "\(sp.datapathName):\n"
+            out += "\(fullName(sp.datapathName)):\n"
             out += "  flows         : (current \(s.currentFlows)) (avg \(s.averageFlows)) (max \(s.maxFlows)) (limit \(limit))\n"
             out += "  dump duration : \(s.dumpDuration)ms\n"
             out += "  ufid enabled : true\n\n"

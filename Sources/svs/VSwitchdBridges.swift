@@ -28,7 +28,7 @@ final class VSwitchdBridges: VSwitchdComponent, @unchecked Sendable {
         context.commands.register("dpif/show", usage: "", arguments: 0...0) { _ in layer.dpifShow() }
         context.commands.register("ofproto/list", usage: "", arguments: 0...0) { _ in layer.ofprotoList() }
         context.commands.register("upcall/show", usage: "", arguments: 0...0) { _ in
-            OFProtoCommands.upcallShow(layer.allSlowPaths)
+            OFProtoCommands.upcallShow(layer.allSlowPaths) { datapaths.fullName(of: $0) }
         }
         // Every datapath flow goes; the revalidators forget them at their next round.
         context.commands.register("revalidator/purge", usage: "", arguments: 0...0) { _ in

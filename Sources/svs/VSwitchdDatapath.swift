@@ -212,6 +212,11 @@ final class VSwitchdDatapaths: @unchecked Sendable {
         return Self.pmdArguments(rest).core == nil ? "Displaying last \(seconds) seconds pmd usage %\n" : ""
     }
 
+    /// A datapath's `type@name`, as Open vSwitch names it in its outputs.
+    func fullName(of name: String) -> String {
+        lock.withLock { "\(registry.typeName(of: name))@\(name)" }
+    }
+
     /// `memory/show`'s pairs: datapaths, their ports and flows.
     func memoryReport() -> [(String, Int)] {
         lock.withLock {

@@ -126,6 +126,8 @@ snapshot() {
     fi
     echo "== ofproto/list"
     OVS_RUNDIR=$dir timeout 10 ovs-appctl ofproto/list
+    echo "== upcall/show (datapaths and flow limit)"
+    OVS_RUNDIR=$dir timeout 10 ovs-appctl upcall/show | grep -E '^[a-z]+@|flows' | sed 's/(current [0-9]*) (avg [0-9]*) (max [0-9]*) //'
     if [ -z "$nomac" ]; then
         echo "== dpif/show"
         OVS_RUNDIR=$dir timeout 10 ovs-appctl dpif/show
