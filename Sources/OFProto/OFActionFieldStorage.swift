@@ -91,9 +91,26 @@ extension OFField {
         }
     }
 
+    /// Every field's place in the flow key, by field id: `storage` decides
+    /// by name, and reads and writes of fields happen per rule and per
+    /// translated action, so they look it up here.
+    public static let storages: [OFFieldStorage] = OFField.all.map(\.storage)
+
     /// The field's value in `key` (0 for fields the key does not keep).
-    public func value(in key: FlowKey) -> UInt128 {
-        switch storage {
+    @inline(__always)
+    public func value(in key: FlowKey) -> UInt128 { Self.storages[id].read(key) }
+
+    /// Writes `value` into `key` on the bits `mask` keeps.
+    @inline(__always)
+    public func write(_ value: UInt128, mask: UInt128, into key: inout FlowKey) {
+        Self.storages[id].write(value, mask: mask, into: &key)
+    }
+}
+
+extension OFFieldStorage {
+    /// The value kept here in `key` (0 for `.none`).
+    public func read(_ key: FlowKey) -> UInt128 {
+        switch self {
         case .bits(let f, let shift, let width):
             let ones: UInt64 = width >= 64 ? .max : (1 << UInt64(width)) - 1
             return UInt128((key[f] >> UInt64(shift)) & ones)
@@ -106,9 +123,9 @@ extension OFField {
         }
     }
 
-    /// Writes `value` into `key` on the bits `mask` keeps.
+    /// Writes `value` here in `key`, on the bits `mask` keeps.
     public func write(_ value: UInt128, mask: UInt128, into key: inout FlowKey) {
-        switch storage {
+        switch self {
         case .bits(let f, let shift, let width):
             let ones: UInt64 = width >= 64 ? .max : (1 << UInt64(width)) - 1
             let m = (UInt64(truncatingIfNeeded: mask) & ones) << UInt64(shift)

@@ -39,11 +39,11 @@ extension XlateContext {
                 composeOutput(port == .inPort ? flow.openFlowInPort : port, isLast: last)
                 flow.skbPriority = saved
             case .outputRegister(let src, let maxLength):
-                let v = src.field.read(flow) >> UInt128(src.offset) & ones(src.bits)
+                let v = src.field.value(in: flow) >> UInt128(src.offset) & ones(src.bits)
                 if v <= 0xffff {
                     report(.detail, "output port is \(v)")
                     var m = FlowKey(words: wc.words)
-                    src.field.store(.max, mask: ones(src.bits) << UInt128(src.offset), into: &m)
+                    src.field.write(.max, mask: ones(src.bits) << UInt128(src.offset), into: &m)
                     wc.words = m.words
                     outputAction(OFPort(rawValue: UInt16(v)), controllerLength: maxLength, mayPacketIn: false, isLast: last)
                 } else {
@@ -143,12 +143,12 @@ extension XlateContext {
                 }
             case .move(let src, let dst):
                 if prerequisites(dst.field) && prerequisites(src.field) {
-                    let v = src.field.read(flow) >> UInt128(src.offset) & ones(src.bits)
+                    let v = src.field.value(in: flow) >> UInt128(src.offset) & ones(src.bits)
                     var m = FlowKey(words: wc.words)
-                    src.field.store(.max, mask: ones(src.bits) << UInt128(src.offset), into: &m)
-                    dst.field.store(.max, mask: ones(dst.bits) << UInt128(dst.offset), into: &m)
+                    src.field.write(.max, mask: ones(src.bits) << UInt128(src.offset), into: &m)
+                    dst.field.write(.max, mask: ones(dst.bits) << UInt128(dst.offset), into: &m)
                     wc.words = m.words
-                    dst.field.store(v << UInt128(dst.offset), mask: ones(dst.bits) << UInt128(dst.offset), into: &flow)
+                    dst.field.write(v << UInt128(dst.offset), mask: ones(dst.bits) << UInt128(dst.offset), into: &flow)
                 }
                 reportSubfield(dst)
             case .setField(let field, let value, let mask, _):
@@ -159,15 +159,15 @@ extension XlateContext {
                 }
             case .stackPush(let sf):
                 var m = FlowKey(words: wc.words)
-                sf.field.store(.max, mask: ones(sf.bits) << UInt128(sf.offset), into: &m)
+                sf.field.write(.max, mask: ones(sf.bits) << UInt128(sf.offset), into: &m)
                 wc.words = m.words
-                stack.append(sf.field.read(flow) >> UInt128(sf.offset) & ones(sf.bits))
+                stack.append(sf.field.value(in: flow) >> UInt128(sf.offset) & ones(sf.bits))
             case .stackPop(let sf):
                 if let v = stack.popLast() {
                     var m = FlowKey(words: wc.words)
-                    sf.field.store(.max, mask: ones(sf.bits) << UInt128(sf.offset), into: &m)
+                    sf.field.write(.max, mask: ones(sf.bits) << UInt128(sf.offset), into: &m)
                     wc.words = m.words
-                    sf.field.store(v << UInt128(sf.offset), mask: ones(sf.bits) << UInt128(sf.offset), into: &flow)
+                    sf.field.write(v << UInt128(sf.offset), mask: ones(sf.bits) << UInt128(sf.offset), into: &flow)
                     reportSubfield(sf)
                 } else {
                     report(.error, "stack underflow")
@@ -302,13 +302,13 @@ extension XlateContext {
             // Rewriting the IP (or ARP) header matches its protocol (opcode),
             // as Debian's Open vSwitch 3.1 does.
             if flow.isIPAny || flow[.ethType] == 0x0806 { m[.networkProtocol] = 0xff }
-            field.store(.max, mask: mask, into: &m)
+            field.write(.max, mask: mask, into: &m)
             wc.words = m.words
-            field.store(value, mask: mask, into: &flow)
+            field.write(value, mask: mask, into: &flow)
         default:
-            field.store(.max, mask: mask, into: &m)
+            field.write(.max, mask: mask, into: &m)
             wc.words = m.words
-            field.store(value, mask: mask, into: &flow)
+            field.write(value, mask: mask, into: &flow)
         }
     }
 
@@ -316,7 +316,7 @@ extension XlateContext {
     mutating func reportSubfield(_ sf: OFSubfield) {
         guard tracing else { return }
         var s = sf.formatted + " is now "
-        let v = sf.field.read(flow)
+        let v = sf.field.value(in: flow)
         if sf.offset == 0 && sf.bits >= sf.field.bits {
             s += sf.field.formatValue(v)
         } else {
@@ -459,8 +459,6 @@ extension OFField {
 /// `OFField.storage` computed once per field: translation reads and writes
 /// fields per packet, and the storage lookup goes by name.
 enum FieldStorageCache {
-    static let table: [OFFieldStorage] = OFField.all.map(\.storage)
-
     /// Fields `set_field` treats specially.
     enum Kind { case dlVLAN, vlanPCP, ipHeader, other }
     static let kind: [Kind] = OFField.all.map { f in
@@ -474,40 +472,3 @@ enum FieldStorageCache {
     }
 }
 
-extension OFField {
-    /// The field's value in `key` (as `value(in:)`, through the cache).
-    func read(_ key: FlowKey) -> UInt128 {
-        switch FieldStorageCache.table[id] {
-        case .bits(let f, let shift, let width):
-            let ones: UInt64 = width >= 64 ? .max : (1 << UInt64(width)) - 1
-            return UInt128((key[f] >> UInt64(shift)) & ones)
-        case .word(let w):
-            return UInt128(key.words[w])
-        case .pair(let high):
-            return UInt128(key.words[high.word]) << 64 | UInt128(key.words[high.word + 1])
-        case .none:
-            return 0
-        }
-    }
-
-    /// Writes `value` on the bits `mask` keeps (as `write(_:mask:into:)`, through the cache).
-    func store(_ value: UInt128, mask: UInt128, into key: inout FlowKey) {
-        switch FieldStorageCache.table[id] {
-        case .bits(let f, let shift, let width):
-            let ones: UInt64 = width >= 64 ? .max : (1 << UInt64(width)) - 1
-            let m = (UInt64(truncatingIfNeeded: mask) & ones) << UInt64(shift)
-            let v = (UInt64(truncatingIfNeeded: value) & ones) << UInt64(shift)
-            key[f] = (key[f] & ~m) | (v & m)
-        case .pair(let high):
-            let hv = UInt64(truncatingIfNeeded: value >> 64), lv = UInt64(truncatingIfNeeded: value)
-            let hm = UInt64(truncatingIfNeeded: mask >> 64), lm = UInt64(truncatingIfNeeded: mask)
-            key.words[high.word] = (key.words[high.word] & ~hm) | (hv & hm)
-            key.words[high.word + 1] = (key.words[high.word + 1] & ~lm) | (lv & lm)
-        case .word(let w):
-            let v = UInt64(truncatingIfNeeded: value), m = UInt64(truncatingIfNeeded: mask)
-            key.words[w] = (key.words[w] & ~m) | (v & m)
-        case .none:
-            break
-        }
-    }
-}

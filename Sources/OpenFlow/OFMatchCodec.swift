@@ -8,38 +8,10 @@ public enum OFMatchCodec {
 
     static func field(_ name: String) -> OFField { OFField.named(name)! }
 
-    /// Every field's place in the flow key, by field id (`OFField.storage`
-    /// decides by name; this is looked up per field of every rule).
-    static let storages: [OFFieldStorage] = OFField.all.map(\.storage)
-
-    static func read(_ f: OFField, _ key: FlowKey) -> UInt128 {
-        switch storages[f.id] {
-        case .bits(let ff, let shift, let width):
-            let ones: UInt64 = width >= 64 ? .max : (1 << UInt64(width)) - 1
-            return UInt128((key[ff] >> UInt64(shift)) & ones)
-        case .word(let w): return UInt128(key.words[w])
-        case .pair(let high): return UInt128(key.words[high.word]) << 64 | UInt128(key.words[high.word + 1])
-        case .none: return 0
-        }
-    }
+    static func read(_ f: OFField, _ key: FlowKey) -> UInt128 { f.value(in: key) }
 
     static func write(_ f: OFField, _ value: UInt128, mask: UInt128, into key: inout FlowKey) {
-        switch storages[f.id] {
-        case .bits(let ff, let shift, let width):
-            let ones: UInt64 = width >= 64 ? .max : (1 << UInt64(width)) - 1
-            let m = (UInt64(truncatingIfNeeded: mask) & ones) << UInt64(shift)
-            let v = (UInt64(truncatingIfNeeded: value) & ones) << UInt64(shift)
-            key[ff] = (key[ff] & ~m) | (v & m)
-        case .pair(let high):
-            let hv = UInt64(truncatingIfNeeded: value >> 64), lv = UInt64(truncatingIfNeeded: value)
-            let hm = UInt64(truncatingIfNeeded: mask >> 64), lm = UInt64(truncatingIfNeeded: mask)
-            key.words[high.word] = (key.words[high.word] & ~hm) | (hv & hm)
-            key.words[high.word + 1] = (key.words[high.word + 1] & ~lm) | (lv & lm)
-        case .word(let w):
-            let v = UInt64(truncatingIfNeeded: value), m = UInt64(truncatingIfNeeded: mask)
-            key.words[w] = (key.words[w] & ~m) | (v & m)
-        case .none: break
-        }
+        f.write(value, mask: mask, into: &key)
     }
 
     /// The fields `entries` names, resolved once.
@@ -297,7 +269,7 @@ public enum OFMatchCodec {
                 continue
             }
             guard let f = fieldsByHeader[HeaderKey(classID: classID, field: fb >> 1, experimenter: experimenter)],
-                  storages[f.id] != .none || f.name == "in_port_oxm" else {
+                  OFField.storages[f.id] != .none || f.name == "in_port_oxm" else {
                 try r.skip(payload)
                 throw OFDecodeError(.badField, "unknown field \(classID):\(fb >> 1)")
             }
