@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "NetDevicesTests", dependencies: ["NetDevices", "DPIF", "Datapath", "Flow", "Wire"]),
         .testTarget(name: "OVSDBTests", dependencies: ["OVSDB"]),
         .testTarget(name: "OVSDBServerTests", dependencies: ["OVSDBServer", "OVSDB"]),
-        .testTarget(name: "OFProtoTests", dependencies: ["OFProto", "DPIF", "Datapath", "Flow", "Wire"]),
+        .testTarget(name: "OFProtoTests", dependencies: ["OFProto", "DPIF", "Datapath", "NetDevices", "Flow", "Wire"]),
         .testTarget(name: "OVSDBClientTests", dependencies: ["OVSDBClient", "OVSDBServer", "OVSDB"]),
         .testTarget(name: "UnixctlTests", dependencies: ["Unixctl", "OVSDB"]),
         .testTarget(name: "OpenFlowTests", dependencies: ["OpenFlow", "OFProto", "Flow", "Wire"]),

@@ -489,11 +489,7 @@ public enum OFActionCodec {
         guard r.remaining % 8 == 0 else { throw OFDecodeError(.badRequestLength, "actions length \(r.remaining)") }
         var out: [OFAction] = []
         while !r.isAtEnd {
-            guard r.remaining >= 4, let len16 = r.peek16(at: 2) else { throw OFDecodeError(.badActionLength, "truncated action") }
-            let len = Int(len16)
-            guard len >= 8, len % 8 == 0, len <= r.remaining else { throw OFDecodeError(.badActionLength, "action length \(len)") }
-            var a = try r.sub(len)
-            a.shortError = .badActionLength
+            var a = try r.element("action", error: .badActionLength)
             out.append(contentsOf: try decodeAction(&a, version: version))
         }
         return out
@@ -808,12 +804,8 @@ public enum OFActionCodec {
         var seen = Set<UInt16>()
         var parts: [(InstructionKind, [OFAction])] = []
         while !r.isAtEnd {
-            guard r.remaining >= 4, let len16 = r.peek16(at: 2) else { throw OFDecodeError(.badInstructionLength, "truncated instruction") }
-            let len = Int(len16)
-            guard len >= 8, len % 8 == 0, len <= r.remaining else { throw OFDecodeError(.badInstructionLength, "instruction length \(len)") }
-            var i = try r.sub(len)
-            i.shortError = .badInstructionLength
-            let type = try i.u16(); _ = try i.u16()
+            var i = try r.element("instruction", error: .badInstructionLength)
+            let type = try i.u16(), len = Int(try i.u16())
             guard seen.insert(type).inserted else { throw OFDecodeError(.duplicateInstruction, "instruction \(type)") }
             switch type {
             case 1:

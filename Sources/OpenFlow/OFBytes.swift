@@ -118,6 +118,17 @@ public struct OFReader: Sendable {
         defer { offset += n }
         return OFReader(bytes, offset: offset, end: offset + n, shortError: shortError)
     }
+    /// The next element of a list of 8-byte-aligned type-length elements
+    /// (actions, instructions): its 16-bit length is at offset 2. A bad
+    /// length raises `error`; the element's own reader raises it when short.
+    public mutating func element(_ what: String, error: OFErrorCode) throws(OFDecodeError) -> OFReader {
+        guard remaining >= 4, let len16 = peek16(at: 2) else { throw OFDecodeError(error, "truncated \(what)") }
+        let len = Int(len16)
+        guard len >= 8, len % 8 == 0, len <= remaining else { throw OFDecodeError(error, "\(what) length \(len)") }
+        var e = try sub(len)
+        e.shortError = error
+        return e
+    }
     /// A reader over the rest; this one moves to the end.
     public mutating func rest() -> OFReader {
         defer { offset = end }

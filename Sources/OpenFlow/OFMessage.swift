@@ -143,12 +143,7 @@ extension OFFlowMod {
         var fm = OFFlowMod()
         fm.match = try OFMatchCodec.decodeOF10(&r)
         fm.cookie = try r.u64()
-        let command = try r.u16()
-        try fm.setCommand(command, tableIDs: format.flowModTableID)
-        fm.idleTimeout = try r.u16(); fm.hardTimeout = try r.u16(); fm.priority = try r.u16()
-        fm.bufferID = try r.u32(); fm.outPort = OFPort(rawValue: try r.u16())
-        let f = try r.u16()
-        fm.flags = (f & 3) | 4
+        let f = try fm.decodeOF10Fields(&r, format: format)
         if f & 4 != 0 { throw OFDecodeError(.badFlags, "emergency flow") }
         fm.newCookie = fm.cookie
         fm.cookie = 0
@@ -157,6 +152,17 @@ extension OFFlowMod {
         fm.actions = try OFActionCodec.decodeActions(&rest, version: 1)
         fm.match = fm.match.normalized()
         return fm
+    }
+
+    /// The fields OpenFlow 1.0's and Nicira's flow-mods share, from
+    /// `command` to `flags`; returns the raw flags.
+    mutating func decodeOF10Fields(_ r: inout OFReader, format: OFConnectionFormat) throws(OFDecodeError) -> UInt16 {
+        try setCommand(try r.u16(), tableIDs: format.flowModTableID)
+        idleTimeout = try r.u16(); hardTimeout = try r.u16(); priority = try r.u16()
+        bufferID = try r.u32(); outPort = OFPort(rawValue: try r.u16())
+        let f = try r.u16()
+        flags = (f & 3) | 4
+        return f
     }
 
     mutating func setCommand(_ raw: UInt16, tableIDs: Bool) throws(OFDecodeError) {
@@ -172,12 +178,7 @@ extension OFFlowMod {
     public static func decodeNX(_ r: inout OFReader, format: OFConnectionFormat) throws(OFDecodeError) -> OFFlowMod {
         var fm = OFFlowMod()
         fm.cookie = try r.u64()
-        let command = try r.u16()
-        try fm.setCommand(command, tableIDs: format.flowModTableID)
-        fm.idleTimeout = try r.u16(); fm.hardTimeout = try r.u16(); fm.priority = try r.u16()
-        fm.bufferID = try r.u32(); fm.outPort = OFPort(rawValue: try r.u16())
-        let f = try r.u16()
-        fm.flags = (f & 3) | 4
+        _ = try fm.decodeOF10Fields(&r, format: format)
         let matchLen = Int(try r.u16())
         try r.skip(6)
         var cookie: (UInt64, UInt64)? = nil

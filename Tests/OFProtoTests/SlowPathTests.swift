@@ -1,58 +1,24 @@
 import DPIF
 import Datapath
 import Flow
+import NetDevices
 @testable import OFProto
 import Synchronization
 import Testing
 import Wire
 
-/// An in-memory port for the slow-path tests.
-final class SlowPathPort: Port {
-    let name: String
-    let type: PortType
-    let number: DatapathPort
-    var stats = PortStats()
-    var inbox: [[UInt8]] = []
-    var sent: [[UInt8]] = []
-
-    init(name: String, type: PortType, number: DatapathPort) {
-        self.name = name
-        self.type = type
-        self.number = number
-    }
-
-    func receive(into batch: inout PacketBatch, pool: PacketPool) throws(PortError) -> Int {
-        var n = 0
-        while !inbox.isEmpty && !batch.isFull {
-            var p = pool.allocate(copying: inbox.removeFirst())
-            p.metadata.inPort = number
-            if let refused = batch.append(p) { pool.recycle(refused) }
-            n += 1
-        }
-        return n
-    }
-
-    func send(_ batch: consuming PacketBatch, pool: PacketPool) throws(PortError) {
-        var b = batch
-        var frames: [[UInt8]] = []
-        while let p = b.removeLast() {
-            frames.append(p.copyBytes())
-            pool.recycle(p)
-        }
-        sent += frames.reversed()
-    }
-}
-
 /// A datapath with ports p1..p3 behind a lock, as the daemon provides it.
 final class TestDatapathAccess: DatapathAccess, @unchecked Sendable {
-    var made: [String: SlowPathPort] = [:]
+    var made: [String: DummyPort] = [:]
+    /// What each port has sent so far (`DummyPort` hands frames over once).
+    private let transmitted = Mutex<[String: [[UInt8]]]>([:])
     var dp: LocalDatapath!
     let lock = Mutex(())
 
     init() throws {
         var r = PortTypeRegistry()
-        r.register("mem") { [unowned self] c, n in
-            let p = SlowPathPort(name: c.name, type: c.type, number: n)
+        r.register("mem") { [unowned self] (c, n) throws(PortError) -> any Port in
+            let p = try DummyPort(configuration: c, number: n)
             made[c.name] = p
             return p
         }
@@ -66,7 +32,13 @@ final class TestDatapathAccess: DatapathAccess, @unchecked Sendable {
     }
 
     func poll() { _ = lock.withLock { _ in dp.poll() } }
-    func port(_ name: String) -> SlowPathPort { made[name]! }
+    func port(_ name: String) -> DummyPort { made[name]! }
+
+    /// Every frame port `name` has sent since the datapath was made.
+    func sent(_ name: String) -> [[UInt8]] {
+        let new = port(name).drainTransmitted()
+        return transmitted.withLock { $0[name, default: []] += new; return $0[name]! }
+    }
 }
 
 func udpFrame(src: UInt64, dst: UInt64, dport: UInt16 = 53) -> [UInt8] {
@@ -108,7 +80,7 @@ struct SlowPathRig {
     }
 
     func send(_ port: String, _ frames: [[UInt8]]) {
-        access.port(port).inbox += frames
+        access.port(port).inject(contentsOf: frames)
         access.poll()
     }
 
@@ -122,8 +94,8 @@ struct SlowPathRig {
         rig.send("p1", [f])
         #expect(rig.slow.handleUpcalls() == 1)
         // NORMAL floods to p2 and p3.
-        #expect(rig.access.port("p2").sent == [f])
-        #expect(rig.access.port("p3").sent == [f])
+        #expect(rig.access.sent("p2") == [f])
+        #expect(rig.access.sent("p3") == [f])
         let flows = rig.flows
         #expect(flows.count == 1)
         #expect(flows.first?.actions == [.output(DatapathPort(2)), .output(DatapathPort(3))])
@@ -131,13 +103,13 @@ struct SlowPathRig {
         // The next packet of the flow is handled by the datapath alone.
         rig.send("p1", [f])
         #expect(rig.slow.handleUpcalls() == 0)
-        #expect(rig.access.port("p2").sent.count == 2)
+        #expect(rig.access.sent("p2").count == 2)
         // The reply is forwarded to the learned port only.
         let reply = udpFrame(src: 2, dst: 1)
         rig.send("p2", [reply])
         #expect(rig.slow.handleUpcalls() == 1)
-        #expect(rig.access.port("p1").sent == [reply])
-        #expect(rig.access.port("p3").sent == [f, f])
+        #expect(rig.access.sent("p1") == [reply])
+        #expect(rig.access.sent("p3") == [f, f])
     }
 
     @Test func idleFlowGoesAwayAfterMaxIdle() throws {
@@ -164,7 +136,7 @@ struct SlowPathRig {
         rig.slow.revalidate()
         #expect(rig.flows.first?.actions == [.output(DatapathPort(3))])
         rig.send("p1", [udpFrame(src: 1, dst: 2)])
-        #expect(rig.access.port("p3").sent.count == 1)
+        #expect(rig.access.sent("p3").count == 1)
         // A change of the match makes the old megaflow's mask wrong: deleted.
         try SlowPathRig.install(["in_port=1,udp,tp_dst=53,actions=output:2"], into: rig.bridge)
         rig.slow.revalidate()
@@ -192,8 +164,8 @@ struct SlowPathRig {
         defer { rig.slow.stop() }
         rig.send("p1", [udpFrame(src: 1, dst: 2)])
         let start = ContinuousClock.now
-        while rig.access.port("p2").sent.isEmpty && ContinuousClock.now - start < .seconds(5) {}
-        #expect(rig.access.port("p2").sent.count == 1)
+        while rig.access.sent("p2").isEmpty && ContinuousClock.now - start < .seconds(5) {}
+        #expect(rig.access.sent("p2").count == 1)
     }
 }
 

@@ -26,13 +26,7 @@ SRUN=$(mktemp -d /tmp/svs-appctl.XXXXXX)
 svs_pids=()
 svs_stop() {
     local pid
-    for pid in "${svs_pids[@]}"; do
-        if kill -0 "$pid" 2>/dev/null; then
-            kill "$pid" 2>/dev/null
-            for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-            kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
-        fi
-    done
+    for pid in "${svs_pids[@]}"; do stop_pid "$pid"; done
     rm -rf "$SRUN"
 }
 trap 'svs_stop; ovs_stop' EXIT

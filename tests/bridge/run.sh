@@ -41,14 +41,6 @@ XRUN=$(mktemp -d /tmp/svs-bridge-x.XXXXXX)   # svs on a real ovsdb-server
 TRUN=$(mktemp -d /tmp/svs-bridge-t.XXXXXX)   # svs with real traffic
 
 pids=()
-stop_pid() {
-    local pid=$1
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-        kill "$pid" 2>/dev/null
-        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
-    fi
-}
 cleanup() {
     local pid
     for pid in "${pids[@]}"; do stop_pid "$pid"; done

@@ -15,17 +15,22 @@ ovs_require() {
     done
 }
 
-# Stops both daemons by pid (TERM, then KILL after 5 s), then removes $RUN.
+# stop_pid PID: stops a process this suite started: TERM, then KILL if it
+# is still there after 5 s. Nothing if PID is empty or already gone.
+stop_pid() {
+    local pid=${1:-}
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
+    fi
+    return 0
+}
+
+# Stops both daemons by pid (stop_pid), then removes $RUN.
 ovs_stop() {
-    local f pid
-    for f in ovs-vswitchd ovsdb-server; do
-        pid=$(cat "$RUN/$f.pid" 2>/dev/null || true)
-        if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-            kill "$pid" 2>/dev/null || true
-            for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-            kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
-        fi
-    done
+    local f
+    for f in ovs-vswitchd ovsdb-server; do stop_pid "$(cat "$RUN/$f.pid" 2>/dev/null || true)"; done
     rm -rf "$RUN"
 }
 

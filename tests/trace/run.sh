@@ -32,13 +32,7 @@ ovs_start svs-trace
 # svs vswitchd (embedded database) in its own run directory, stopped by pid.
 SRUN=$(mktemp -d /tmp/svs-trace-live.XXXXXX)
 stop_svs() {
-    local pid
-    pid=$(cat "$SRUN/ovs-vswitchd.pid" 2>/dev/null || true)
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-        kill "$pid" 2>/dev/null || true
-        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
-    fi
+    stop_pid "$(cat "$SRUN/ovs-vswitchd.pid" 2>/dev/null || true)"
     rm -rf "$SRUN"
 }
 trap 'stop_svs; ovs_stop' EXIT

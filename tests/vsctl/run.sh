@@ -19,18 +19,12 @@ for tool in ovsdb-tool ovsdb-server ovsdb-client ovs-vsctl; do
     command -v "$tool" >/dev/null || { echo "vsctl: $tool not installed" >&2; exit 2; }
 done
 schema=/usr/share/openvswitch/vswitch.ovsschema
+. "$here/../lib/ovs.sh"      # stop_pid
 RUN=$(mktemp -d /tmp/svs-vsctl.XXXXXX)
 
 stop() {
-    local pid side
-    for side in ovs svs; do
-        pid=$(cat "$RUN/$side/pid" 2>/dev/null || true)
-        if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-            kill "$pid" 2>/dev/null || true
-            for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-            kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
-        fi
-    done
+    local side
+    for side in ovs svs; do stop_pid "$(cat "$RUN/$side/pid" 2>/dev/null || true)"; done
     rm -rf "$RUN"
 }
 trap stop EXIT
