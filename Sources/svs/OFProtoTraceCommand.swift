@@ -1,6 +1,5 @@
 import ArgumentParser
 import Flow
-import Foundation
 import OFProto
 
 /// `svs ofproto-trace TOPOLOGY TRACES` (hidden): builds bridges from a
@@ -30,7 +29,7 @@ struct OFProtoTraceCommand: ParsableCommand {
             "OpenFlow10": .of10, "OpenFlow11": .of11, "OpenFlow12": .of12, "OpenFlow13": .of13,
             "OpenFlow14": .of14, "OpenFlow15": .of15,
         ]
-        for line in try String(contentsOfFile: topology, encoding: .utf8).split(separator: "\n") {
+        for line in try TextFile.read(topology).split(separator: "\n") {
             let w = line.split(separator: " ").map(String.init)
             guard let kind = w.first, !kind.hasPrefix("#") else { continue }
             switch kind {
@@ -66,8 +65,8 @@ struct OFProtoTraceCommand: ParsableCommand {
         for (name, file, version) in flowFiles {
             guard let b = bridges.bridge(named: name) else { throw ValidationError("flows: no bridge \(name)") }
             var specs: [(UInt8, OpenFlowRuleSpec<[OFAction]>)] = []
-            for line in try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n") {
-                let t = line.trimmingCharacters(in: .whitespaces)
+            for line in try TextFile.read(file).split(separator: "\n") {
+                let t = String(line.trimmingBlanks)
                 if t.isEmpty || t.hasPrefix("#") { continue }
                 let f = try FlowModText.parse(t)
                 let acts = OFActionEncoding.roundTrip(f.actions, version: version, match: f.match)
@@ -81,7 +80,7 @@ struct OFProtoTraceCommand: ParsableCommand {
                 }
             }
         }
-        for line in try String(contentsOfFile: traces, encoding: .utf8).split(separator: "\n") {
+        for line in try TextFile.read(traces).split(separator: "\n") {
             let args = line.split(separator: " ").map(String.init)
             if args.isEmpty { continue }
             do {

@@ -90,7 +90,7 @@ struct OVSDBToolCommand: ParsableCommand {
         func run() throws {
             let s: DatabaseSchema
             if let schema {
-                guard let text = readText(schema) else { throw OVSDBCommandError("\(schema): cannot read") }
+                guard let text = try? TextFile.read(schema) else { throw OVSDBCommandError("\(schema): cannot read") }
                 do { s = try DatabaseSchema(text: text) } catch { throw OVSDBCommandError("\(schema): \(error)") }
             } else {
                 s = Schemas.vswitch()
@@ -120,21 +120,6 @@ struct OVSDBToolCommand: ParsableCommand {
             }
         }
     }
-}
-
-private func readText(_ path: String) -> String? {
-    let fd = open(path, O_RDONLY)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var bytes: [UInt8] = []
-    var buf = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if n < 0 { return nil }
-        if n == 0 { break }
-        bytes += buf[0..<n]
-    }
-    return String(decoding: bytes, as: UTF8.self)
 }
 
 private func printErr(_ s: String) {

@@ -242,7 +242,7 @@ enum VSwitchdDatabase {
             // svs's own Open_vSwitch schema (OVS 3.x's tables, columns and
             // types) unless --schema names another.
             let schemaPath = options.schema ?? "svs's built-in vswitch schema"
-            let schema = try options.schema.map { try DatabaseSchema(text: try readFile($0)) } ?? Schemas.vswitch()
+            let schema = try options.schema.map { try DatabaseSchema(text: try TextFile.read($0)) } ?? Schemas.vswitch()
             file = try DatabaseFile.create(path: path, schema: schema)
             if schema.name == "Open_vSwitch", schema.tables["Open_vSwitch"] != nil {
                 _ = try file.transact([.object([("op", .string("insert")), ("table", .string("Open_vSwitch")),
@@ -269,20 +269,5 @@ enum VSwitchdDatabase {
         for endpoint in ["punix:" + options.databaseSocket] + options.remotes where endpoint.hasPrefix("punix:") {
             unlink(String(endpoint.dropFirst("punix:".count)))
         }
-    }
-
-    static func readFile(_ path: String) throws -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw Failure(description: "\(path): \(SystemError.describe(errno))") }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 { throw Failure(description: "\(path): \(SystemError.describe(errno))") }
-            if n == 0 { break }
-            bytes += buffer[0..<n]
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -130,7 +130,7 @@ final class VSwitchdBridges: VSwitchdComponent, @unchecked Sendable {
     static func namingPorts(_ line: String, _ names: [String: String]) -> String {
         var line = line
         for (number, name) in names { line = line.replacingOccurrences("in_port(\(number))", "in_port(\(name))") }
-        guard let range = line.range(of: ", actions:") else { return line }
+        guard let range = line.firstRange(of: ", actions:") else { return line }
         var out = String(line[..<range.upperBound])
         var depth = 0
         var token = ""
