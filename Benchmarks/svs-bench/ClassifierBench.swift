@@ -152,6 +152,11 @@ struct ClassifierBench: ParsableCommand {
         let grown = withExtendedLifetime(rules) { heapBytesInUse() - before }
         report("classifier_memory_\(n)_heap", Double(grown) / 1e6, "MB")
         report("classifier_memory_\(n)_per_rule", Double(grown) / Double(n), "bytes")
+        // The rule object's own allocation, the rest being its match
+        // storage, its action list and the classifier's indices.
+        if let rule = pipeline.read({ $0.rules(in: OpenFlowTableID(0)).first }) {
+            report("classifier_memory_rule_object", Double(malloc_usable_size(Unmanaged.passUnretained(rule).toOpaque())), "bytes")
+        }
         blackHole(pipeline)
     }
 

@@ -3,16 +3,22 @@
 /// subtables for their stage indices and buckets.
 ///
 /// Probing reads only `hashes`: 0 marks an empty slot and 1 a deleted one,
-/// so stored keys have their top bit forced on (`key(_:)`).
+/// so stored keys have their top bit forced on (`key(_:)`). A slot's value
+/// means something only while its hash is stored; empty slots hold
+/// `vacant`. The table is at most three quarters full (linear probing
+/// stays short at that load; the maps are most of a classifier's memory).
 struct ClassifierHashMap<Value> {
     private var hashes: [UInt64]
-    private var values: [Value?]
+    private var values: [Value]
+    private let vacant: Value
     private(set) var count = 0
     private var deleted = 0
 
-    init() {
+    /// An empty map whose empty slots hold `vacant`.
+    init(vacant: Value) {
+        self.vacant = vacant
         hashes = Array(repeating: 0, count: 8)
-        values = Array(repeating: nil, count: 8)
+        values = Array(repeating: vacant, count: 8)
     }
 
     /// The stored form of hash `h`.
@@ -50,14 +56,14 @@ struct ClassifierHashMap<Value> {
                 values[i] = value
             } else {
                 hashes[i] = 1
-                values[i] = nil
+                values[i] = vacant
                 count -= 1
                 deleted += 1
             }
             return
         }
         guard let value else { return }
-        if (count + deleted + 1) * 2 > hashes.count { grow() }
+        if (count + deleted + 1) * 4 > hashes.count * 3 { grow() }
         let mask = hashes.count - 1
         var j = Int(truncatingIfNeeded: h) & mask
         while hashes[j] > 1 { j = (j + 1) & mask }
@@ -68,10 +74,10 @@ struct ClassifierHashMap<Value> {
     }
 
     private mutating func grow() {
-        let capacity = count * 4 > hashes.count ? hashes.count * 2 : hashes.count
+        let capacity = count * 2 > hashes.count ? hashes.count * 2 : hashes.count
         let oldHashes = hashes, oldValues = values
         hashes = Array(repeating: 0, count: capacity)
-        values = Array(repeating: nil, count: capacity)
+        values = Array(repeating: vacant, count: capacity)
         deleted = 0
         let mask = capacity - 1
         for i in oldHashes.indices where oldHashes[i] > 1 {

@@ -1,3 +1,4 @@
+import Synchronization
 import Flow
 
 /// A version of a classifier's contents (OVS's `ovs_version_t`).
@@ -36,7 +37,10 @@ public struct ClassifierVersion: RawRepresentable, Hashable, Comparable, Sendabl
 public class ClassifierRule: @unchecked Sendable {
     // The fields a lookup reads come first, in the object's first cache line.
     /// Higher wins. OpenFlow priorities are 0...65535.
-    public let priority: Int
+    @inline(__always) public var priority: Int { Int(storedPriority) }
+    private let storedPriority: Int32
+    /// The rule's position in `subtable.members`.
+    var memberIndex: Int32 = -1
     /// First version the rule is visible in.
     @exclusivity(unchecked) public internal(set) var addedIn: ClassifierVersion = .min
     /// First version the rule is no longer visible in (`.notRemoved` if none).
@@ -53,15 +57,11 @@ public class ClassifierRule: @unchecked Sendable {
 
     /// The subtable holding the rule, while it is in a classifier.
     unowned(unsafe) var subtable: ClassifierSubtable?
-    /// The rule's position in `subtable.members`.
-    var memberIndex = -1
-    /// The hash of the match under its subtable's mask (the bucket key).
-    var bucketHash: UInt64 = 0
 
     /// A rule matching `match` at `priority`.
     public init(match: Match, priority: Int) {
         compactMatch = CompactMatch(match)
-        self.priority = priority
+        storedPriority = Int32(clamping: priority)
     }
 
     /// The fields the rule matches (key already masked).
@@ -117,11 +117,17 @@ public class ClassifierRule: @unchecked Sendable {
 /// the mask's non-zero words, then those words' keys and masks. A classifier
 /// holds one per rule, so 100,000 rules cost kilobytes where full matches
 /// (two 58-word arrays) cost megabytes.
+///
+/// The masks are shared: every rule of a subtable has the same mask, and
+/// equal mask arrays are stored once (`SharedMasks`), so a rule pays only
+/// for its keys.
 public struct CompactMatch: Hashable, Sendable {
     /// Bit `i` is set when word `i` of the mask is non-zero.
     public let map: UInt64
-    /// The keys of the mapped words, in word order, then their masks.
-    let values: [UInt64]
+    /// The keys of the mapped words, in word order.
+    let keys: [UInt64]
+    /// Their masks, in the same order.
+    let masks: [UInt64]
 
     public init(_ match: Match) {
         let k = match.key.words.span, m = match.mask.words.span
@@ -133,19 +139,18 @@ public struct CompactMatch: Hashable, Sendable {
             masks.append(m[i])
         }
         self.map = map
-        values = keys + masks
+        self.keys = keys
+        self.masks = SharedMasks.shared(masks)
     }
 
     /// How many words the mask has.
     @inlinable public var count: Int { map.nonzeroBitCount }
     /// The key of the `j`th mapped word.
-    @inline(__always) func key(_ j: Int) -> UInt64 { values[j] }
+    @inline(__always) func key(_ j: Int) -> UInt64 { keys[j] }
     /// The mask of the `j`th mapped word.
-    @inline(__always) func mask(_ j: Int) -> UInt64 { values[values.count / 2 + j] }
+    @inline(__always) func mask(_ j: Int) -> UInt64 { masks[j] }
     /// The position among the mapped words of word `i` (which must be mapped).
     @inline(__always) func index(ofWord i: Int) -> Int { (map & ((1 << UInt64(i)) &- 1)).nonzeroBitCount }
-    /// The keys of the mapped words, in word order.
-    var keys: ArraySlice<UInt64> { values[..<(values.count / 2)] }
 
     /// The full match.
     public var match: Match {
@@ -154,10 +159,27 @@ public struct CompactMatch: Hashable, Sendable {
         while bits != 0 {
             let i = bits.trailingZeroBitCount
             bits &= bits &- 1
-            key.words[i] = values[j]
-            mask.words[i] = values[values.count / 2 + j]
+            key.words[i] = keys[j]
+            mask.words[i] = masks[j]
             j += 1
         }
         return Match(key: key, mask: mask)
+    }
+}
+
+/// Equal mask arrays stored once: a cache of recently seen ones, emptied
+/// when full (a table rarely has more than a few hundred distinct masks).
+enum SharedMasks {
+    static let capacity = 4096
+    private static let cache = Mutex<Set<[UInt64]>>([])
+
+    /// `masks`, or an equal array already in use, sharing its storage.
+    static func shared(_ masks: [UInt64]) -> [UInt64] {
+        cache.withLock { cache in
+            if let kept = cache.firstIndex(of: masks).map({ cache[$0] }) { return kept }
+            if cache.count >= capacity { cache.removeAll() }
+            cache.insert(masks)
+            return masks
+        }
     }
 }

@@ -27,6 +27,8 @@ struct ClassifierTrieContext {
 /// packet's, the subtable misses having looked only at metadata, and only the
 /// metadata part of the mask is un-wildcarded.
 final class ClassifierSubtable {
+    /// What the empty slots of `buckets` hold (never a member of a subtable).
+    static let vacantSlot = ClassifierRule(match: .catchAll, priority: 0)
     let mask: FlowMask
     /// Creation order, to break ties between subtables of equal maximum
     /// priority in the same way every time.
@@ -41,12 +43,12 @@ final class ClassifierSubtable {
     let stageEnds: [Int]
     /// For each stage but the last: how many rules hash to each partial hash.
     /// (One map for every stage: the stage is part of each hash.)
-    @exclusivity(unchecked) var stageIndex = ClassifierHashMap<Int32>()
+    @exclusivity(unchecked) var stageIndex = ClassifierHashMap<Int32>(vacant: 0)
     /// Stages with an index (all but the last).
     let indexedStages: Int
     /// The first rule of each full hash; rules sharing a hash are chained by
     /// `nextInBucket`, highest priority first.
-    @exclusivity(unchecked) var buckets = ClassifierHashMap<ClassifierRule>()
+    @exclusivity(unchecked) var buckets = ClassifierHashMap<ClassifierRule>(vacant: ClassifierSubtable.vacantSlot)
     /// Every rule in insertion order (OVS's `rules_list`, the dump order);
     /// removed rules leave a hole until the next compaction.
     private var memberSlots: [ClassifierRule?] = []
@@ -164,7 +166,6 @@ final class ClassifierSubtable {
         let hashes = stageHashes(rule)
         for p in 0..<indexedStages { stageIndex.set(hashes[p], (stageIndex[hashes[p]] ?? 0) + 1) }
         let h = hashes[hashes.count - 1]
-        rule.bucketHash = h
         // Into the chain, after every rule of higher or equal priority.
         if let head = buckets[h], head.priority >= rule.priority {
             var previous = head
@@ -176,7 +177,7 @@ final class ClassifierSubtable {
             buckets.set(h, rule)
         }
         rule.subtable = self
-        rule.memberIndex = memberSlots.count
+        rule.memberIndex = Int32(memberSlots.count)
         memberSlots.append(rule)
         count += 1
         if portsPrefixLength > 0 {
@@ -192,7 +193,7 @@ final class ClassifierSubtable {
             let n = (stageIndex[hashes[p]] ?? 1) - 1
             stageIndex.set(hashes[p], n == 0 ? nil : n)
         }
-        let h = rule.bucketHash
+        let h = hashes[hashes.count - 1]
         if let head = buckets[h] {
             if head === rule {
                 buckets.set(h, rule.nextInBucket)
@@ -206,11 +207,11 @@ final class ClassifierSubtable {
         if portsPrefixLength > 0 {
             portsTrie.remove(ClassifierPrefixField.transportPorts.value(rule.match.key.words.span), length: portsPrefixLength)
         }
-        memberSlots[rule.memberIndex] = nil
+        memberSlots[Int(rule.memberIndex)] = nil
         count -= 1
         if count * 2 < memberSlots.count && memberSlots.count > 16 {
             memberSlots.removeAll { $0 == nil }
-            for (k, r) in memberSlots.enumerated() { r!.memberIndex = k }
+            for (k, r) in memberSlots.enumerated() { r!.memberIndex = Int32(k) }
         }
         rule.subtable = nil
         rule.memberIndex = -1
@@ -318,8 +319,8 @@ final class ClassifierSubtable {
     /// True if `key` (its words in `k`) agrees with `rule` on this subtable's mask.
     @inline(__always)
     private func matchesSignificantWords(_ k: Span<UInt64>, _ rule: ClassifierRule) -> Bool {
-        let values = rule.compactMatch.values     // keys first, in `words` order
-        let r = values.span
+        let keys = rule.compactMatch.keys     // in `words` order
+        let r = keys.span
         var d: UInt64 = 0
         for j in 0..<words.count {
             d |= (k[words[j]] & wordMasks[j]) ^ r[j]

@@ -86,20 +86,18 @@ public final class OpenFlowRule<Actions: Sendable>: ClassifierRule, @unchecked S
     public let hardTimeout: UInt16
     public let flags: OpenFlowRuleFlags
     public let importance: UInt16
+    /// True while `ruleSuccessors` has an entry for this rule.
+    private let hasSuccessor = Atomic<Bool>(false)
     public let actions: Actions
-    /// When the rule was added (kept across modifications).
-    public let created: Duration
-    /// When the rule was added or last modified (the hard timeout's origin).
-    public let modified: Duration
+    /// When the rule was added (kept across modifications), in nanoseconds.
+    private let createdNanoseconds: Int64
+    /// When the rule was added or last modified (the hard timeout's
+    /// origin), in nanoseconds.
+    private let modifiedNanoseconds: Int64
 
     private let packets: Atomic<UInt64>
     private let bytes: Atomic<UInt64>
     private let usedNanoseconds: Atomic<Int64>
-    /// The rule that replaced this one (add or modify of the same rule),
-    /// and whether counts go to it: statistics for this rule that arrive
-    /// later (revalidators push them after the fact) are credited to it,
-    /// as OVS's `rule_dpif->new_rule`.
-    private let successor = Mutex<(rule: OpenFlowRule<Actions>, forwardsCounts: Bool)?>(nil)
 
     init(table: OpenFlowTableID, spec: OpenFlowRuleSpec<Actions>, created: Duration, modified: Duration,
          packets: UInt64 = 0, bytes: UInt64 = 0, used: Duration? = nil) {
@@ -109,14 +107,19 @@ public final class OpenFlowRule<Actions: Sendable>: ClassifierRule, @unchecked S
         hardTimeout = spec.hardTimeout
         flags = spec.flags.subtracting([.checkOverlap, .resetCounts])
         importance = spec.importance
-        actions = spec.actions
-        self.created = created
-        self.modified = modified
+        actions = SharedActionLists.shared(spec.actions)
+        createdNanoseconds = created.totalNanoseconds
+        modifiedNanoseconds = modified.totalNanoseconds
         self.packets = Atomic(packets)
         self.bytes = Atomic(bytes)
         usedNanoseconds = Atomic((used ?? modified).totalNanoseconds)
         super.init(match: spec.match, priority: Int(spec.priority))
     }
+
+    /// When the rule was added (kept across modifications).
+    public var created: Duration { .nanoseconds(createdNanoseconds) }
+    /// When the rule was added or last modified (the hard timeout's origin).
+    public var modified: Duration { .nanoseconds(modifiedNanoseconds) }
 
     /// The OpenFlow priority.
     public var openFlowPriority: UInt16 { UInt16(truncatingIfNeeded: priority) }
@@ -137,8 +140,10 @@ public final class OpenFlowRule<Actions: Sendable>: ClassifierRule, @unchecked S
     /// Adds statistics pushed by the datapath (revalidators) or a packet
     /// handled in the slow path. Safe from any thread.
     public func account(packets p: UInt64, bytes b: UInt64, usedAt time: Duration) {
-        if let next = successor.withLock({ $0 }) {
-            next.rule.account(packets: next.forwardsCounts ? p : 0, bytes: next.forwardsCounts ? b : 0, usedAt: time)
+        if hasSuccessor.load(ordering: .acquiring),
+           let next = ruleSuccessors.withLock({ $0[ObjectIdentifier(self)] }) {
+            let rule = unsafeDowncast(next.rule, to: OpenFlowRule<Actions>.self)
+            rule.account(packets: next.forwardsCounts ? p : 0, bytes: next.forwardsCounts ? b : 0, usedAt: time)
             return
         }
         if !flags.contains(.noPacketCounts) { packets.wrappingAdd(p, ordering: .relaxed) }
@@ -148,7 +153,15 @@ public final class OpenFlowRule<Actions: Sendable>: ClassifierRule, @unchecked S
 
     /// Sends later statistics to `rule` (nil: keep them, a reverted replacement).
     func forward(to rule: OpenFlowRule<Actions>?, counts: Bool) {
-        successor.withLock { $0 = rule.map { ($0, counts) } }
+        guard rule != nil || hasSuccessor.load(ordering: .acquiring) else { return }
+        ruleSuccessors.withLock { $0[ObjectIdentifier(self)] = rule.map { ($0, counts) } }
+        hasSuccessor.store(rule != nil, ordering: .releasing)
+    }
+
+    deinit {
+        if hasSuccessor.load(ordering: .acquiring) {
+            _ = ruleSuccessors.withLock { $0.removeValue(forKey: ObjectIdentifier(self)) }
+        }
     }
 
     /// Why the rule expires at `now`, if it does (OVS's `rule_expire`:
@@ -160,11 +173,42 @@ public final class OpenFlowRule<Actions: Sendable>: ClassifierRule, @unchecked S
     }
 }
 
+/// For each rule replaced by another (an add or modify of the same rule),
+/// its replacement and whether counts go to it: statistics for the old rule
+/// that arrive later (revalidators push them after the fact) are credited
+/// to the new one, as OVS's `rule_dpif->new_rule`. Few rules are replaced
+/// at any moment, so one table serves them all rather than a lock in every
+/// rule; an entry goes with its rule.
+private let ruleSuccessors = Mutex<[ObjectIdentifier: (rule: ClassifierRule, forwardsCounts: Bool)]>([:])
+
 extension Duration {
     /// The duration in whole nanoseconds (saturating).
     var totalNanoseconds: Int64 {
         let (seconds, attoseconds) = components
         let (ns, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         return overflow ? (seconds < 0 ? .min : .max) : ns &+ attoseconds / 1_000_000_000
+    }
+}
+
+/// Rules with equal action lists share one copy of the list: a table of
+/// 100,000 flows usually has a handful of distinct action lists, and each
+/// `[OFAction]` is two allocations (the array and the boxed action).
+///
+/// A small cache of recently seen lists, emptied when full, so it never
+/// holds more than `capacity` lists whatever the tables hold.
+enum SharedActionLists {
+    static let capacity = 1024
+    private static let cache = Mutex<[[OFAction]: [OFAction]]>([:])
+
+    /// `actions`, or an equal list already in use, sharing its storage.
+    static func shared<Actions>(_ actions: Actions) -> Actions {
+        guard let list = actions as? [OFAction], !list.isEmpty else { return actions }
+        let kept = cache.withLock { cache -> [OFAction] in
+            if let kept = cache[list] { return kept }
+            if cache.count >= capacity { cache.removeAll() }
+            cache[list] = list
+            return list
+        }
+        return kept as? Actions ?? actions
     }
 }
