@@ -132,11 +132,17 @@ public struct CompactMatch: Hashable, Sendable {
     public init(_ match: Match) {
         let k = match.key.words.span, m = match.mask.words.span
         var map: UInt64 = 0
-        var keys: [UInt64] = [], masks: [UInt64] = []
-        for i in 0..<FlowKey.wordCount where m[i] != 0 {
-            map |= 1 << UInt64(i)
-            keys.append(k[i])
-            masks.append(m[i])
+        for i in 0..<FlowKey.wordCount where m[i] != 0 { map |= 1 << UInt64(i) }
+        // Exactly as long as needed: a classifier keeps one per rule.
+        var keys = [UInt64](repeating: 0, count: map.nonzeroBitCount)
+        var masks = keys
+        var bits = map, j = 0
+        while bits != 0 {
+            let i = bits.trailingZeroBitCount
+            bits &= bits &- 1
+            keys[j] = k[i]
+            masks[j] = m[i]
+            j += 1
         }
         self.map = map
         self.keys = keys

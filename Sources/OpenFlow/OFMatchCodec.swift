@@ -25,12 +25,30 @@ public enum OFMatchCodec {
         subscript(_ name: String) -> OFField { byName[name]! }
     }
     static let known = Known()
-    static let tailFields: [OFField] = {
+    /// Per field id: the words of a flow key the field occupies (bit i:
+    /// word i), its byte width and whether it takes a mask.
+    static let fieldWords: [UInt64] = OFField.all.map { f in
+        var k = FlowKey()
+        let ones = storageOnes(f)
+        OFField.storages[f.id].write(ones, mask: ones, into: &k)
+        let words = wordMap(k.words.span)
+        // A field with no storage bits is never skipped.
+        return words == 0 ? .max : words
+    }
+    static let fieldBytes: [Int] = OFField.all.map(\.bytes)
+    /// Bit i set when word i of `words` is not zero.
+    static func wordMap(_ words: Span<UInt64>) -> UInt64 {
+        var map: UInt64 = 0
+        for i in 0..<words.count where words[i] != 0 { map |= 1 << UInt64(i) }
+        return map
+    }
+    static let fieldMaskable: [Bool] = OFField.all.map(\.maskable)
+    static let tailFields: [Int] = {
         let names = ["tun_id", "tun_flags", "tun_src", "tun_dst", "tun_ipv6_src", "tun_ipv6_dst", "tun_gbp_id",
                      "tun_gbp_flags", "metadata"] + (0..<16).map { "reg\($0)" }
             + ["pkt_mark", "ct_state", "ct_zone", "ct_mark", "ct_label", "ct_nw_proto", "ct_nw_src", "ct_nw_dst",
                "ct_ipv6_src", "ct_ipv6_dst", "ct_tp_src", "ct_tp_dst", "conj_id", "recirc_id", "dp_hash", "actset_output"]
-        return names.compactMap { OFField.named($0) }
+        return names.compactMap { OFField.named($0)?.id }
     }()
     /// Fields by their header, per (version kind): the header `entries` writes.
     static let nxmHeaders: [OXMHeader?] = OFField.all.map { header(for: $0, oxmVersion: nil) }
@@ -113,7 +131,8 @@ public enum OFMatchCodec {
     /// One match entry: a field with its value and, if partial, its mask
     /// (both right-aligned in the field's wire width).
     public struct Entry: Equatable, Sendable {
-        public var field: OFField
+        /// The field's width on the wire, in bytes.
+        public var bytes: Int
         public var header: OXMHeader
         public var value: UInt128
         public var mask: UInt128?
@@ -122,6 +141,52 @@ public enum OFMatchCodec {
     /// The entries that express `match`, in Open vSwitch's order
     /// (`nx_put_raw`): prerequisites before the fields that need them.
     /// `oxmVersion` nil means NXM (OpenFlow 1.0).
+    /// The ids of the fields `entries` writes.
+    enum ID {
+        static let arp_op = known["arp_op"].id
+        static let arp_sha = known["arp_sha"].id
+        static let arp_spa = known["arp_spa"].id
+        static let arp_tha = known["arp_tha"].id
+        static let arp_tpa = known["arp_tpa"].id
+        static let eth_dst = known["eth_dst"].id
+        static let eth_src = known["eth_src"].id
+        static let eth_type = known["eth_type"].id
+        static let icmp_code = known["icmp_code"].id
+        static let icmp_type = known["icmp_type"].id
+        static let icmpv6_code = known["icmpv6_code"].id
+        static let icmpv6_type = known["icmpv6_type"].id
+        static let in_port = known["in_port"].id
+        static let in_port_oxm = known["in_port_oxm"].id
+        static let ip_dscp = known["ip_dscp"].id
+        static let ip_dst = known["ip_dst"].id
+        static let ip_frag = known["ip_frag"].id
+        static let ip_src = known["ip_src"].id
+        static let ipv6_dst = known["ipv6_dst"].id
+        static let ipv6_label = known["ipv6_label"].id
+        static let ipv6_src = known["ipv6_src"].id
+        static let mpls_bos = known["mpls_bos"].id
+        static let mpls_label = known["mpls_label"].id
+        static let mpls_tc = known["mpls_tc"].id
+        static let mpls_ttl = known["mpls_ttl"].id
+        static let nd_sll = known["nd_sll"].id
+        static let nd_target = known["nd_target"].id
+        static let nd_tll = known["nd_tll"].id
+        static let nw_ecn = known["nw_ecn"].id
+        static let nw_proto = known["nw_proto"].id
+        static let nw_tos = known["nw_tos"].id
+        static let nw_ttl = known["nw_ttl"].id
+        static let packet_type = known["packet_type"].id
+        static let sctp_dst = known["sctp_dst"].id
+        static let sctp_src = known["sctp_src"].id
+        static let tcp_dst = known["tcp_dst"].id
+        static let tcp_flags = known["tcp_flags"].id
+        static let tcp_src = known["tcp_src"].id
+        static let udp_dst = known["udp_dst"].id
+        static let udp_src = known["udp_src"].id
+        static let vlan_pcp = known["vlan_pcp"].id
+        static let vlan_vid = known["vlan_vid"].id
+    }
+
     public static func entries(_ match: Match, oxmVersion: UInt8?) -> [Entry] {
         let key = match.key
         let maskKey = FlowKey(words: match.mask.words)
@@ -132,90 +197,95 @@ public enum OFMatchCodec {
         if let v = oxmVersion, v >= 4, v <= 6 { headers = oxmHeaders[Int(v) - 4] } else if oxmVersion == nil { headers = nxmHeaders } else {
             headers = OFField.all.map { header(for: $0, oxmVersion: oxmVersion) }
         }
-        func put(_ f: OFField, value: UInt128? = nil, mask: UInt128? = nil) {
-            let m = mask ?? read(f, maskKey)
+        // The words of the flow key the mask uses: a field outside them is
+        // not matched, and is skipped without reading it.
+        let present = wordMap(match.mask.words.span)
+        func put(_ id: Int, value: UInt128? = nil, mask: UInt128? = nil) {
+            if mask == nil && fieldWords[id] & present == 0 { return }
+            let storage = OFField.storages[id]
+            let m = mask ?? storage.read(maskKey)
             if m == 0 { return }
-            let v = value ?? read(f, key)
-            guard let h = headers[f.id] else { return }
-            out.append(Entry(field: f, header: h, value: v & m, mask: m == ones[f.id] || !f.maskable ? nil : m))
+            let v = value ?? storage.read(key)
+            guard let h = headers[id] else { return }
+            out.append(Entry(bytes: fieldBytes[id], header: h, value: v & m,
+                             mask: m == ones[id] || !fieldMaskable[id] ? nil : m))
         }
-        func put(_ name: String, value: UInt128? = nil, mask: UInt128? = nil) { put(known[name], value: value, mask: mask) }
 
         // in_port
         if match.mask[.inPort] != 0 {
             if oxm {
                 let p = UInt32(key[.inPort])
-                put("in_port_oxm", value: UInt128(p >= 0xff00 ? p | 0xffff_0000 : p), mask: 0xffff_ffff)
+                put(ID.in_port_oxm, value: UInt128(p >= 0xff00 ? p | 0xffff_0000 : p), mask: 0xffff_ffff)
             } else {
-                put("in_port")
+                put(ID.in_port)
             }
         }
-        if let v = oxmVersion, v >= 6, match.mask[.packetType] != 0, key[.packetType] != 0 { put("packet_type") }
-        put("eth_src")
-        put("eth_dst")
-        put("eth_type")
+        if let v = oxmVersion, v >= 6, match.mask[.packetType] != 0, key[.packetType] != 0 { put(ID.packet_type) }
+        put(ID.eth_src)
+        put(ID.eth_dst)
+        put(ID.eth_type)
         // 802.1Q
         let tci = key[.vlan0TCI], tciMask = match.mask[.vlan0TCI]
         if oxm {
             let vidMask = tciMask & 0x1fff, vid = tci & 0x1fff
             if vidMask == 0x1fff {
-                put("vlan_vid", value: UInt128(vid), mask: 0x1fff)
+                put(ID.vlan_vid, value: UInt128(vid), mask: 0x1fff)
             } else if vidMask != 0 {
-                out.append(Entry(field: field("vlan_vid"), header: field("vlan_vid").oxm!, value: UInt128(vid),
+                out.append(Entry(bytes: field("vlan_vid").bytes, header: field("vlan_vid").oxm!, value: UInt128(vid),
                                  mask: UInt128(vidMask)))
             }
-            if vid != 0 && tciMask & 0xe000 != 0 { put("vlan_pcp", value: UInt128(tci >> 13), mask: 7) }
+            if vid != 0 && tciMask & 0xe000 != 0 { put(ID.vlan_pcp, value: UInt128(tci >> 13), mask: 7) }
         } else if tciMask != 0 {
             let f = field("vlan_tci")
-            out.append(Entry(field: f, header: f.nxm!, value: UInt128(tci),
+            out.append(Entry(bytes: f.bytes, header: f.nxm!, value: UInt128(tci),
                              mask: tciMask == 0xffff ? nil : UInt128(tciMask)))
         }
         let dlType = match.mask[.ethType] == 0xffff ? key[.ethType] : 0
         if dlType == 0x8847 || dlType == 0x8848 {
-            put("mpls_tc"); put("mpls_bos"); put("mpls_label")
-            if oxm { put("mpls_ttl") } else { put("mpls_ttl") }
+            put(ID.mpls_tc); put(ID.mpls_bos); put(ID.mpls_label)
+            if oxm { put(ID.mpls_ttl) } else { put(ID.mpls_ttl) }
         }
         let isIP = dlType == 0x0800 || dlType == 0x86dd
         if dlType == 0x0800 {
-            put("ip_src"); put("ip_dst")
+            put(ID.ip_src); put(ID.ip_dst)
         } else if dlType == 0x86dd {
-            put("ipv6_src"); put("ipv6_dst"); put("ipv6_label")
+            put(ID.ipv6_src); put(ID.ipv6_dst); put(ID.ipv6_label)
         }
         if isIP {
             let tos = key[.networkTOS], tosMask = match.mask[.networkTOS]
-            put("ip_frag")
+            put(ID.ip_frag)
             if tosMask & 0xfc != 0 {
-                if oxm { put("ip_dscp", value: UInt128(tos >> 2), mask: 0x3f) } else { put("nw_tos", value: UInt128(tos & 0xfc), mask: 0xff) }
+                if oxm { put(ID.ip_dscp, value: UInt128(tos >> 2), mask: 0x3f) } else { put(ID.nw_tos, value: UInt128(tos & 0xfc), mask: 0xff) }
             }
-            if tosMask & 3 != 0 { put("nw_ecn", value: UInt128(tos & 3), mask: 3) }
-            put("nw_ttl")
-            put("nw_proto")
+            if tosMask & 3 != 0 { put(ID.nw_ecn, value: UInt128(tos & 3), mask: 3) }
+            put(ID.nw_ttl)
+            put(ID.nw_proto)
             let proto = match.mask[.networkProtocol] == 0xff ? key[.networkProtocol] : 256
             switch proto {
-            case 6: put("tcp_src"); put("tcp_dst"); put("tcp_flags")
-            case 17: put("udp_src"); put("udp_dst")
-            case 132: put("sctp_src"); put("sctp_dst")
-            case 1 where dlType == 0x0800: put("icmp_type"); put("icmp_code")
+            case 6: put(ID.tcp_src); put(ID.tcp_dst); put(ID.tcp_flags)
+            case 17: put(ID.udp_src); put(ID.udp_dst)
+            case 132: put(ID.sctp_src); put(ID.sctp_dst)
+            case 1 where dlType == 0x0800: put(ID.icmp_type); put(ID.icmp_code)
             case 58 where dlType == 0x86dd:
-                put("icmpv6_type"); put("icmpv6_code")
+                put(ID.icmpv6_type); put(ID.icmpv6_code)
                 let t = key[.transportSource] & 0xff
                 if match.mask[.transportSource] & 0xff == 0xff && (t == 135 || t == 136) {
-                    put("nd_target")
-                    if t == 135 { put("nd_sll") } else { put("nd_tll") }
+                    put(ID.nd_target)
+                    if t == 135 { put(ID.nd_sll) } else { put(ID.nd_tll) }
                 }
             default: break
             }
         } else if dlType == 0x0806 || dlType == 0x8035 {
-            put("arp_op"); put("arp_spa"); put("arp_tpa"); put("arp_sha"); put("arp_tha")
+            put(ID.arp_op); put(ID.arp_spa); put(ID.arp_tpa); put(ID.arp_sha); put(ID.arp_tha)
         }
-        for f in tailFields { put(f) }
+        for id in tailFields { put(id) }
         return out
     }
 
     /// Writes `entries` as NXM/OXM TLVs; returns their byte count.
     static func writeEntries(_ entries: [Entry], into w: inout OFWriter) {
         for e in entries {
-            let n = e.field.bytes
+            let n = e.bytes
             let exp = e.header.classID == 0xffff
             let length = (e.mask == nil ? n : 2 * n) + (exp ? 4 : 0)
             w.u16(e.header.classID)

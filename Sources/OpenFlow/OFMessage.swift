@@ -275,17 +275,48 @@ public enum OFStats {
     /// entries (with the flags at `flagsOffset`).
     public static func replies(version: UInt8, xid: UInt32, prefix: [UInt8], flagsOffset: Int,
                                entries: [[UInt8]]) -> [OFMessage] {
+        var builder = ReplyBuilder(version: version, xid: xid, prefix: prefix, flagsOffset: flagsOffset)
         var out: [OFMessage] = []
-        var body = prefix
-        for e in entries {
-            if 8 + body.count + e.count > 0xffff && body.count > prefix.count {
+        for e in entries { if let full = builder.add(e) { out.append(full) } }
+        out.append(builder.finish())
+        return out
+    }
+
+    /// A stats reply built one entry at a time, so that a long one (a dump
+    /// of 100,000 flows) can be sent message by message instead of held
+    /// whole in memory.
+    public struct ReplyBuilder {
+        let version: UInt8
+        let xid: UInt32
+        let prefix: [UInt8]
+        let flagsOffset: Int
+        var body: [UInt8]
+
+        public init(version: UInt8, xid: UInt32, prefix: [UInt8], flagsOffset: Int) {
+            self.version = version
+            self.xid = xid
+            self.prefix = prefix
+            self.flagsOffset = flagsOffset
+            body = prefix
+        }
+
+        /// Adds an entry; returns the message it filled (flagged "more"),
+        /// if the entry did not fit in it.
+        public mutating func add(_ entry: [UInt8]) -> OFMessage? {
+            var full: OFMessage? = nil
+            if 8 + body.count + entry.count > 0xffff && body.count > prefix.count {
                 body[flagsOffset] = 0; body[flagsOffset + 1] = 1
-                out.append(OFMessage(version: version, type: OFType.statsReply(version), xid: xid, body: body))
+                full = OFMessage(version: version, type: OFType.statsReply(version), xid: xid, body: body)
                 body = prefix
             }
-            body.append(contentsOf: e)
+            body.append(contentsOf: entry)
+            return full
         }
-        out.append(OFMessage(version: version, type: OFType.statsReply(version), xid: xid, body: body))
-        return out
+
+        /// The last message.
+        public mutating func finish() -> OFMessage {
+            defer { body = prefix }
+            return OFMessage(version: version, type: OFType.statsReply(version), xid: xid, body: body)
+        }
     }
 }

@@ -25,6 +25,11 @@ public final class OFSwitchSession {
     public private(set) var format = OFConnectionFormat(version: 1)
     /// Set when the connection must close (failed negotiation).
     public private(set) var closing = false
+    /// Where long replies go message by message as they are made (a flow
+    /// dump), before `handle` returns; nil: `handle` returns them with the
+    /// others. Whoever sets it sends what it gets in order, before what
+    /// `handle` returns.
+    public var stream: ((OFMessage) -> Void)?
     /// Open bundles (OpenFlow 1.4+): flags, closed, and the flow-mods added
     /// with the xid of the message that carried each.
     var bundles: [UInt32: (flags: UInt16, closed: Bool, mods: [(xid: UInt32, mod: OFFlowMod)])] = [:]
@@ -464,7 +469,10 @@ public final class OFSwitchSession {
 
     func flowStats(_ m: OFMessage, _ v: UInt8, _ q: FlowQuery, nx: Bool) -> [OFMessage] {
         let now = OpenFlowClock.now()
-        var entries: [[UInt8]] = []
+        let prefix = nx ? statsPrefix(v, type: 0xffff, nxSubtype: 0) : statsPrefix(v, type: 1)
+        var replies = OFStats.ReplyBuilder(version: v, xid: m.xid, prefix: prefix, flagsOffset: 2)
+        var out: [OFMessage] = []
+        func emit(_ m: OFMessage) { if let stream { stream(m) } else { out.append(m) } }
         for rule in selectRules(q) {
             let age = now - rule.created
             let (sec, atto) = age.components
@@ -509,10 +517,10 @@ public final class OFSwitchSession {
                 w.append(OFActionCodec.encode(rule.actions, version: v, match: rule.match))
             }
             w.set16(UInt16(truncatingIfNeeded: w.count), at: 0)
-            entries.append(w.bytes)
+            if let full = replies.add(w.bytes) { emit(full) }
         }
-        let prefix = nx ? statsPrefix(v, type: 0xffff, nxSubtype: 0) : statsPrefix(v, type: 1)
-        return OFStats.replies(version: v, xid: m.xid, prefix: prefix, flagsOffset: 2, entries: entries)
+        emit(replies.finish())
+        return out
     }
 
     func aggregate(_ m: OFMessage, _ v: UInt8, _ q: FlowQuery, nx: Bool) -> [OFMessage] {

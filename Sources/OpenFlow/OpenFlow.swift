@@ -115,6 +115,15 @@ public final class OpenFlowManagementServer: @unchecked Sendable {
             buffer.append(contentsOf: chunk[0..<n])
             var used = 0
             var out: [OFMessage] = []
+            // A long reply goes out as it is made, in order with the rest.
+            session.stream = { [self] m in
+                out.append(m)
+                if out.count >= 16 {
+                    _ = send(fd, out)
+                    out.removeAll(keepingCapacity: true)
+                }
+            }
+            defer { session.stream = nil }
             while true {
                 let framed: (OFMessage, Int)?
                 do {
