@@ -118,41 +118,59 @@ public class ClassifierRule: @unchecked Sendable {
 /// holds one per rule, so 100,000 rules cost kilobytes where full matches
 /// (two 58-word arrays) cost megabytes.
 ///
-/// The masks are shared: every rule of a subtable has the same mask, and
-/// equal mask arrays are stored once (`SharedMasks`), so a rule pays only
-/// for its keys.
+/// The first four keys are stored inline (most rules have no more: no
+/// allocation for them), the rest in `moreKeys`. The masks are shared:
+/// every rule of a subtable has the same mask, and equal mask arrays are
+/// stored once (`SharedMasks`).
 public struct CompactMatch: Hashable, Sendable {
     /// Bit `i` is set when word `i` of the mask is non-zero.
     public let map: UInt64
-    /// The keys of the mapped words, in word order.
-    let keys: [UInt64]
-    /// Their masks, in the same order.
+    private let key0: UInt64, key1: UInt64, key2: UInt64, key3: UInt64
+    /// The keys after the fourth.
+    private let moreKeys: [UInt64]
+    /// The masks of the mapped words, in word order.
     let masks: [UInt64]
 
     public init(_ match: Match) {
         let k = match.key.words.span, m = match.mask.words.span
         var map: UInt64 = 0
         for i in 0..<FlowKey.wordCount where m[i] != 0 { map |= 1 << UInt64(i) }
-        // Exactly as long as needed: a classifier keeps one per rule.
-        var keys = [UInt64](repeating: 0, count: map.nonzeroBitCount)
-        var masks = keys
+        let n = map.nonzeroBitCount
+        var inline: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var more = n > 4 ? [UInt64](repeating: 0, count: n - 4) : []
+        var masks = [UInt64](repeating: 0, count: n)
         var bits = map, j = 0
         while bits != 0 {
             let i = bits.trailingZeroBitCount
             bits &= bits &- 1
-            keys[j] = k[i]
+            switch j {
+            case 0: inline.0 = k[i]
+            case 1: inline.1 = k[i]
+            case 2: inline.2 = k[i]
+            case 3: inline.3 = k[i]
+            default: more[j - 4] = k[i]
+            }
             masks[j] = m[i]
             j += 1
         }
         self.map = map
-        self.keys = keys
+        (key0, key1, key2, key3) = inline
+        moreKeys = more
         self.masks = SharedMasks.shared(masks)
     }
 
     /// How many words the mask has.
     @inlinable public var count: Int { map.nonzeroBitCount }
     /// The key of the `j`th mapped word.
-    @inline(__always) func key(_ j: Int) -> UInt64 { keys[j] }
+    @inline(__always) func key(_ j: Int) -> UInt64 {
+        switch j {
+        case 0: key0
+        case 1: key1
+        case 2: key2
+        case 3: key3
+        default: moreKeys[j - 4]
+        }
+    }
     /// The mask of the `j`th mapped word.
     @inline(__always) func mask(_ j: Int) -> UInt64 { masks[j] }
     /// The position among the mapped words of word `i` (which must be mapped).
@@ -165,7 +183,7 @@ public struct CompactMatch: Hashable, Sendable {
         while bits != 0 {
             let i = bits.trailingZeroBitCount
             bits &= bits &- 1
-            key.words[i] = keys[j]
+            key.words[i] = self.key(j)
             mask.words[i] = masks[j]
             j += 1
         }

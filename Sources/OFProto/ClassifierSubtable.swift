@@ -319,11 +319,10 @@ final class ClassifierSubtable {
     /// True if `key` (its words in `k`) agrees with `rule` on this subtable's mask.
     @inline(__always)
     private func matchesSignificantWords(_ k: Span<UInt64>, _ rule: ClassifierRule) -> Bool {
-        let keys = rule.compactMatch.keys     // in `words` order
-        let r = keys.span
+        let r = rule.compactMatch     // its keys in `words` order
         var d: UInt64 = 0
         for j in 0..<words.count {
-            d |= (k[words[j]] & wordMasks[j]) ^ r[j]
+            d |= (k[words[j]] & wordMasks[j]) ^ r.key(j)
         }
         return d == 0
     }

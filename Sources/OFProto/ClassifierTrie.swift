@@ -239,6 +239,12 @@ struct ClassifierTrie {
             let p = Int(link(parentSlot))
             if nodes[p].count == 0 { compact(p, at: parentSlot) }
         }
+        // Empty again: give the node storage back (a table of 100,000
+        // flows deleted would otherwise keep megabytes of free nodes).
+        if root < 0 {
+            nodes = []
+            free = []
+        }
     }
 
     /// Removes rule-less node `n` (linked at `slot`) if it is a leaf, or

@@ -80,14 +80,8 @@ public struct OpenFlowRuleSpec<Actions: Sendable>: Sendable {
 /// Times are `Duration`s since the origin of the clock the owner passes
 /// to every operation (`now:`), for example a `ContinuousClock` origin.
 public final class OpenFlowRule<Actions: Sendable>: ClassifierRule, @unchecked Sendable {
-    public let table: OpenFlowTableID
+    // The 8-byte fields first, then the small ones: no padding between.
     public let cookie: UInt64
-    public let idleTimeout: UInt16
-    public let hardTimeout: UInt16
-    public let flags: OpenFlowRuleFlags
-    public let importance: UInt16
-    /// True while `ruleSuccessors` has an entry for this rule.
-    private let hasSuccessor = Atomic<Bool>(false)
     public let actions: Actions
     /// When the rule was added (kept across modifications), in nanoseconds.
     private let createdNanoseconds: Int64
@@ -98,6 +92,13 @@ public final class OpenFlowRule<Actions: Sendable>: ClassifierRule, @unchecked S
     private let packets: Atomic<UInt64>
     private let bytes: Atomic<UInt64>
     private let usedNanoseconds: Atomic<Int64>
+    public let table: OpenFlowTableID
+    /// True while `ruleSuccessors` has an entry for this rule.
+    private let hasSuccessor = Atomic<Bool>(false)
+    public let idleTimeout: UInt16
+    public let hardTimeout: UInt16
+    public let flags: OpenFlowRuleFlags
+    public let importance: UInt16
 
     init(table: OpenFlowTableID, spec: OpenFlowRuleSpec<Actions>, created: Duration, modified: Duration,
          packets: UInt64 = 0, bytes: UInt64 = 0, used: Duration? = nil) {
