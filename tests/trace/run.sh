@@ -164,8 +164,9 @@ for sdir in "$here"/scenarios/*/; do
     # The tables after the traces (rules a `learn` action added), as the
     # OpenFlow server gives them back.
     for br in br0 br1; do
-        o=$(ofctl "$RUN" --no-stats --sort dump-flows $br 2>&1)
-        l=$(ofctl "$SRUN" --no-stats --sort dump-flows $br 2>&1)
+        proto=$([ -f "$sdir/$br.flows" ] && head -1 "$sdir/$br.flows" | sed -n 's/^# protocol: //p' || true)
+        o=$(ofctl "$RUN" ${proto:+-O $proto} --no-stats --sort dump-flows $br 2>&1 || true)
+        l=$(ofctl "$SRUN" ${proto:+-O $proto} --no-stats --sort dump-flows $br 2>&1 || true)
         dtotal=$((dtotal + 1))
         if [ "$o" == "$l" ]; then
             dsame=$((dsame + 1))
