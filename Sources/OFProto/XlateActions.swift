@@ -256,7 +256,10 @@ extension XlateContext {
                 multipathAction(m)
             case .bundle(let b):
                 bundleAction(b, isLast: last)
-            case .meter, .sample, .group, .outputTruncate, .checkPacketLarger,
+            case .sample:
+                // Without IPFIX (svs has none) OVS's xlate_sample_action does nothing.
+                break
+            case .meter, .group, .outputTruncate, .checkPacketLarger,
                  .conntrack, .nat, .deleteField, .decrementNSHTTL, .debugRecirculate:
                 // Not translated by svs yet: they add no datapath action.
                 report(.warn, "svs does not translate this action yet")
