@@ -50,6 +50,17 @@ public final class OpenFlowPipeline<Actions: Sendable>: @unchecked Sendable {
         }
     }
 
+    /// `read` at `version` if it is older than the published one (a
+    /// translation that added rules with `learn` keeps looking up at the
+    /// version it started with, as OVS's `xin->tables_version`). Rules that
+    /// later transactions removed may be gone from such a view.
+    public func read<R, E: Error>(at version: ClassifierVersion?,
+                                  _ body: (OpenFlowPipelineReader<Actions>) throws(E) -> R) throws(E) -> R {
+        try lock.withReadLock { () throws(E) -> R in
+            try body(OpenFlowPipelineReader(tables: tables, version: version.map { min($0, published) } ?? published))
+        }
+    }
+
     /// Runs `body` as one transaction: its changes become visible together
     /// when it returns, or are all undone if it throws.
     public func transaction<R, E: Error>(_ body: (OpenFlowTransaction<Actions>) throws(E) -> R) throws(E) -> R {

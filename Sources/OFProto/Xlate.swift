@@ -110,6 +110,9 @@ struct XlateContext {
     var controllerRecirculation: UInt32 = 0
     /// MAC learning and other side effects are allowed (a real packet).
     let mayLearn: Bool
+    /// The tables' version of each bridge a `learn` action changed, from
+    /// before the change: later lookups of the translation stay at it.
+    var pinnedVersions: [ObjectIdentifier: ClassifierVersion] = [:]
     /// Where trace nodes go (nil: not tracing).
     var trace: TraceNode?
     let tracing: Bool
@@ -257,7 +260,11 @@ struct XlateContext {
         while id < 254 {
             table = UInt8(id)
             let tid = OpenFlowTableID(UInt8(id))
-            let found = bridge.pipeline.read { r in r.lookup(table: tid, key, wildcards: &wc) }
+            let found = pinnedVersions.isEmpty
+                ? bridge.pipeline.read { r in r.lookup(table: tid, key, wildcards: &wc) }
+                : bridge.pipeline.read(at: pinnedVersions[ObjectIdentifier(bridge)]) { r in
+                    r.lookup(table: tid, key, wildcards: &wc)
+                }
             if let found { return .rule(found) }
             if honorMiss {
                 miss = bridge.pipeline.read { $0.missBehavior(of: tid) }

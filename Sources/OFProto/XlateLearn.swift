@@ -155,6 +155,8 @@ extension XlateContext {
         }
         let learned = LearnedFlow(learn, flow: flow)
         if tracing { report(.detail, learned.traceText) }
+        let id = ObjectIdentifier(bridge)
+        if pinnedVersions[id] == nil { pinnedVersions[id] = bridge.pipeline.version }
         let outcome = bridge.learn(learned, limit: learn.limit)
         if case .failed(let e) = outcome {
             report(.error, "LEARN action execution failed (\(Self.learnErrorText(e))).")
