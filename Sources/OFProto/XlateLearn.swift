@@ -63,6 +63,12 @@ public struct LearnedFlow: Equatable, Sendable {
         let m = ones(dst.bits) << UInt128(dst.offset)
         dst.field.write(value << UInt128(dst.offset), mask: m, into: &key)
         dst.field.write(.max, mask: m, into: &mask)
+        // match_add_ethernet_prereq: a field with prerequisites makes the
+        // flow Ethernet-only (packet_type=eth), as a parsed flow-mod's.
+        if dst.field.prerequisite != .none && mask[.packetType] == 0 {
+            key[.packetType] = 0
+            mask[.packetType] = FlowField.packetType.maxValue
+        }
     }
 
     static func ones(_ bits: Int) -> UInt128 { bits >= 128 ? .max : (UInt128(1) << UInt128(bits)) - 1 }

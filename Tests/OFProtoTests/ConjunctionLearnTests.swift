@@ -113,3 +113,51 @@ import Testing
         }
     }
 }
+
+/// `learn` on the upcall path: the first packet adds the flow; the
+/// revalidator's translation of an active megaflow learns again.
+@Suite(.serialized) struct LearnUpcallTests {
+    @Test func firstPacketLearnsAndTheReplyUsesTheLearnedFlow() throws {
+        let rig = try SlowPathRig(flows: [
+            "table=0,priority=10,actions=learn(table=1,idle_timeout=60,NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],output:NXM_OF_IN_PORT[]),resubmit(,1)",
+            "table=1,priority=0,actions=output:3",
+        ])
+        let f = udpFrame(src: 1, dst: 2)
+        rig.send("p1", [f])
+        #expect(rig.slow.handleUpcalls() == 1)
+        // Not visible to the packet that learned it: table 1's default.
+        #expect(rig.access.sent("p3") == [f])
+        let learned = rig.bridge.pipeline.read { $0.rules(in: OpenFlowTableID(1)) }.filter { $0.openFlowPriority == 0x8000 }
+        #expect(learned.count == 1)
+        #expect(learned.first?.match == (try Match(parsing: "dl_dst=00:00:00:00:00:01")))
+        #expect(learned.first.map { OFAction.format($0.actions) } == "output:1")
+        #expect(learned.first?.idleTimeout == 60)
+        // The reply goes to p1 through the learned flow.
+        let reply = udpFrame(src: 2, dst: 1)
+        rig.send("p2", [reply])
+        #expect(rig.slow.handleUpcalls() == 1)
+        #expect(rig.access.sent("p1") == [reply])
+        // Packets of the first megaflow (handled in the datapath) keep the
+        // learned flow: the revalidator learns again; the same flow is
+        // refreshed, not replaced.
+        let version = rig.bridge.pipeline.version
+        rig.send("p1", [f])
+        rig.slow.revalidate()
+        #expect(rig.bridge.pipeline.version == version)
+        #expect(rig.bridge.pipeline.read { $0.rules(in: OpenFlowTableID(1)) }.count == 3)   // dl_dst=1, dl_dst=2, default
+        // Deleted, the flow comes back from the next packets of the megaflow.
+        let gone = rig.bridge.pipeline.transaction { tx in
+            tx.delete(table: OpenFlowTableID(1), OpenFlowRuleCriteria(match: try! Match(parsing: "dl_dst=00:00:00:00:00:01")))
+        }
+        #expect(gone.count == 1)
+        #expect(rig.bridge.pipeline.read { $0.rules(in: OpenFlowTableID(1)) }.count == 2)
+        rig.slow.revalidate()
+        #expect(rig.bridge.pipeline.read { $0.rules(in: OpenFlowTableID(1)) }.count == 2)   // no packet: no learning
+        rig.send("p1", [f, f])
+        rig.slow.revalidate()
+        #expect(rig.bridge.pipeline.read { $0.rules(in: OpenFlowTableID(1)) }.count == 3)
+        // The megaflow matches what the learn action read (dl_src, in_port).
+        let mf = try #require(rig.flows.first { $0.key[.ethSource] == 1 })
+        #expect(mf.mask[.ethSource] == FlowField.ethSource.maxValue)
+    }
+}
