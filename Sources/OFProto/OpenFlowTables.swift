@@ -69,6 +69,7 @@ public final class OpenFlowPipeline<Actions: Sendable>: @unchecked Sendable {
             let tx = OpenFlowTransaction(pipeline: self, version: next)
             do throws(E) {
                 let result = try body(tx)
+                tx.flushLearnedCookies()
                 lock.withWriteLock {
                     published = next
                     for rule in tx.journal.hidden { tables[Int(OpenFlowTable<Actions>.cast(rule).table.rawValue)].collect(rule) }

@@ -101,6 +101,31 @@ import Testing
         #expect(rules.map { OFAction.format($0.actions) }.sorted() == ["output:2", "output:2"])
     }
 
+    @Test func deleteLearnedGoesWithTheLastLearner() throws {
+        let b = OFProtoBridge(name: "br", datapathName: "d")
+        let text = "learn(table=2,cookie=0x7,delete_learned,NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[])"
+        try SlowPathRig.install(["table=0,in_port=1,actions=\(text)", "table=0,in_port=2,actions=\(text)",
+                                 "table=2,cookie=0x8,dl_dst=00:00:00:00:00:09,actions=drop"], into: b)
+        let l = try Self.learnAction(text)
+        for mac in ["00:00:00:00:00:01", "00:00:00:00:00:02"] {
+            #expect(b.learn(LearnedFlow(l, flow: try Match(parsing: "dl_src=\(mac)").key), limit: 0) == .learned)
+        }
+        func table2() -> Int { b.pipeline.read { $0.rules(in: OpenFlowTableID(2)) }.count }
+        #expect(table2() == 3)
+        // One learner left: the learned flows stay. Its actions modified
+        // alike: they stay. The last one deleted: they go (not cookie 0x8).
+        b.pipeline.transaction { tx in
+            tx.delete(table: OpenFlowTableID(0), OpenFlowRuleCriteria(match: try! Match(parsing: "in_port=1")))
+        }
+        #expect(table2() == 3)
+        try b.pipeline.transaction { (tx) throws(OpenFlowTableError) in
+            try tx.modify(table: OpenFlowTableID(0), OpenFlowRuleCriteria(match: .catchAll), actions: [.learn(l)], now: .zero)
+        }
+        #expect(table2() == 3)
+        b.pipeline.transaction { tx in tx.delete(table: .all, OpenFlowRuleCriteria(match: try! Match(parsing: "in_port=2"))) }
+        #expect(table2() == 1)
+    }
+
     @Test func multipathAlgorithms() {
         // The link choices of Open vSwitch's tests/multipath.at-style values.
         #expect(XlateContext.multipathLink(hash: 10, algorithm: "modulo_n", links: 4, argument: 0) == 2)
