@@ -180,6 +180,19 @@ public final class OpenFlowTable<Actions: Sendable>: @unchecked Sendable {
         return rule
     }
 
+    /// Replaces `old` by a rule with `spec` (the same match and priority),
+    /// keeping its creation time, counters and (unless given) modification
+    /// time: timeouts reduced by `fin_timeout`, a learned flow refreshed.
+    func replace(_ old: OpenFlowRule<Actions>, with spec: OpenFlowRuleSpec<Actions>, modified: Duration?,
+                 version: ClassifierVersion, journal: inout OpenFlowJournal) -> OpenFlowRule<Actions> {
+        let rule = OpenFlowRule(table: id, spec: spec, created: old.created, modified: modified ?? old.modified,
+                                packets: old.packetCount, bytes: old.byteCount, used: old.used)
+        hide(old, version: version, journal: &journal)
+        old.forward(to: rule, counts: true)
+        insert(rule, version: version, journal: &journal)
+        return rule
+    }
+
     /// OpenFlow's modify (OVS's `modify_flows_start__`): every selected rule
     /// is replaced by one with `actions` (and `newCookie` if given), keeping
     /// its timeouts, flags, importance, creation time and (unless

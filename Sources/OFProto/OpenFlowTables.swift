@@ -234,6 +234,20 @@ public final class OpenFlowTransaction<Actions: Sendable> {
         }
     }
 
+    /// Replaces `old` (visible in this transaction's version) by a rule with
+    /// `spec`, keeping its times and counters (see `OpenFlowTable.replace`);
+    /// nil if `old` is no longer there.
+    @discardableResult
+    public func replace(_ old: OpenFlowRule<Actions>, with spec: OpenFlowRuleSpec<Actions>,
+                        modified: Duration? = nil) -> OpenFlowRule<Actions>? {
+        precondition(isOpen, "transaction used after it ended")
+        return pipeline.lock.withWriteLock {
+            guard old.isVisible(in: version), old.isInClassifier else { return nil }
+            return pipeline.tables[Int(old.table.rawValue)].replace(old, with: spec, modified: modified,
+                                                                    version: version, journal: &journal)
+        }
+    }
+
     /// Removes every rule whose idle or hard timeout has passed at `now`
     /// (`used` and `modified` compared with the timeouts, as OVS's
     /// `rule_expire`). Returns them with the reason.

@@ -106,6 +106,8 @@ struct XlateContext {
     var rules: [OpenFlowRule<[OFAction]>] = []
     /// The cookie of the rule whose actions run (packet-ins carry it).
     var ruleCookie: UInt64 = 0
+    /// The rule whose actions run (`ctx->rule`: `fin_timeout` changes it).
+    var currentRule: OpenFlowRule<[OFAction]>?
     /// Counter standing in for the recirculation ids of packet-in continuations.
     var controllerRecirculation: UInt32 = 0
     /// MAC learning and other side effects are allowed (a real packet).
@@ -159,7 +161,7 @@ struct XlateContext {
         let found = lookup(from: &table, inPort: flow.openFlowInPort, mayPacketIn: true, honorMiss: true)
         tableID = table
         reportTable(found, table: table)
-        if case .rule(let r) = found { rules.append(r); ruleCookie = r.cookie }
+        if case .rule(let r) = found { rules.append(r); ruleCookie = r.cookie; currentRule = r }
         doActions(actions(of: found), isLast: true)
         if error != nil { return }
         executeActionSet()
@@ -294,13 +296,14 @@ struct XlateContext {
         let deepens = table <= oldTable ? 1 : 0
         depth += deepens
         let acts = actions(of: found)
-        let oldCookie = ruleCookie
-        if case .rule(let r) = found { ruleCookie = r.cookie }
+        let oldCookie = ruleCookie, oldRule = currentRule
+        if case .rule(let r) = found { ruleCookie = r.cookie; currentRule = r }
         switch runner {
         case .direct: doActions(acts, isLast: isLast)
         case .clone: cloneActions(acts, isLast: isLast)
         }
         ruleCookie = oldCookie
+        currentRule = oldRule
         depth -= deepens
         trace = oldTrace
         tableID = oldTable

@@ -243,8 +243,9 @@ extension XlateContext {
                 cloneActions(inner, isLast: last)
             case .conjunction:
                 report(.error, "executing no-op conjunction action")
-            case .finTimeout:
+            case .finTimeout(let f):
                 wc.setExact(.networkProtocol)
+                finTimeoutAction(f)
             case .conntrackClear:
                 break
             case .debugSlowPath:

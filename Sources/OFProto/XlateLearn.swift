@@ -106,8 +106,9 @@ extension OFProtoBridge {
     /// Adds a learned flow (OVS's `ofproto_flow_mod_learn`): a modify-strict
     /// that adds the rule if none has its match and priority. An identical
     /// rule (same timeouts, flags, cookie and actions) is only refreshed:
-    /// its hard timeout starts again (the rule is replaced, counters kept) if
-    /// it has one, and the tables' version does not change otherwise, so
+    /// its hard timeout starts again (the rule is replaced, creation time
+    /// and counters kept) if it has one, and the tables' version does not
+    /// change otherwise, so
     /// packets learning the same flow again do not make the revalidators
     /// re-translate everything. A new rule is refused when the table holds
     /// `limit` (non-zero) rules with the learned cookie.
@@ -126,10 +127,13 @@ extension OFProtoBridge {
         if let old = existing, old.idleTimeout == spec.idleTimeout, old.hardTimeout == spec.hardTimeout,
            old.importance == spec.importance, old.flags == spec.flags, old.cookie == spec.cookie,
            old.actions == spec.actions {
-            if old.hardTimeout == 0 || now - old.modified < .seconds(1) { return .learned }
-        } else if limit > 0 && Int(limit) <= sameCookie {
-            return .limitExceeded
+            // Refresh: the hard timeout starts again (at most once a second).
+            if old.hardTimeout != 0 && now - old.modified >= .seconds(1) {
+                _ = pipeline.transaction { tx in tx.replace(old, with: spec, modified: now) }
+            }
+            return .learned
         }
+        if limit > 0 && Int(limit) <= sameCookie { return .limitExceeded }
         do {
             try pipeline.transaction { (tx) throws(OpenFlowTableError) in
                 _ = try tx.add(spec, table: table, now: now)
@@ -186,5 +190,24 @@ extension XlateContext {
         case .overlap: "OFPFMFC_OVERLAP"
         case .badTableID: "OFPBRC_BAD_TABLE_ID"
         }
+    }
+}
+
+extension XlateContext {
+    /// `xlate_fin_timeout`: a TCP FIN or RST reduces the timeouts of the
+    /// rule whose actions run (never raises them; 0 is no timeout), when the
+    /// packet is real.
+    mutating func finTimeoutAction(_ f: FinTimeoutAction) {
+        guard mayLearn, let rule = currentRule, flow.tcpFlags & 0x5 != 0 else { return }
+        func reduce(_ timeout: UInt16, _ max: UInt16) -> UInt16 {
+            max != 0 && (timeout == 0 || timeout > max) ? max : timeout
+        }
+        var spec = rule.spec
+        spec.idleTimeout = reduce(rule.idleTimeout, f.idle)
+        spec.hardTimeout = reduce(rule.hardTimeout, f.hard)
+        guard spec.idleTimeout != rule.idleTimeout || spec.hardTimeout != rule.hardTimeout else { return }
+        let id = ObjectIdentifier(bridge)
+        if pinnedVersions[id] == nil { pinnedVersions[id] = bridge.pipeline.version }
+        if let new = bridge.pipeline.transaction({ tx in tx.replace(rule, with: spec) }) { currentRule = new }
     }
 }
