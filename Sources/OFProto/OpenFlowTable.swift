@@ -50,6 +50,10 @@ public final class OpenFlowTable<Actions: Sendable>: @unchecked Sendable {
     public private(set) var ruleCount = 0
     /// Rules with a timeout, for `expire`.
     private var timed: [ObjectIdentifier: OpenFlowRule<Actions>] = [:]
+    /// Rules in the classifier (visible or not) whose actions are
+    /// `conjunction`s: while there are any, lookups handle conjunctive
+    /// matches (see `ClassifierConjunction.swift`).
+    private(set) var conjunctiveRules = 0
 
     init(id: OpenFlowTableID, prefixFields: [ClassifierPrefixField]) {
         self.id = id
@@ -71,7 +75,12 @@ public final class OpenFlowTable<Actions: Sendable>: @unchecked Sendable {
     @inline(__always)
     public func lookup(_ key: borrowing FlowKey, version: ClassifierVersion,
                        wildcards: inout FlowMask) -> OpenFlowRule<Actions>? {
-        classifier.lookup(key, version: version, wildcards: &wildcards).map(Self.cast)
+        if conjunctiveRules > 0 {
+            return classifier.lookupConjunctive(copy key, version: version, wildcards: &wildcards) { r in
+                Self.conjunctionClauses(of: Self.cast(r))
+            }.map(Self.cast)
+        }
+        return classifier.lookup(key, version: version, wildcards: &wildcards).map(Self.cast)
     }
 
     /// The rule with exactly `match` and `priority` visible at `version`.
@@ -110,6 +119,7 @@ public final class OpenFlowTable<Actions: Sendable>: @unchecked Sendable {
         classifier.insert(rule, version: version)
         journal.added.append(rule)
         ruleCount += 1
+        if Self.conjunctionClauses(of: rule) != nil { conjunctiveRules += 1 }
         if rule.idleTimeout > 0 || rule.hardTimeout > 0 { timed[ObjectIdentifier(rule)] = rule }
     }
 
@@ -123,6 +133,7 @@ public final class OpenFlowTable<Actions: Sendable>: @unchecked Sendable {
     /// Undoes `insert`.
     func revertInsert(_ rule: ClassifierRule) {
         classifier.remove(rule)
+        if Self.conjunctionClauses(of: Self.cast(rule)) != nil { conjunctiveRules -= 1 }
         ruleCount -= 1
         timed[ObjectIdentifier(rule)] = nil
     }
@@ -137,7 +148,10 @@ public final class OpenFlowTable<Actions: Sendable>: @unchecked Sendable {
     }
 
     /// Removes a hidden rule once no lookup can see it.
-    func collect(_ rule: ClassifierRule) { classifier.remove(rule) }
+    func collect(_ rule: ClassifierRule) {
+        classifier.remove(rule)
+        if Self.conjunctionClauses(of: Self.cast(rule)) != nil { conjunctiveRules -= 1 }
+    }
 
     /// OpenFlow's add (OVS's `add_flow_start`): a rule with the same match
     /// and priority is replaced (its counters carry over unless
@@ -162,6 +176,19 @@ public final class OpenFlowTable<Actions: Sendable>: @unchecked Sendable {
             hide(old, version: version, journal: &journal)
             old.forward(to: rule, counts: keep)
         }
+        insert(rule, version: version, journal: &journal)
+        return rule
+    }
+
+    /// Replaces `old` by a rule with `spec` (the same match and priority),
+    /// keeping its creation time, counters and (unless given) modification
+    /// time: timeouts reduced by `fin_timeout`, a learned flow refreshed.
+    func replace(_ old: OpenFlowRule<Actions>, with spec: OpenFlowRuleSpec<Actions>, modified: Duration?,
+                 version: ClassifierVersion, journal: inout OpenFlowJournal) -> OpenFlowRule<Actions> {
+        let rule = OpenFlowRule(table: id, spec: spec, created: old.created, modified: modified ?? old.modified,
+                                packets: old.packetCount, bytes: old.byteCount, used: old.used)
+        hide(old, version: version, journal: &journal)
+        old.forward(to: rule, counts: true)
         insert(rule, version: version, journal: &journal)
         return rule
     }

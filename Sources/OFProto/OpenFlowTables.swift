@@ -50,6 +50,17 @@ public final class OpenFlowPipeline<Actions: Sendable>: @unchecked Sendable {
         }
     }
 
+    /// `read` at `version` if it is older than the published one (a
+    /// translation that added rules with `learn` keeps looking up at the
+    /// version it started with, as OVS's `xin->tables_version`). Rules that
+    /// later transactions removed may be gone from such a view.
+    public func read<R, E: Error>(at version: ClassifierVersion?,
+                                  _ body: (OpenFlowPipelineReader<Actions>) throws(E) -> R) throws(E) -> R {
+        try lock.withReadLock { () throws(E) -> R in
+            try body(OpenFlowPipelineReader(tables: tables, version: version.map { min($0, published) } ?? published))
+        }
+    }
+
     /// Runs `body` as one transaction: its changes become visible together
     /// when it returns, or are all undone if it throws.
     public func transaction<R, E: Error>(_ body: (OpenFlowTransaction<Actions>) throws(E) -> R) throws(E) -> R {
@@ -58,6 +69,7 @@ public final class OpenFlowPipeline<Actions: Sendable>: @unchecked Sendable {
             let tx = OpenFlowTransaction(pipeline: self, version: next)
             do throws(E) {
                 let result = try body(tx)
+                tx.flushLearnedCookies()
                 lock.withWriteLock {
                     published = next
                     for rule in tx.journal.hidden { tables[Int(OpenFlowTable<Actions>.cast(rule).table.rawValue)].collect(rule) }
@@ -219,6 +231,20 @@ public final class OpenFlowTransaction<Actions: Sendable> {
         let ids = id == .all ? Array(0..<OpenFlowPipeline<Actions>.tableCount) : [Int(id.rawValue)]
         return pipeline.lock.withWriteLock {
             ids.flatMap { pipeline.tables[$0].delete(criteria, version: version, journal: &journal) }
+        }
+    }
+
+    /// Replaces `old` (visible in this transaction's version) by a rule with
+    /// `spec`, keeping its times and counters (see `OpenFlowTable.replace`);
+    /// nil if `old` is no longer there.
+    @discardableResult
+    public func replace(_ old: OpenFlowRule<Actions>, with spec: OpenFlowRuleSpec<Actions>,
+                        modified: Duration? = nil) -> OpenFlowRule<Actions>? {
+        precondition(isOpen, "transaction used after it ended")
+        return pipeline.lock.withWriteLock {
+            guard old.isVisible(in: version), old.isInClassifier else { return nil }
+            return pipeline.tables[Int(old.table.rawValue)].replace(old, with: spec, modified: modified,
+                                                                    version: version, journal: &journal)
         }
     }
 

@@ -106,10 +106,15 @@ struct XlateContext {
     var rules: [OpenFlowRule<[OFAction]>] = []
     /// The cookie of the rule whose actions run (packet-ins carry it).
     var ruleCookie: UInt64 = 0
+    /// The rule whose actions run (`ctx->rule`: `fin_timeout` changes it).
+    var currentRule: OpenFlowRule<[OFAction]>?
     /// Counter standing in for the recirculation ids of packet-in continuations.
     var controllerRecirculation: UInt32 = 0
     /// MAC learning and other side effects are allowed (a real packet).
     let mayLearn: Bool
+    /// The tables' version of each bridge a `learn` action changed, from
+    /// before the change: later lookups of the translation stay at it.
+    var pinnedVersions: [ObjectIdentifier: ClassifierVersion] = [:]
     /// Where trace nodes go (nil: not tracing).
     var trace: TraceNode?
     let tracing: Bool
@@ -156,7 +161,7 @@ struct XlateContext {
         let found = lookup(from: &table, inPort: flow.openFlowInPort, mayPacketIn: true, honorMiss: true)
         tableID = table
         reportTable(found, table: table)
-        if case .rule(let r) = found { rules.append(r); ruleCookie = r.cookie }
+        if case .rule(let r) = found { rules.append(r); ruleCookie = r.cookie; currentRule = r }
         doActions(actions(of: found), isLast: true)
         if error != nil { return }
         executeActionSet()
@@ -257,7 +262,11 @@ struct XlateContext {
         while id < 254 {
             table = UInt8(id)
             let tid = OpenFlowTableID(UInt8(id))
-            let found = bridge.pipeline.read { r in r.lookup(table: tid, key, wildcards: &wc) }
+            let found = pinnedVersions.isEmpty
+                ? bridge.pipeline.read { r in r.lookup(table: tid, key, wildcards: &wc) }
+                : bridge.pipeline.read(at: pinnedVersions[ObjectIdentifier(bridge)]) { r in
+                    r.lookup(table: tid, key, wildcards: &wc)
+                }
             if let found { return .rule(found) }
             if honorMiss {
                 miss = bridge.pipeline.read { $0.missBehavior(of: tid) }
@@ -287,13 +296,14 @@ struct XlateContext {
         let deepens = table <= oldTable ? 1 : 0
         depth += deepens
         let acts = actions(of: found)
-        let oldCookie = ruleCookie
-        if case .rule(let r) = found { ruleCookie = r.cookie }
+        let oldCookie = ruleCookie, oldRule = currentRule
+        if case .rule(let r) = found { ruleCookie = r.cookie; currentRule = r }
         switch runner {
         case .direct: doActions(acts, isLast: isLast)
         case .clone: cloneActions(acts, isLast: isLast)
         }
         ruleCookie = oldCookie
+        currentRule = oldRule
         depth -= deepens
         trace = oldTrace
         tableID = oldTable

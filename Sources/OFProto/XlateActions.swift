@@ -243,14 +243,24 @@ extension XlateContext {
                 cloneActions(inner, isLast: last)
             case .conjunction:
                 report(.error, "executing no-op conjunction action")
-            case .finTimeout:
+            case .finTimeout(let f):
                 wc.setExact(.networkProtocol)
+                finTimeoutAction(f)
             case .conntrackClear:
                 break
             case .debugSlowPath:
                 slow = true
                 slowAction = true
-            case .meter, .sample, .learn, .multipath, .bundle, .group, .outputTruncate, .checkPacketLarger,
+            case .learn(let l):
+                learnAction(l)
+            case .multipath(let m):
+                multipathAction(m)
+            case .bundle(let b):
+                bundleAction(b, isLast: last)
+            case .sample:
+                // Without IPFIX (svs has none) OVS's xlate_sample_action does nothing.
+                break
+            case .meter, .group, .outputTruncate, .checkPacketLarger,
                  .conntrack, .nat, .deleteField, .decrementNSHTTL, .debugRecirculate:
                 // Not translated by svs yet: they add no datapath action.
                 report(.warn, "svs does not translate this action yet")
@@ -320,7 +330,8 @@ extension XlateContext {
         if sf.offset == 0 && sf.bits >= sf.field.bits {
             s += sf.field.formatValue(v)
         } else {
-            s += "0x" + String(v >> UInt128(sf.offset) & ones(sf.bits), radix: 16)
+            let part = v >> UInt128(sf.offset) & ones(sf.bits)
+            s += part == 0 ? "0" : "0x" + String(part, radix: 16)
         }
         report(.detail, s)
     }
@@ -451,7 +462,7 @@ extension OFField {
         case .decimal, .ofp10Port, .ofp11Port:
             return String(v)
         default:
-            return "0x" + String(v, radix: 16)
+            return v == 0 ? "0" : "0x" + String(v, radix: 16)
         }
     }
 }
