@@ -22,7 +22,13 @@ public struct PollWorkerConfiguration: Hashable, Sendable {
     /// no descriptor to wait on (dummy ports).
     public var timerMilliseconds: Int32
 
-    public init(idleSpinNanoseconds: UInt64 = 1_000_000, timerMilliseconds: Int32 = 10) {
+    /// The default spin (10 ms) covers the gaps of request/response
+    /// traffic such as a ping every few milliseconds, so its packets find
+    /// the thread awake; once traffic stops the thread sleeps after it.
+    public static let defaultIdleSpinNanoseconds: UInt64 = 10_000_000
+
+    public init(idleSpinNanoseconds: UInt64 = PollWorkerConfiguration.defaultIdleSpinNanoseconds,
+                timerMilliseconds: Int32 = 10) {
         self.idleSpinNanoseconds = idleSpinNanoseconds
         self.timerMilliseconds = timerMilliseconds
     }
@@ -98,7 +104,12 @@ public struct PollWorkerReport: Hashable, Sendable {
 public final class PollWorker: @unchecked Sendable {
     /// The datapath state this worker drives.
     public let thread: PollThread
-    public let configuration: PollWorkerConfiguration
+    /// When the thread sleeps (read by the thread; change it with
+    /// `setConfiguration`).
+    public private(set) var configuration: PollWorkerConfiguration
+    /// The CPU the thread pins itself to when it starts (`sched_setaffinity`),
+    /// if any; set before `start()`.
+    public var cpu: Int?
 
     /// The wake-up pipe: the thread polls its read end.
     private let wakeDescriptor: Int32
@@ -202,6 +213,11 @@ public final class PollWorker: @unchecked Sendable {
         return box.value!
     }
 
+    /// Changes when the thread sleeps (applied on the thread).
+    public func setConfiguration(_ configuration: PollWorkerConfiguration) {
+        perform { [self] _ in self.configuration = configuration }
+    }
+
     /// Makes `ports` the worker's receive queues (runs on the thread).
     public func setReceiveQueues(_ ports: [any Port]) {
         let sendable = UncheckedPorts(ports: ports)
@@ -258,7 +274,21 @@ public final class PollWorker: @unchecked Sendable {
 
     // MARK: The loop
 
+    /// How a worker pins its thread to its `cpu` (nil: to every CPU); set
+    /// once, before any worker starts, by a target that can call
+    /// `sched_setaffinity`.
+    nonisolated(unsafe) public static var pinThread: ((Int?) -> Void)?
+
+    /// Moves the running thread to `cpu` (nil: any CPU).
+    public func setCPU(_ cpu: Int?) {
+        guard cpu != self.cpu else { return }
+        self.cpu = cpu
+        guard isRunning else { return }
+        perform { _ in Self.pinThread?(cpu) }
+    }
+
     private func main() {
+        if cpu != nil, let pin = Self.pinThread { pin(cpu) }
         var lastPacket = DatapathClock.nanoseconds
         var iterationStart = lastPacket
         while !stopping.load(ordering: .relaxed) {
