@@ -408,6 +408,21 @@ public final class LocalDatapath: DPIF {
         return (zip(page.records, sums).map { describe($0, counters: $1) }, page.next)
     }
 
+    /// Whether `dpctl/dump-flows` lists each poll thread's flows on its own
+    /// (the daemon's configured pmd threads) rather than one table.
+    public var flowDumpPerPollThread = false
+
+    /// Every flow as each poll thread has it, with that thread's counters,
+    /// by thread number.
+    public func dumpFlowsPerPollThread() -> [(thread: Int, flows: [DPIFFlow])] {
+        let records = flows.page(from: .start, maxCount: .max).records
+        let ufids = records.map(\.ufid)
+        let perThread = onThreads { t in (t.id, ufids.map { t.counters(forUFID: $0) }) }
+        return perThread.sorted { $0.0 < $1.0 }.map { id, counters in
+            (id, zip(records, counters).compactMap { r, c in c.map { describe(r, counters: $0) } })
+        }
+    }
+
     public func flushFlows() {
         broadcast(flows.removeAll())
     }

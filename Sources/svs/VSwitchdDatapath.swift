@@ -95,6 +95,7 @@ final class VSwitchdDatapaths: @unchecked Sendable, PollThreadHost {
         for name in registry.names {
             guard let dp = try? registry.open(name: name) else { continue }
             dp.setPollThreads(ids: pollSettings.threadIDs, cpus: pollSettings.cpus, configuration: configuration)
+            dp.flowDumpPerPollThread = explicitThreads
         }
     }
 

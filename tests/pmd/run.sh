@@ -118,7 +118,14 @@ svs_stats=$(sctl dpif-netdev/pmd-stats-show | normalize)
 sctl dpif-netdev/pmd-stats-clear >/dev/null
 check "pmd-stats-clear: counts from zero" grep -q '^  packets received: 0$' <<<"$(sctl dpif-netdev/pmd-stats-show -pmd 0)"
 flows=$(sctl dpctl/dump-flows)
-check "dpctl/dump-flows lists the flows with two poll threads" grep -q 'actions:' <<<"$flows"
+same "dpctl/dump-flows: one table per pmd thread" "flow-dump from pmd on cpu core: 0
+flow-dump from pmd on cpu core: 1" "$(grep '^flow-dump' <<<"$flows")"
+n0=$(sctl dpctl/dump-flows pmd=0 | grep -c 'actions:')
+n1=$(sctl dpctl/dump-flows pmd=1 | grep -c 'actions:')
+check "dpctl/dump-flows pmd=N: each thread has the flows ($n0, $n1)" test "$n0" -gt 0 -a "$n0" -eq "$n1"
+same "dpctl/dump-flows: every flow under both threads" "$((n0 + n1))" "$(grep -c 'actions:' <<<"$flows")"
+same "dpctl/dump-flows pmd=-1: the main thread has none" "" "$(sctl dpctl/dump-flows pmd=-1)"
+svs_titles=$(grep '^flow-dump' <<<"$flows" | sed -E 's/[0-9]+/N/g' | sort -u)
 
 # --- Formats against the real ovs-vswitchd with two pmd threads.
 ovs_start svsP-ovs -- set open_vswitch . other_config:pmd-cpu-mask=0x3
@@ -132,11 +139,13 @@ for i in 1 2 3 4; do
     done
 done
 sleep 0.5
+ovs_titles=$(ovs-appctl dpctl/dump-flows | grep '^flow-dump' | sed -E 's/[0-9]+/N/g' | sort -u)
 ovs_rxq=$(ovs-appctl dpif-netdev/pmd-rxq-show | normalize)
 ovs_stats=$(ovs-appctl dpif-netdev/pmd-stats-show | normalize)
 ovs_stop
 RUN=
 same "pmd-rxq-show format, as ovs-vswitchd's" "$ovs_rxq" "$svs_rxq"
+same "dpctl/dump-flows titles, as ovs-vswitchd's" "$ovs_titles" "$svs_titles"
 same "pmd-stats-show format, as ovs-vswitchd's" "$ovs_stats" "$svs_stats"
 
 # --- Thread count changes under traffic.
