@@ -38,7 +38,7 @@ struct ForwardBench: ParsableCommand {
     var removals: [String] = []
 
     @Option(help: "Microseconds a poll thread spins after its last packet before sleeping.")
-    var idleSpinUs: Int = 1000
+    var idleSpinUs: Int = Int(PollWorkerConfiguration.defaultIdleSpinNanoseconds / 1000)
 
     @Option(help: "Receive mode of the system ports: mmsg (recvmmsg), v3 (TPACKET_V3 ring), v2 (TPACKET_V2 ring).")
     var rx = "mmsg"

@@ -144,3 +144,19 @@ void CLinux_ring_frame_read(const void *frame, struct CLinux_ring_frame *out) {
     out->vlan_tpid = (uint16_t)h->hv1.tp_vlan_tpid;
     out->pkttype = sll->sll_pkttype;
 }
+
+#include <sched.h>
+
+int CLinux_pin_to_cpu(int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (cpu < 0) {
+        for (int i = 0; i < CPU_SETSIZE; i++) CPU_SET(i, &set);
+    } else if (cpu < CPU_SETSIZE) {
+        CPU_SET(cpu, &set);
+    } else {
+        errno = EINVAL;
+        return -1;
+    }
+    return sched_setaffinity(0, sizeof set, &set);
+}

@@ -266,6 +266,9 @@ public protocol DPIF: AnyObject {
     func execute(_ execution: PacketExecution) throws(DPIFError)
     /// Removes and returns up to `maxCount` waiting upcalls (`dpif_recv`).
     func receiveUpcalls(maxCount: Int) -> [Upcall]
+    /// What a handler with no upcall waits on, outside any lock, until the
+    /// datapath queues one (`nil`: poll `receiveUpcalls` on a timer).
+    var upcallWaiter: (any UpcallWaiting)? { get }
 
     // MARK: Meters and conntrack limits (not implemented yet)
 
@@ -273,7 +276,17 @@ public protocol DPIF: AnyObject {
     func conntrackLimits(_ message: ConntrackLimitMessage) throws(DPIFError) -> ConntrackLimitMessage
 }
 
+/// Something an upcall handler sleeps on until upcalls wait.
+public protocol UpcallWaiting: AnyObject, Sendable {
+    /// Returns when upcalls may wait, or after `timeoutMilliseconds`.
+    func waitForUpcalls(timeoutMilliseconds: Int)
+}
+
+extension UpcallQueue: UpcallWaiting {}
+
 extension DPIF {
+    public var upcallWaiter: (any UpcallWaiting)? { nil }
+
     /// Applies `operations` in order (`dpif_operate`); one result each.
     public func operate(_ operations: [DPIFOperation]) -> [Result<DPIFOperationResult, DPIFError>] {
         operations.map { op in

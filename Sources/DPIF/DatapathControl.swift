@@ -316,6 +316,9 @@ public final class DatapathControl {
             throw DatapathControlError("Failed to parse filter (\(f.dropFirst(7)): OpenFlow match syntax arrives with the slow path)", errno: 95)
         }
         let (dp, _) = try datapath(args.filter { !$0.hasPrefix("type=") && !$0.hasPrefix("pmd=") }, required: 0)
+        if dp.flowDumpPerPollThread {
+            return try dumpFlowsPerPollThread(dp, args, verbose: verbose)
+        }
         let flows = dp.dumpAllFlows()
         guard !flows.isEmpty else { return "" }
         // `-m` names the ports (dpctl's `--names` follows verbosity).
@@ -323,6 +326,26 @@ public final class DatapathControl {
         var out = "flow-dump from the main thread:\n"
         for flow in flows {
             out += Self.format(flow, verbose: verbose, portNames: names) + "\n"
+        }
+        return out
+    }
+
+    /// `dump-flows` of a datapath whose poll threads are pmd threads: each
+    /// thread's flows with its own counters under `flow-dump from pmd on
+    /// cpu core: N`, as Open vSwitch prints several pmd threads' tables;
+    /// `pmd=N` keeps thread N's flows, without the title (`pmd=-1`, the
+    /// main thread, has none).
+    func dumpFlowsPerPollThread(_ dp: LocalDatapath, _ args: [String], verbose: Bool) throws(DatapathControlError) -> String {
+        var only: Int?
+        if let p = args.last(where: { $0.hasPrefix("pmd=") }) {
+            guard let n = Int(p.dropFirst(4)) else { throw DatapathControlError("dump-flows", errno: 22) }
+            only = n
+        }
+        let names = verbose ? Dictionary(dp.dumpPorts().map { ($0.number.rawValue, $0.name) }, uniquingKeysWith: { a, _ in a }) : [:]
+        var out = ""
+        for (thread, flows) in dp.dumpFlowsPerPollThread() where only == nil || only == thread {
+            if only == nil && !flows.isEmpty { out += "flow-dump from pmd on cpu core: \(thread)\n" }
+            for flow in flows { out += Self.format(flow, verbose: verbose, portNames: names) + "\n" }
         }
         return out
     }

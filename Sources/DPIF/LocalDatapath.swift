@@ -24,8 +24,8 @@ import Flow
 public final class LocalDatapath: DPIF {
     public let name: String
     public let index: Int32
-    /// The poll threads' state (one for now).
-    public let pollThreads: [PollThread]
+    /// The poll threads' state, in thread order (`setPollThreads` changes them).
+    public private(set) var pollThreads: [PollThread]
     /// Where misses and `userspace` packets wait for the slow path.
     public let upcallQueue: UpcallQueue
 
@@ -35,8 +35,14 @@ public final class LocalDatapath: DPIF {
     private var receiveBatchScratch = 0
     /// The OS threads driving `pollThreads`, while started.
     private var workers: [PollWorker] = []
-    /// The worker that receives from each port; a port never moves.
+    /// The poll thread (by id) that receives from each port; a port moves
+    /// only when its thread goes away.
     private var receiveAssignment: [DatapathPort: Int] = [:]
+    /// The cache configuration every poll thread uses.
+    private var cacheConfiguration: CacheConfiguration
+    /// What the flows counted on poll threads that were removed
+    /// (`setPollThreads`), so that flow counters never go backwards.
+    private var retiredCounters: [UInt128: FlowCounters] = [:]
 
     /// Makes a datapath named `name` with its local port of `localType`.
     /// `upcallQueueCapacity` bounds each input port's upcall queue.
@@ -52,6 +58,7 @@ public final class LocalDatapath: DPIF {
             throw .port(error)
         }
         flows = FlowTable(limit: flowLimit)
+        self.cacheConfiguration = cacheConfiguration
         let queue = UpcallQueue(capacity: upcallQueueCapacity)
         upcallQueue = queue
         pollThreads = (0..<max(1, pollThreadCount)).map {
@@ -70,6 +77,15 @@ public final class LocalDatapath: DPIF {
     }
 
     private func broadcast(_ change: FlowTableChange) {
+        if !retiredCounters.isEmpty {
+            switch change {
+            case .install(let r): retiredCounters[r.ufid] = nil
+            case .remove(let ufid): retiredCounters[ufid] = nil
+            case .modify(let ufid, _, true): retiredCounters[ufid] = nil
+            case .flush: retiredCounters = [:]
+            default: break
+            }
+        }
         for t in pollThreads { t.control.send(change) }
         for w in workers { w.wake() }
     }
@@ -93,9 +109,14 @@ public final class LocalDatapath: DPIF {
 
     /// Starts one OS thread per poll thread, with the ports given out
     /// round robin as receive queues. `poll()` does nothing meanwhile.
-    public func startPollThreads(_ configuration: PollWorkerConfiguration = PollWorkerConfiguration()) {
+    public func startPollThreads(_ configuration: PollWorkerConfiguration = PollWorkerConfiguration(),
+                                 cpus: [Int: Int] = [:]) {
         guard workers.isEmpty else { return }
-        let made = pollThreads.map { PollWorker(thread: $0, configuration: configuration) }
+        let made = pollThreads.map { t in
+            let w = PollWorker(thread: t, configuration: configuration)
+            w.cpu = cpus[t.id]
+            return w
+        }
         receiveAssignment = [:]
         workers = made
         assignReceiveQueues()
@@ -112,26 +133,113 @@ public final class LocalDatapath: DPIF {
     /// Gives each new port to the worker with the fewest, forgets removed
     /// ports, and hands every worker its receive queues (on its thread, so
     /// a removed port is out of every loop when this returns).
+    ///
+    /// A port that changes thread leaves the old one before the new one
+    /// gets it, so no two threads ever receive from one queue at once.
     private func assignReceiveQueues() {
         guard !workers.isEmpty else { return }
         let ports = portTable.ports
         let live = Set(ports.map(\.number))
-        receiveAssignment = receiveAssignment.filter { live.contains($0.key) }
+        let ids = workers.map(\.thread.id)
+        let before = receiveAssignment
+        receiveAssignment = receiveAssignment.filter { live.contains($0.key) && ids.contains($0.value) }
         var load = [Int](repeating: 0, count: workers.count)
-        for w in receiveAssignment.values { load[w] += 1 }
+        for id in receiveAssignment.values { load[ids.firstIndex(of: id)!] += 1 }
         var next = 0
         for p in ports where receiveAssignment[p.number] == nil {
             // Fewest queues first; ties go round robin.
             let least = load.min()!
             while load[next % load.count] != least { next += 1 }
             let w = next % load.count
-            receiveAssignment[p.number] = w
+            receiveAssignment[p.number] = ids[w]
             load[w] += 1
             next += 1
         }
-        for (i, w) in workers.enumerated() {
-            w.setReceiveQueues(ports.filter { receiveAssignment[$0.number] == i })
+        let moved = ports.contains { before[$0.number] != nil && before[$0.number] != receiveAssignment[$0.number] }
+        if moved {
+            for w in workers {
+                let id = w.thread.id
+                w.setReceiveQueues(ports.filter { before[$0.number] == id && receiveAssignment[$0.number] == id })
+            }
         }
+        for w in workers {
+            let id = w.thread.id
+            w.setReceiveQueues(ports.filter { receiveAssignment[$0.number] == id })
+        }
+    }
+
+    /// Makes the poll threads those numbered `ids` (OVS's core ids; at
+    /// least one), each pinned to `cpus[id]` when given, waking per
+    /// `configuration`. Threads that stay keep their receive queues and
+    /// caches; new threads get every flow and the ports of removed ones
+    /// (round robin over the fewest loaded); removed threads stop after
+    /// their queues moved, and their flow counters are kept. Starts the
+    /// threads if none run.
+    public func setPollThreads(ids: [Int], cpus: [Int: Int] = [:],
+                               configuration: PollWorkerConfiguration = PollWorkerConfiguration()) {
+        var wanted: [Int] = []
+        for id in ids where !wanted.contains(id) { wanted.append(id) }
+        if wanted.isEmpty { wanted = [0] }
+        if workers.isEmpty {
+            // Not running: reshape the thread list, then start.
+            applyThreadList(wanted)
+            startPollThreads(configuration, cpus: cpus)
+            return
+        }
+        for w in workers where w.configuration != configuration { w.setConfiguration(configuration) }
+        for w in workers { w.setCPU(cpus[w.thread.id]) }
+        let current = pollThreads.map(\.id)
+        guard current != wanted else { return }
+        let kept = workers.filter { wanted.contains($0.thread.id) }
+        let removed = workers.filter { !wanted.contains($0.thread.id) }
+        var added: [PollWorker] = []
+        var threads: [PollThread] = []
+        var all: [PollWorker] = []
+        for id in wanted {
+            if let w = kept.first(where: { $0.thread.id == id }) {
+                threads.append(w.thread)
+                all.append(w)
+                continue
+            }
+            let t = makeThread(id: id)
+            let w = PollWorker(thread: t, configuration: configuration)
+            w.cpu = cpus[id]
+            threads.append(t)
+            all.append(w)
+            added.append(w)
+        }
+        for w in added { w.start() }
+        pollThreads = threads
+        workers = all
+        // Removed threads give up their queues first (ports move), then stop.
+        for w in removed { w.setReceiveQueues([]) }
+        assignReceiveQueues()
+        let ufids = flows.page(from: .start, maxCount: .max).records.map(\.ufid)
+        for w in removed {
+            w.stop()
+            let t = w.thread
+            t.applyControl()
+            for u in ufids { if let c = t.counters(forUFID: u) { retiredCounters[u, default: FlowCounters()] += c } }
+        }
+    }
+
+    /// A poll thread with every port and flow of the datapath.
+    private func makeThread(id: Int) -> PollThread {
+        let t = PollThread(id: id, upcalls: upcallQueue, configuration: cacheConfiguration)
+        t.control.send(.ports(PortSnapshot(portTable)))
+        for r in flows.page(from: .start, maxCount: .max).records { t.control.send(.install(r)) }
+        return t
+    }
+
+    /// Makes the (stopped) thread list `ids`, keeping threads that stay.
+    private func applyThreadList(_ ids: [Int]) {
+        guard pollThreads.map(\.id) != ids else { return }
+        let ufids = flows.page(from: .start, maxCount: .max).records.map(\.ufid)
+        for t in pollThreads where !ids.contains(t.id) {
+            t.applyControl()
+            for u in ufids { if let c = t.counters(forUFID: u) { retiredCounters[u, default: FlowCounters()] += c } }
+        }
+        pollThreads = ids.map { id in pollThreads.first { $0.id == id } ?? makeThread(id: id) }
     }
 
     /// Each poll thread's counters and receive queues, read on the thread.
@@ -148,6 +256,7 @@ public final class LocalDatapath: DPIF {
 
     /// Changes every poll thread's cache configuration.
     public func configureCaches(_ configuration: CacheConfiguration) {
+        cacheConfiguration = configuration
         broadcast(.configure(configuration))
     }
 
@@ -243,7 +352,8 @@ public final class LocalDatapath: DPIF {
     /// The counters of each of `ufids`, summed over the poll threads (one
     /// request per thread for the lot).
     private func counters(_ ufids: [UInt128]) -> [FlowCounters] {
-        var sums = [FlowCounters](repeating: FlowCounters(), count: ufids.count)
+        var sums = retiredCounters.isEmpty ? [FlowCounters](repeating: FlowCounters(), count: ufids.count)
+            : ufids.map { retiredCounters[$0] ?? FlowCounters() }
         for perThread in onThreads({ t in ufids.map { t.counters(forUFID: $0) } }) {
             for (i, c) in perThread.enumerated() { if let c { sums[i] += c } }
         }
@@ -298,6 +408,21 @@ public final class LocalDatapath: DPIF {
         return (zip(page.records, sums).map { describe($0, counters: $1) }, page.next)
     }
 
+    /// Whether `dpctl/dump-flows` lists each poll thread's flows on its own
+    /// (the daemon's configured pmd threads) rather than one table.
+    public var flowDumpPerPollThread = false
+
+    /// Every flow as each poll thread has it, with that thread's counters,
+    /// by thread number.
+    public func dumpFlowsPerPollThread() -> [(thread: Int, flows: [DPIFFlow])] {
+        let records = flows.page(from: .start, maxCount: .max).records
+        let ufids = records.map(\.ufid)
+        let perThread = onThreads { t in (t.id, ufids.map { t.counters(forUFID: $0) }) }
+        return perThread.sorted { $0.0 < $1.0 }.map { id, counters in
+            (id, zip(records, counters).compactMap { r, c in c.map { describe(r, counters: $0) } })
+        }
+    }
+
     public func flushFlows() {
         broadcast(flows.removeAll())
     }
@@ -319,6 +444,8 @@ public final class LocalDatapath: DPIF {
             run(pollThreads[0])
         }
     }
+
+    public var upcallWaiter: (any UpcallWaiting)? { upcallQueue }
 
     public func receiveUpcalls(maxCount: Int) -> [Upcall] {
         upcallQueue.dequeue(maxCount: maxCount).map { u in

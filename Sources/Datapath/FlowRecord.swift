@@ -1,3 +1,4 @@
+import Dispatch
 import Flow
 import Synchronization
 #if canImport(Glibc)
@@ -234,6 +235,9 @@ public final class UpcallQueue: @unchecked Sendable {
         }
     }
     private let state = Mutex(State())
+    /// Handlers sleeping in `waitForUpcalls`, and what wakes them.
+    private let waiters = Atomic<Int>(0)
+    private let arrival = DispatchSemaphore(value: 0)
 
     /// A queue that holds up to `capacity` upcalls per input port.
     public init(capacity: Int = 4096) { self.capacity = max(1, capacity) }
@@ -269,7 +273,18 @@ public final class UpcallQueue: @unchecked Sendable {
             return n
         }
         upcalls.removeAll(keepingCapacity: true)
+        if accepted > 0 && waiters.load(ordering: .sequentiallyConsistent) > 0 { arrival.signal() }
         return accepted
+    }
+
+    /// Waits until an upcall is queued or `timeoutMilliseconds` pass (a
+    /// handler with nothing to do calls it, so the first packet of a flow
+    /// wakes it at once). May return early; callers loop.
+    public func waitForUpcalls(timeoutMilliseconds: Int) {
+        waiters.add(1, ordering: .sequentiallyConsistent)
+        defer { waiters.subtract(1, ordering: .sequentiallyConsistent) }
+        if count > 0 { return }
+        _ = arrival.wait(timeout: .now() + .milliseconds(timeoutMilliseconds))
     }
 
     /// Removes and returns up to `maxCount` upcalls, one port at a time in

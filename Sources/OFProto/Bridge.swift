@@ -236,7 +236,7 @@ public final class SlowPath: @unchecked Sendable {
     public let datapathName: String
     let access: any DatapathAccess
     let bridges: OFProtoBridges
-    let handlerThreads: Int
+    private(set) var handlerThreads: Int
     let state = Mutex(SlowPathState())
     let maxIdleMilliseconds = Atomic<UInt64>(10_000)
     private let stopping = Atomic<Bool>(false)
@@ -260,7 +260,7 @@ public final class SlowPath: @unchecked Sendable {
             for _ in 0..<handlerThreads {
                 threads.append(SlowPathThread { [self] in
                     while !stopping.load(ordering: .relaxed) {
-                        if handleUpcalls() == 0 { usleep(1000) }
+                        if handleUpcalls() == 0 { waitForUpcalls() }
                     }
                 })
             }
@@ -276,6 +276,17 @@ public final class SlowPath: @unchecked Sendable {
             })
             for t in threads { t.start() }
         }
+    }
+
+    /// Changes the number of handler threads, restarting the threads if it
+    /// changed and they ran.
+    public func setHandlerThreads(_ count: Int) {
+        let n = max(1, count)
+        guard n != handlerThreads else { return }
+        let wasRunning = running.withLock { !$0.isEmpty }
+        stop()
+        handlerThreads = n
+        if wasRunning { start() }
     }
 
     /// Stops the threads and waits for them.

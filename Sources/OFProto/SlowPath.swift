@@ -277,3 +277,16 @@ extension OFProtoCommands {
         return out
     }
 }
+
+extension SlowPath {
+    /// Sleeps until the datapath queues an upcall (at most 10 ms, so that
+    /// `stop()` is seen), outside the datapath's lock; 1 ms when the
+    /// datapath offers nothing to wait on.
+    func waitForUpcalls() {
+        if let waiter = access.withDatapath(named: datapathName, { $0.upcallWaiter }) ?? nil {
+            waiter.waitForUpcalls(timeoutMilliseconds: 10)
+        } else {
+            usleep(1000)
+        }
+    }
+}

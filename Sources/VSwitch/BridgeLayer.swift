@@ -162,6 +162,7 @@ public final class BridgeLayer: @unchecked Sendable {
         publish(spec)
         // The datapaths' flow limit (`other_config:flow-limit`).
         for dp in slowPaths.keys { _ = host.withDatapath(named: dp) { $0.flowLimit = spec.flowLimit } }
+        applyThreadSettings(spec)
     }
 
     /// System ports whose Linux device was deleted and made again (its

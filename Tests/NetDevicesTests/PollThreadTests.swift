@@ -179,4 +179,65 @@ struct PollThreadTests {
         #expect(dp.poll() == 1)
         #expect(made["p2"].drainTransmitted() == [Self.frame(7)])
     }
+
+    /// The thread count changes (1 -> 3 -> thread 1 only -> 0 and 1) while
+    /// frames flow: nothing lost or reordered, flow counters never go back
+    /// (those of removed threads are kept), every port on exactly one thread.
+    @Test func threadCountChangesUnderTraffic() throws {
+        let (dp, made) = try Self.datapath(threads: 1)
+        for name in ["p1", "p2", "p3", "p4"] { try dp.addPort(PortConfiguration(name: name, type: .dummy)) }
+        try Self.crossFlow(dp, from: 1, to: 2)
+        try Self.crossFlow(dp, from: 3, to: 4)
+        dp.startPollThreads()
+        defer { dp.stopPollThreads() }
+        var two: [[UInt8]] = [], four: [[UInt8]] = []
+        let changes: [Int: [Int]] = [50: [0, 1, 2], 100: [1], 150: [0, 1]]
+        for round in 0..<200 {
+            made["p1"].inject(Self.frame(round))
+            made["p3"].inject(Self.frame(round))
+            if let ids = changes[round] {
+                // Frames already queued are received by whichever thread
+                // owns the queue after the change.
+                dp.setPollThreads(ids: ids)
+                #expect(dp.pollThreads.map(\.id) == ids)
+                let queues = dp.pollThreadReports().flatMap(\.receiveQueues).map(\.name).sorted()
+                #expect(queues == ["p1", "p2", "p3", "p4", "pt1"])
+            }
+            two += made["p2"].drainTransmitted()
+            four += made["p4"].drainTransmitted()
+        }
+        #expect(Self.eventually {
+            two += made["p2"].drainTransmitted()
+            four += made["p4"].drainTransmitted()
+            return two.count >= 200 && four.count >= 200
+        })
+        #expect(two == (0..<200).map { Self.frame($0) })
+        #expect(four == (0..<200).map { Self.frame($0) })
+        #expect(try dp.getFlow(Self.selector(inPort: 1)).counters.packets == 200)
+        #expect(try dp.getFlow(Self.selector(inPort: 3)).counters.packets == 200)
+        #expect(dp.pollThreadReports().map(\.id) == [0, 1])
+        // A new flow reaches every thread, old and new.
+        try Self.crossFlow(dp, from: 2, to: 1)
+        made["p2"].inject(contentsOf: (0..<20).map { Self.frame($0) })
+        var one: [[UInt8]] = []
+        #expect(Self.eventually { one += made["p1"].drainTransmitted(); return one.count >= 20 })
+        #expect(dp.statistics().datapath.missed == 0)
+    }
+
+    /// A handler waiting for upcalls wakes when one is queued, not after
+    /// its timeout.
+    @Test func upcallWaiterWakesOnEnqueue() throws {
+        let queue = UpcallQueue(capacity: 8)
+        let start = Date()
+        let producer = Thread {
+            usleep(20_000)
+            var one = [DatapathUpcall(kind: .miss, packet: Self.frame(1), key: FlowKey(), metadata: PacketMetadata())]
+            queue.enqueue(&one)
+        }
+        producer.start()
+        queue.waitForUpcalls(timeoutMilliseconds: 2000)
+        let waited = Date().timeIntervalSince(start)
+        #expect(queue.count == 1)
+        #expect(waited < 1.0)
+    }
 }

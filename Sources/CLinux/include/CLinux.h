@@ -84,4 +84,8 @@ void CLinux_ring_block_release(void *block);
 /* Reads the header at `frame`. */
 void CLinux_ring_frame_read(const void *frame, struct CLinux_ring_frame *out);
 
+/* Pins the calling thread to CPU `cpu` (sched_setaffinity), or lets it
+ * run on every CPU when `cpu` is negative; -1 and errno on failure. */
+int CLinux_pin_to_cpu(int cpu);
+
 #endif
