@@ -5,10 +5,12 @@ import Wire
 // The `hash` action (dp_hash) and `sample`'s random draws.
 
 /// Open vSwitch's murmur-style `hash_add` / `hash_finish` (lib/hash.h,
-/// the portable variant), so `dp_hash` spreads as OVS's does.
-enum MurmurHash {
+/// the portable variant), so `dp_hash` spreads as OVS's does and the slow
+/// path's `multipath`/`bundle` choose as OVS's do.
+public enum MurmurHash {
+    /// `hash_add`.
     @inline(__always)
-    static func add(_ hash: UInt32, _ data: UInt32) -> UInt32 {
+    public static func add(_ hash: UInt32, _ data: UInt32) -> UInt32 {
         var h = hash
         if data != 0 {
             var d = data &* 0xcc9e_2d51
@@ -20,13 +22,15 @@ enum MurmurHash {
         return h &* 5 &+ 0xe654_6b64
     }
 
+    /// `hash_add64`.
     @inline(__always)
-    static func add64(_ hash: UInt32, _ data: UInt64) -> UInt32 {
+    public static func add64(_ hash: UInt32, _ data: UInt64) -> UInt32 {
         add(add(hash, UInt32(truncatingIfNeeded: data)), UInt32(truncatingIfNeeded: data >> 32))
     }
 
+    /// `hash_finish`.
     @inline(__always)
-    static func finish(_ hash: UInt32, _ final: UInt32) -> UInt32 {
+    public static func finish(_ hash: UInt32, _ final: UInt32) -> UInt32 {
         var h = hash ^ final
         h ^= h >> 16
         h = h &* 0x85eb_ca6b

@@ -28,9 +28,8 @@ import Flow
 /// so that a batch of changes made in several write sections becomes visible
 /// at once.
 ///
-/// Conjunctive matches (`conjunction`) are not implemented yet; they would
-/// attach a list of conjunction clauses to `ClassifierRule` and a second
-/// lookup pass, as in OVS.
+/// Conjunctive matches (`conjunction`) are a second kind of lookup, in
+/// `ClassifierConjunction.swift`, used by tables that hold conjunction rules.
 public final class Classifier: @unchecked Sendable {
     /// Subtables in search order: maximum priority descending, then age.
     @exclusivity(unchecked) private(set) var subtables: [ClassifierSubtable] = []

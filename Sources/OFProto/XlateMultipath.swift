@@ -1,3 +1,4 @@
+import Datapath
 import Flow
 
 // `multipath` and `bundle`/`bundle_load` in translation (OVS's
@@ -12,33 +13,10 @@ import Flow
 enum OVSHash {
     static func rotate(_ x: UInt32, _ k: UInt32) -> UInt32 { x << k | x >> (32 - k) }
 
-    /// `hash_add`.
-    static func add(_ hash: UInt32, _ data: UInt32) -> UInt32 {
-        var h = hash
-        if data != 0 {
-            var d = data &* 0xcc9e_2d51
-            d = rotate(d, 15)
-            d = d &* 0x1b87_3593
-            h ^= d
-        }
-        return rotate(h, 13) &* 5 &+ 0xe654_6b64
-    }
-
-    /// `hash_add64`.
-    static func add64(_ hash: UInt32, _ data: UInt64) -> UInt32 {
-        add(add(hash, UInt32(truncatingIfNeeded: data)), UInt32(truncatingIfNeeded: data >> 32))
-    }
-
-    /// `hash_finish`.
-    static func finish(_ hash: UInt32, _ final: UInt32) -> UInt32 {
-        var h = hash ^ final
-        h ^= h >> 16
-        h = h &* 0x85eb_ca6b
-        h ^= h >> 13
-        h = h &* 0xc2b2_ae35
-        h ^= h >> 16
-        return h
-    }
+    // The murmur steps are the datapath's (`dp_hash` uses them too).
+    static func add(_ hash: UInt32, _ data: UInt32) -> UInt32 { MurmurHash.add(hash, data) }
+    static func add64(_ hash: UInt32, _ data: UInt64) -> UInt32 { MurmurHash.add64(hash, data) }
+    static func finish(_ hash: UInt32, _ final: UInt32) -> UInt32 { MurmurHash.finish(hash, final) }
 
     /// `hash_2words`.
     static func twoWords(_ x: UInt32, _ y: UInt32) -> UInt32 { finish(add(add(x, 0), y), 8) }
