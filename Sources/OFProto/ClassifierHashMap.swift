@@ -2,13 +2,18 @@
 /// mixed (no rehashing of the key, unlike `Dictionary`'s SipHash). Used by
 /// subtables for their stage indices and buckets.
 ///
+/// Only 31 bits of each hash are kept (`key(_:)`), as Open vSwitch's cmaps
+/// keep 32: two hashes that agree on them share an entry. Users must allow
+/// for it, and do: a bucket's chain is checked rule by rule, and a stage
+/// index only says whether a stage may match.
+///
 /// Probing reads only `hashes`: 0 marks an empty slot and 1 a deleted one,
-/// so stored keys have their top bit forced on (`key(_:)`). A slot's value
+/// so stored keys have their top bit forced on. A slot's value
 /// means something only while its hash is stored; empty slots hold
 /// `vacant`. The table is at most three quarters full (linear probing
 /// stays short at that load; the maps are most of a classifier's memory).
 struct ClassifierHashMap<Value> {
-    private var hashes: [UInt64]
+    private var hashes: [UInt32]
     private var values: [Value]
     private let vacant: Value
     private(set) var count = 0
@@ -21,15 +26,17 @@ struct ClassifierHashMap<Value> {
         values = Array(repeating: vacant, count: 8)
     }
 
-    /// The stored form of hash `h`.
-    @inline(__always) static func key(_ h: UInt64) -> UInt64 { h | 1 << 63 }
+    /// The stored form of hash `h` (its slot is found from it too).
+    @inline(__always) static func key(_ h: UInt64) -> UInt32 {
+        UInt32(truncatingIfNeeded: h ^ h >> 32) | 1 << 31
+    }
 
     /// The slot holding `h`, or -1.
     @inline(__always)
     private func slot(_ h: UInt64) -> Int {
         let k = Self.key(h)
         let mask = hashes.count &- 1
-        var i = Int(truncatingIfNeeded: h) & mask
+        var i = Int(k) & mask
         while true {
             let s = hashes[i]
             if s == k { return i }
@@ -65,10 +72,11 @@ struct ClassifierHashMap<Value> {
         guard let value else { return }
         if (count + deleted + 1) * 4 > hashes.count * 3 { grow() }
         let mask = hashes.count - 1
-        var j = Int(truncatingIfNeeded: h) & mask
+        let k = Self.key(h)
+        var j = Int(k) & mask
         while hashes[j] > 1 { j = (j + 1) & mask }
         if hashes[j] == 1 { deleted -= 1 }
-        hashes[j] = Self.key(h)
+        hashes[j] = k
         values[j] = value
         count += 1
     }
@@ -81,7 +89,7 @@ struct ClassifierHashMap<Value> {
         deleted = 0
         let mask = capacity - 1
         for i in oldHashes.indices where oldHashes[i] > 1 {
-            var j = Int(truncatingIfNeeded: oldHashes[i]) & mask
+            var j = Int(oldHashes[i]) & mask
             while hashes[j] != 0 { j = (j + 1) & mask }
             hashes[j] = oldHashes[i]
             values[j] = oldValues[i]
