@@ -82,6 +82,8 @@ public final class OFProtoBridge: @unchecked Sendable {
     public let datapathName: String
     /// The MAC learning table NORMAL uses.
     public let macTable: MACLearningTable
+    /// Where packet-ins and other asynchronous messages go (PacketIn.swift).
+    public let asyncMessages = BridgeAsyncMessages()
 
     /// The ports and settings, replaced as a whole (readers take a snapshot).
     let config: Mutex<BridgeConfig>

@@ -170,7 +170,7 @@ struct XlateContext {
         case .noMatch: return []
         case .packetIn:
             var c = ControllerAction()
-            c.reason = 0
+            c.reason = 7    // OFPR_IMPLICIT_MISS
             return [.controller(c)]
         }
     }
