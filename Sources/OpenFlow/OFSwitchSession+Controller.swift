@@ -326,7 +326,7 @@ extension OFSwitchSession {
             prop(0, pin.packet)
             prop(3, [pin.tableID])
             if pin.cookie != .max {
-                var c = OFWriter(); c.u64(pin.cookie); prop(4, c.bytes)
+                var c = OFWriter(); c.zeros(4); c.u64(pin.cookie); prop(4, c.bytes)   // ofpprop_put_be64 pads
             }
             prop(5, [reason])
             prop(6, OFMatchCodec.encodeFields(pin.metadata, oxmVersion: v == 1 ? nil : v))
