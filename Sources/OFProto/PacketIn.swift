@@ -224,8 +224,12 @@ struct ControllerCookie {
 extension XlateContext {
     /// The id a `controller` action's cookie carries: for a real packet, a
     /// frozen state for the packet-in; in a trace, a counter.
-    mutating func packetInID(reason: UInt8) -> (id: UInt32, reason: UInt8) {
+    mutating func packetInID(reason: UInt8) -> (id: UInt32, reason: UInt8, cookie: UInt64) {
         var why = PacketInReason(rawValue: reason)
+        // A packet-out's packet-ins have their own reason, and no cookie
+        // until a rule runs.
+        let cookie = inPacketOut && rules.isEmpty ? UInt64.max : ruleCookie
+        if inPacketOut && why == .action { why = .packetOut }
         // A `controller` action in a table-miss rule is an explicit miss.
         if why == .action, let r = rules.last, r.cookie == ruleCookie, r.openFlowPriority == 0,
            r.match.mask.isCatchAll {
@@ -233,10 +237,10 @@ extension XlateContext {
         }
         guard mayLearn else {
             controllerRecirculation += 1
-            return (controllerRecirculation, why.rawValue)
+            return (controllerRecirculation, why.rawValue, cookie)
         }
         let id = PacketInFreezer.freeze(FrozenPacketIn(bridge: bridge, tableID: tableID, flow: flow, reason: why))
-        return (id, why.rawValue)
+        return (id, why.rawValue, cookie)
     }
 }
 

@@ -55,6 +55,7 @@ extension SlowPath {
         flow.openFlowInPort = inPort
         var ctx = XlateContext(bridges: bridges, bridge: bridge, flow: flow, mayLearn: true, trace: nil)
         ctx.wcInit()
+        ctx.inPacketOut = true
         ctx.doActions(actions, isLast: true)
         if ctx.error == nil { ctx.executeActionSet() }
         guard ctx.error == nil, !ctx.actions.isEmpty else { return }

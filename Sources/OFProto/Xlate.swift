@@ -108,6 +108,8 @@ struct XlateContext {
     var ruleCookie: UInt64 = 0
     /// Counter standing in for the recirculation ids of packet-in continuations.
     var controllerRecirculation: UInt32 = 0
+    /// Translating a packet-out's actions (PacketOut.swift).
+    var inPacketOut = false
     /// MAC learning and other side effects are allowed (a real packet).
     let mayLearn: Bool
     /// Where trace nodes go (nil: not tracing).

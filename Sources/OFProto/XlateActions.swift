@@ -426,10 +426,9 @@ extension XlateContext {
         c[0] = 5                                    // USER_ACTION_COOKIE_CONTROLLER
         c[2] = 0xff; c[3] = 0xff                    // ofp_in_port: OFPP_NONE
         c[20] = mayLearn ? 0 : 1                    // dont_send: a trace without a packet
-        let (recirc, why) = packetInID(reason: reason)
+        let (recirc, why, cookie) = packetInID(reason: reason)
         c[22] = why
         for i in 0..<4 { c[24 + i] = UInt8(truncatingIfNeeded: recirc >> (8 * UInt32(i))) }
-        let cookie = ruleCookie
         for i in 0..<8 { c[28 + i] = UInt8(truncatingIfNeeded: cookie >> (56 - 8 * UInt64(i))) }
         c[36] = UInt8(truncatingIfNeeded: controllerID); c[37] = UInt8(controllerID >> 8)
         c[38] = UInt8(truncatingIfNeeded: maxLength); c[39] = UInt8(maxLength >> 8)

@@ -588,9 +588,9 @@ final class RunningBridge {
     /// Interfaces that could not be made, with the error text.
     var failures: [String: String] = [:]
     var management: OpenFlowManagementServer?
-    /// Controller connections and how many the database names (Controllers.swift).
+    /// Controller connections and what they were configured from (Controllers.swift).
     var controllers: OFControllerManager?
-    var controllerCount = 0
+    var controllerConfig = BridgeControllerConfig()
     var datapathID: UInt64 = 0
     /// The bridge's MAC when neither `hwaddr` nor a device gives one.
     let fallbackMAC = BridgeLayer.randomMAC()

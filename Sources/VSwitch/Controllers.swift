@@ -51,6 +51,13 @@ public struct ControllerSpec: Sendable, Hashable {
     }
 }
 
+/// What a bridge's controller setup was last applied from.
+struct BridgeControllerConfig {
+    var count = 0
+    var failMode = "standalone"
+    var applied = false
+}
+
 extension BridgeLayer {
     /// Starts, changes or stops the controller connections of `b`. As Open
     /// vSwitch, the bridge's flows are flushed when it gains its first
@@ -58,19 +65,22 @@ extension BridgeLayer {
     /// default NORMAL flow exists only without controllers (see
     /// `BridgeSpec.settings`).
     func applyControllers(_ b: RunningBridge, _ spec: BridgeSpec, ofproto: OFProtoBridge) {
-        guard serveOpenFlow else { return }
         let versions = ControllerSpec.versions(spec.protocols)
         let targets = spec.controllers.map {
             OFControllerTarget(target: $0.target, maxBackoff: $0.maxBackoff, inactivityProbe: $0.inactivityProbe,
                                rateLimit: $0.rateLimit, burstLimit: $0.burstLimit, versions: versions)
         }
-        let had = b.controllerCount > 0
-        if had != !targets.isEmpty && b.controllers != nil {
+        let old = b.controllerConfig
+        let now = BridgeControllerConfig(count: targets.count, failMode: spec.failMode ?? "standalone", applied: true)
+        // Flushed when the first controller comes or the last goes, and
+        // when the fail mode changes while there are none.
+        if old.applied && ((old.count > 0) != (now.count > 0) || (now.count == 0 && old.failMode != now.failMode)) {
             _ = ofproto.pipeline.transaction { tx in
                 tx.delete(table: .all, OpenFlowRuleCriteria<[OFAction]>(match: .catchAll))
             }
         }
-        b.controllerCount = targets.count
+        b.controllerConfig = now
+        guard serveOpenFlow else { return }
         if b.controllers == nil {
             if targets.isEmpty { return }
             b.controllers = OFControllerManager(bridge: ofproto, datapathID: b.datapathID)
