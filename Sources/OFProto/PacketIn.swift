@@ -106,10 +106,9 @@ public enum PortStatusReason: UInt8, Sendable {
 
 /// A rule's removal, for OFPT_FLOW_REMOVED (`OFPRR_*`).
 public struct FlowRemoved: Sendable {
-    public enum Reason: UInt8, Sendable { case idleTimeout = 0, hardTimeout = 1, delete = 2, groupDelete = 3 }
     public var rule: OpenFlowRule<[OFAction]>
-    public var reason: Reason
-    public init(rule: OpenFlowRule<[OFAction]>, reason: Reason) {
+    public var reason: OpenFlowRemovalReason
+    public init(rule: OpenFlowRule<[OFAction]>, reason: OpenFlowRemovalReason) {
         self.rule = rule
         self.reason = reason
     }
@@ -269,5 +268,43 @@ extension SlowPath {
                            maxLength: cookie.maxLength, controllerID: cookie.controllerID,
                            metadata: PacketIn.metadata(of: flow))
         bridge.asyncMessages.post(.packetIn(pin))
+    }
+}
+
+extension OFProtoBridge {
+    /// Posts OFPT_PORT_STATUS for the ports that came, went or changed
+    /// between `old` and `new`.
+    func postPortChanges(from old: [BridgePort], to new: [BridgePort]) {
+        guard asyncMessages.hasListeners else { return }
+        let before = Dictionary(old.map { ($0.ofport.rawValue, $0) }, uniquingKeysWith: { a, _ in a })
+        let after = Dictionary(new.map { ($0.ofport.rawValue, $0) }, uniquingKeysWith: { a, _ in a })
+        for p in old where after[p.ofport.rawValue] == nil { asyncMessages.post(.portStatus(.delete, p)) }
+        for p in new {
+            if let was = before[p.ofport.rawValue] {
+                if was.name != p.name || was.mac != p.mac { asyncMessages.post(.portStatus(.modify, p)) }
+            } else {
+                asyncMessages.post(.portStatus(.add, p))
+            }
+        }
+    }
+
+    /// Posts OFPT_FLOW_REMOVED for the rules of `removed` that asked for it
+    /// (`send_flow_rem`).
+    public func postRemoved(_ removed: [OpenFlowRule<[OFAction]>], reason: OpenFlowRemovalReason) {
+        for r in removed where r.flags.contains(OpenFlowRuleFlags(rawValue: 1)) {
+            asyncMessages.post(.flowRemoved(FlowRemoved(rule: r, reason: reason)))
+        }
+    }
+
+    /// Removes the rules whose idle or hard timeout passed (OVS's
+    /// `ofproto_rule_expire`, once a second), telling the controllers;
+    /// returns how many went.
+    @discardableResult
+    public func expireRules() -> Int {
+        let expired = pipeline.transaction { tx in tx.expire(now: OFProtoBridge.now()) }
+        for (rule, reason) in expired where rule.flags.contains(OpenFlowRuleFlags(rawValue: 1)) {
+            asyncMessages.post(.flowRemoved(FlowRemoved(rule: rule, reason: reason)))
+        }
+        return expired.count
     }
 }

@@ -350,7 +350,8 @@ extension OFSwitchSession {
         let rule = fr.rule
         let age = OpenFlowClock.now() - rule.created
         let (sec, atto) = age.components
-        let dsec = UInt32(clamping: max(0, sec)), dnsec = UInt32(clamping: max(0, atto / 1_000_000_000))
+        // Whole milliseconds, as Open vSwitch's clock.
+        let dsec = UInt32(clamping: max(0, sec)), dnsec = UInt32(clamping: max(0, atto / 1_000_000_000_000_000 * 1_000_000))
         var w = OFWriter()
         if v == 1 && nxm {
             w.u32(0x2320); w.u32(14)

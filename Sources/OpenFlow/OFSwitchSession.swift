@@ -253,7 +253,9 @@ public final class OFSwitchSession {
                 try tx.add(spec, table: OpenFlowTableID(0), now: now)
             }
         case .delete, .deleteStrict:
-            return tx.delete(table: table, crit).count
+            let removed = tx.delete(table: table, crit)
+            bridge.postRemoved(removed, reason: .delete)
+            return removed.count
         }
         return 0
     }

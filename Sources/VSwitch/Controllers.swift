@@ -88,6 +88,11 @@ extension BridgeLayer {
         b.controllers?.configure(targets, datapathID: b.datapathID)
     }
 
+    /// Removes the OpenFlow rules whose timeouts passed (once a second).
+    func expireFlows() {
+        for b in bridges.values { b.ofproto?.expireRules() }
+    }
+
     /// Closes the controller connections of `b`.
     func stopControllers(_ b: RunningBridge) {
         b.controllers?.stop()

@@ -237,6 +237,26 @@ n=$(grep -c connection "$SRUN/mute.txt")
 check "a silent controller is probed, dropped and reconnected ($n connections)" test "$n" -ge 2
 svsctl del-controller br0
 
+# --- 5b. Flow removed and port status to a monitor.
+for side in svs ovs; do
+    of=${side}of
+    $of del-flows br0
+    $of add-flow br0 "priority=5,udp,tp_dst=9,send_flow_rem,actions=drop"
+    $of add-flow br0 "cookie=0x7,priority=6,udp,tp_dst=10,idle_timeout=1,send_flow_rem,actions=drop"
+    (timeout 4 env OVS_RUNDIR=$([ $side = svs ] && echo $SRUN || echo $ORUN) ovs-ofctl monitor br0 65534 \
+        >"$SRUN/rem-$side.txt" 2>&1 &)
+done
+sleep 0.7
+svsof del-flows br0 "udp,tp_dst=9"
+ovsof del-flows br0 "udp,tp_dst=9"
+svsctl add-port br0 svsCi -- set interface svsCi type=internal
+sleep 3.5
+removed() { grep "FLOW_REMOVED" "$1" | sed -E 's/duration[0-9.]+s/durationN/'; }
+same "flow removed by delete and idle timeout (svs vs OVS)" "$(removed "$SRUN/rem-ovs.txt")" "$(removed "$SRUN/rem-svs.txt")"
+check "flow removed messages" test "$(grep -c FLOW_REMOVED "$SRUN/rem-svs.txt")" -eq 2
+check "port status on add-port" grep -q "OFPT_PORT_STATUS (xid=0x0): ADD: .*(svsCi)" "$SRUN/rem-svs.txt"
+svsctl del-port br0 svsCi
+
 # --- 6. fail_mode: changing it without controllers flushes the flows.
 svsctl set-fail-mode br0 secure
 ovsctl set-fail-mode br0 secure
