@@ -92,6 +92,10 @@ final class OFConnection: @unchecked Sendable {
         if case .packetIn = event {
             let admitted = limiter.withLock { l -> Bool in l == nil ? true : l!.admit() }
             guard admitted else { return }
+            // A slow controller must not stall the slow path's threads:
+            // a packet-in that does not fit in the socket is dropped.
+            if !send([m], mayDrop: true) { limiter.withLock { l in if l != nil { l!.dropped &+= 1 } } }
+            return
         }
         _ = send([m])
     }
@@ -125,8 +129,10 @@ final class OFConnection: @unchecked Sendable {
         return UInt64(t.tv_sec) &* 1_000_000_000 &+ UInt64(t.tv_nsec)
     }
 
-    /// Writes `messages` whole (serialized with the other writers).
-    func send(_ messages: [OFMessage]) -> Bool {
+    /// Writes `messages` whole (serialized with the other writers). With
+    /// `mayDrop`, gives up (returning false) rather than wait when nothing
+    /// of them fits in the socket yet; once a byte is out, the rest follows.
+    func send(_ messages: [OFMessage], mayDrop: Bool = false) -> Bool {
         if messages.isEmpty { return true }
         var bytes: [UInt8] = []
         for m in messages { bytes.append(contentsOf: m.encoded) }
@@ -136,9 +142,11 @@ final class OFConnection: @unchecked Sendable {
             while off < bytes.count {
                 let n = bytes.withUnsafeBytes { all in
                     let rest = UnsafeRawBufferPointer(rebasing: all[off...])
-                    return Glibc.send(fd, rest.baseAddress, rest.count, Int32(MSG_NOSIGNAL))
+                    let flags = Int32(MSG_NOSIGNAL) | (mayDrop && off == 0 ? Int32(MSG_DONTWAIT) : 0)
+                    return Glibc.send(fd, rest.baseAddress, rest.count, flags)
                 }
                 if n < 0 && errno == EINTR { continue }
+                if n < 0 && off == 0 && mayDrop && (errno == EAGAIN || errno == EWOULDBLOCK) { return false }
                 if n <= 0 { open = false; return false }
                 off += n
             }

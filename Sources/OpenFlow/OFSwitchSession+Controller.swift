@@ -213,12 +213,47 @@ extension OFSwitchSession {
         return []
     }
 
-    /// OFPT_GET_ASYNC_REPLY (OpenFlow 1.3 layout).
+    /// OFPT_SET_ASYNC of OpenFlow 1.4+: properties (`OFPACPT_*`: even
+    /// types the slave masks, odd the master ones; 0-5 packet-in, port
+    /// status, flow removed). Unset properties keep their value.
+    func setAsyncProperties(_ m: OFMessage) throws(OFDecodeError) -> [OFMessage] {
+        var r = OFReader(m.body)
+        let v = m.version
+        var masks = asyncSettings.masks ?? OFAsyncSettings.defaults(version: v)
+        while !r.isAtEnd {
+            let type = try r.u16()
+            let length = Int(try r.u16())
+            guard length >= 4, length - 4 <= r.remaining else { throw OFDecodeError(.badRequestLength, "async property") }
+            if type <= 5 {
+                guard length == 8 else { throw OFDecodeError(.badRequestLength, "async property length") }
+                let mask = try r.u32()
+                if type % 2 == 0 { masks.secondary[Int(type / 2)] = mask } else { masks.primary[Int(type / 2)] = mask }
+            } else {
+                throw OFDecodeError(.asyncUnsupported, "async property \(type)")
+            }
+            try r.skip((8 - length % 8) % 8 > r.remaining ? r.remaining : (8 - length % 8) % 8)
+        }
+        let result = masks
+        controllerState.withLock { s in
+            s.masks = result
+            if s.isService && s.missSendLength == 0 { s.missSendLength = 128 }
+        }
+        return []
+    }
+
+    /// OFPT_GET_ASYNC_REPLY: OpenFlow 1.3's masks, or 1.4+'s properties.
     func getAsyncReply(_ m: OFMessage, _ v: UInt8) -> [OFMessage] {
         let s = asyncSettings
         let masks = s.masks ?? OFAsyncSettings.defaults(version: v)
         var w = OFWriter()
-        for i in 0..<3 { w.u32(masks.primary[i]); w.u32(masks.secondary[i]) }
+        if v >= 5 {
+            for i in 0..<3 {
+                w.u16(UInt16(2 * i)); w.u16(8); w.u32(masks.secondary[i])
+                w.u16(UInt16(2 * i + 1)); w.u16(8); w.u32(masks.primary[i])
+            }
+        } else {
+            for i in 0..<3 { w.u32(masks.primary[i]); w.u32(masks.secondary[i]) }
+        }
         return [OFMessage(version: v, type: 27, xid: m.xid, body: w.bytes)]
     }
 
@@ -398,5 +433,6 @@ extension OFErrorCode {
     static let bufferUnknown = OFErrorCode("OFPBRC_BUFFER_UNKNOWN", all: 1, 8)
     static let badPacket = OFErrorCode("OFPBRC_BAD_PACKET", of10: Triplet(1, 6), of11: Triplet(1, 6), of12: Triplet(1, 12))
     static let roleStale = OFErrorCode("OFPRRFC_STALE", of10: nil, of11: nil, of12: Triplet(11, 0))
+    static let asyncUnsupported = OFErrorCode("OFPACFC_UNSUPPORTED", of10: nil, of11: nil, of12: Triplet(15, 1))
     static let badRole = OFErrorCode("OFPRRFC_BAD_ROLE", of10: Triplet(vendor: nx, 1, 513), of11: Triplet(vendor: nx, 1, 513), of12: Triplet(11, 2))
 }

@@ -97,6 +97,7 @@ public final class OFSwitchSession {
         case 28 where v == 4:
             var r = OFReader(m.body)
             return try setAsync(m, &r)
+        case 28 where v >= 5: return try setAsyncProperties(m)
         case OFType.vendor: return try vendor(m, v)
         case OFType.flowMod:
             try requireNotSlave()

@@ -208,3 +208,44 @@ private func samplePacketIn(reason: PacketInReason = .action, table: UInt8 = 0) 
         #expect(s.handle(OFMessage(version: 4, type: 2, xid: 8)).first?.type == 3)
     }
 }
+
+@Suite struct ControllerMiscTests {
+    @Test func rateLimiterBurstThenRate() {
+        var l = OFRateLimiter(rate: 100, burst: 25)
+        var admitted = 0
+        for _ in 0..<100 where l.admit() { admitted += 1 }
+        // The burst, plus whatever a few microseconds refilled.
+        #expect(admitted >= 25 && admitted <= 27)
+        #expect(l.dropped >= 73)
+    }
+
+    @Test func openFlow14AsyncProperties() {
+        var settings = BridgeSettings()
+        settings.failSecure = true
+        let s = OFSwitchSession(bridge: OFProtoBridge(name: "br0", datapathName: "none", settings: settings),
+                                datapathID: 1, isService: false)
+        _ = s.handle(OFHello.message(versions: [5]))
+        // PACKET_IN_MASTER (1) = only action (bit 1).
+        var w = OFWriter()
+        w.u16(1); w.u16(8); w.u32(2)
+        #expect(s.handle(OFMessage(version: 5, type: 28, xid: 2, body: w.bytes)).isEmpty)
+        let got = s.handle(OFMessage(version: 5, type: 26, xid: 3))
+        #expect(got.first?.type == 27 && got.first?.body.count == 48)
+        // The master packet-in mask is the second property's value.
+        #expect(got.first.map { Array($0.body[12..<16]) } == [0, 0, 0, 2])
+        // An unknown property is refused.
+        var bad = OFWriter()
+        bad.u16(77); bad.u16(8); bad.u32(0)
+        let e = s.handle(OFMessage(version: 5, type: 28, xid: 4, body: bad.bytes))
+        #expect(e.first.map { OFErrorCode.decode(version: 5, body: $0.body) } == .asyncUnsupported)
+    }
+
+    @Test func targetsParse() {
+        #expect(OFSocket.hostPort("127.0.0.1:6653", defaultPort: 1)! == ("127.0.0.1", 6653))
+        #expect(OFSocket.hostPort("10.0.0.1", defaultPort: 6653)! == ("10.0.0.1", 6653))
+        #expect(OFSocket.hostPort("[::1]:6633", defaultPort: 1)! == ("::1", 6633))
+        #expect(OFSocket.hostPort("1.2.3.4:notaport", defaultPort: 1) == nil)
+        if case .success = OFSocket.connect("tcp:not-an-ip:1") { Issue.record("a hostname is not an address") }
+        if case .success = OFSocket.connect("ssl:1.2.3.4:1") { Issue.record("ssl is not supported") }
+    }
+}
