@@ -257,6 +257,18 @@ check "flow removed messages" test "$(grep -c FLOW_REMOVED "$SRUN/rem-svs.txt")"
 check "port status on add-port" grep -q "OFPT_PORT_STATUS (xid=0x0): ADD: .*(svsCi)" "$SRUN/rem-svs.txt"
 svsctl del-port br0 svsCi
 
+# --- 5c. A controller nobody answers: the status columns as OVS writes them.
+svsctl set-controller br0 tcp:127.0.0.1:1
+ovsctl set-controller br0 tcp:127.0.0.1:1
+refused() { "$1" get controller br0 status | grep -q 'last_error="Connection refused"'; }
+wait_for 12 refused svsctl
+wait_for 12 refused ovsctl
+for col in is_connected role status; do
+    same "Controller $col of a refused connection (as OVS)" "$(ovsctl get controller br0 $col)" "$(svsctl get controller br0 $col)"
+done
+svsctl del-controller br0
+ovsctl del-controller br0
+
 # --- 6. fail_mode: changing it without controllers flushes the flows.
 svsctl set-fail-mode br0 secure
 ovsctl set-fail-mode br0 secure
