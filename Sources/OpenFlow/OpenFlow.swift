@@ -25,6 +25,14 @@ public final class OpenFlowManagementServer: @unchecked Sendable {
     let bridge: OFProtoBridge
     let datapathID: UInt64
     private let state = Mutex<(listener: Int32, connections: Set<Int32>, stopped: Bool)>((-1, [], false))
+    private let versions = Mutex<Set<UInt8>>(OFHello.supported)
+
+    /// The OpenFlow versions new connections may negotiate (the Bridge's
+    /// `protocols`, as Open vSwitch applies it to the management socket too).
+    public var allowedVersions: Set<UInt8> {
+        get { versions.withLock { $0 } }
+        set { versions.withLock { $0 = newValue.isEmpty ? OFHello.supported : newValue } }
+    }
 
     /// Serves `bridge` on the unix socket `socketPath`; `datapathID` is what
     /// FEATURES_REPLY announces.
@@ -104,7 +112,8 @@ public final class OpenFlowManagementServer: @unchecked Sendable {
     }
 
     private func serve(_ fd: Int32) {
-        let session = OFSwitchSession(bridge: bridge, datapathID: datapathID, isService: true)
+        let session = OFSwitchSession(bridge: bridge, datapathID: datapathID, isService: true,
+                                      allowedVersions: allowedVersions)
         OFConnection(fd: fd, session: session).run()
     }
 }

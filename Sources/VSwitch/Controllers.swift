@@ -66,6 +66,7 @@ extension BridgeLayer {
     /// `BridgeSpec.settings`).
     func applyControllers(_ b: RunningBridge, _ spec: BridgeSpec, ofproto: OFProtoBridge) {
         let versions = ControllerSpec.versions(spec.protocols)
+        b.management?.allowedVersions = versions
         let targets = spec.controllers.map {
             OFControllerTarget(target: $0.target, maxBackoff: $0.maxBackoff, inactivityProbe: $0.inactivityProbe,
                                rateLimit: $0.rateLimit, burstLimit: $0.burstLimit, versions: versions)

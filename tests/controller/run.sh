@@ -88,7 +88,7 @@ for n in a b c; do
     ip -n svsC$n link set svsC${n}1 address 02:00:00:00:00:0$i up
     ip -n svsC$n addr add 10.77.0.$i/24 dev svsC${n}1
 done
-svsctl add-br br0 -- set bridge br0 datapath_type=netdev protocols=OpenFlow13 \
+svsctl add-br br0 -- set bridge br0 datapath_type=netdev protocols=OpenFlow10,OpenFlow13 \
     -- add-port br0 svsCa0 -- set interface svsCa0 ofport_request=1 \
     -- add-port br0 svsCb0 -- set interface svsCb0 ofport_request=2 \
     -- add-port br0 svsCc0 -- set interface svsCc0 ofport_request=3 || { echo "controller: add-br failed" >&2; exit 1; }
@@ -97,7 +97,13 @@ ovsctl add-br br0 -- set bridge br0 datapath_type=dummy protocols=OpenFlow10,Ope
     -- add-port br0 p2 -- set interface p2 type=dummy ofport_request=2 \
     -- add-port br0 p3 -- set interface p3 type=dummy ofport_request=3
 
-# --- 1. os-ken simple_switch_13.
+# --- 0. The Bridge's protocols apply to the management socket too.
+svsctl set bridge br0 protocols=OpenFlow13
+ovsctl set bridge br0 protocols=OpenFlow13
+refusal() { "$@" dump-flows br0 2>&1 | sed -n 's/.*br0.mgmt: //p'; }
+same "OpenFlow 1.0 refused by a protocols=OpenFlow13 bridge (as OVS)" "$(refusal ovsof)" "$(refusal svsof)"
+
+# --- 1. os-ken simple_switch_13 (protocols=OpenFlow13).
 same "default flow before any controller" "$(flows ovsof -O OpenFlow13 dump-flows br0)" \
     "$(flows svsof -O OpenFlow13 dump-flows br0)"
 port=$((20000 + RANDOM % 20000))
@@ -129,6 +135,8 @@ same "flows after del-controller (as OVS)" "$(flows ovsof -O OpenFlow13 dump-flo
     "$(flows svsof -O OpenFlow13 dump-flows br0)"
 check "ping with NORMAL again" ip netns exec svsCa ping -c 1 -W 2 10.77.0.3 >/dev/null
 stop_pid "${pids[-1]}"
+svsctl set bridge br0 protocols=OpenFlow10,OpenFlow13
+ovsctl set bridge br0 protocols=OpenFlow10,OpenFlow13
 
 # --- 2. Packet-ins to ovs-ofctl monitor, differential.
 pkt=ffffffffffff02000000009908060001080006040001020000000099c0a80001000000000000c0a80002
@@ -146,14 +154,14 @@ for side in svs ovs; do
     of=${side}of
     for fmt in "" "-P nxt_packet_in" "-O OpenFlow13 -P standard" "-O OpenFlow10 -P standard"; do
         name=$(echo "$fmt" | tr -d ' -')
-        (timeout 4 env OVS_RUNDIR=$([ $side = svs ] && echo $SRUN || echo $ORUN) ovs-ofctl monitor br0 65534 $fmt \
+        (timeout 5 env OVS_RUNDIR=$([ $side = svs ] && echo $SRUN || echo $ORUN) ovs-ofctl monitor br0 65534 $fmt \
             >"$SRUN/mon-$side-$name.txt" 2>&1 &)
     done
-    sleep 0.7
+    sleep 1.5
     for p in 1 2 3; do $of packet-out br0 $p table $pkt; done
     $of packet-out br0 LOCAL controller $pkt
 done
-sleep 3.5
+sleep 2.5
 for fmt in "" "-P nxt_packet_in" "-O OpenFlow13 -P standard" "-O OpenFlow10 -P standard"; do
     name=$(echo "$fmt" | tr -d ' -')
     got=$(grep -v "fatal_signal\|^$" "$SRUN/mon-svs-$name.txt")
@@ -163,19 +171,28 @@ done
 # A packet from a namespace reaches the monitor too.
 svsof del-flows br0
 svsof add-flow br0 "in_port=1,arp,actions=controller"
-(timeout 3 env OVS_RUNDIR=$SRUN ovs-ofctl monitor br0 65534 >"$SRUN/mon-ns.txt" 2>&1 &)
-sleep 0.7
-ip netns exec svsCa timeout 2 arping -c 1 -I svsCa1 10.77.0.9 >/dev/null 2>&1
-sleep 2.5
+(timeout 6 env OVS_RUNDIR=$SRUN ovs-ofctl monitor br0 65534 >"$SRUN/mon-ns.txt" 2>&1 &)
+sleep 1.5
+cat >"$SRUN/send.py" <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((sys.argv[1], 0))
+s.send(bytes.fromhex(sys.argv[2]))
+EOF
+# An ARP request from svsCa's address (02:00:00:00:00:01; arping is not everywhere).
+ns_arp=ffffffffffff020000000001080600010800060400010200000000010a4d00010000000000000a4d0009
+ip netns exec svsCa timeout 4 python3 "$SRUN/send.py" svsCa1 $ns_arp
+sleep 1.5
 check "monitor shows a namespace's ARP" grep -q "in_port=1 (via action).*" "$SRUN/mon-ns.txt"
-check "the ARP's source" grep -q "arp,vlan_tci=0x0000,dl_src=02:00:00:00:00:01" "$SRUN/mon-ns.txt"
+check "the ARP sent in svsCa" grep -q "arp,vlan_tci=0x0000,dl_src=02:00:00:00:00:01,dl_dst=ff:ff:ff:ff:ff:ff,arp_spa=10.77.0.1,arp_tpa=10.77.0.9" "$SRUN/mon-ns.txt"
 
 # --- 3. Packet-out into a namespace.
 cat >"$SRUN/recv.py" <<'EOF'
 import socket, sys
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x88b5))
 s.bind((sys.argv[1], 0))
-s.settimeout(4)
+open(sys.argv[2], "w").write("ready")
+s.settimeout(6)
 try:
     while True:
         f = s.recv(2048)
@@ -186,15 +203,15 @@ except socket.timeout:
     print("timeout")
 EOF
 out_pkt=0200000000020200000000ff88b5737673432d7061636b65742d6f7574
-ip netns exec svsCb timeout 6 python3 "$SRUN/recv.py" svsCb1 >"$SRUN/recv.txt" 2>&1 &
+ip netns exec svsCb timeout 8 python3 "$SRUN/recv.py" svsCb1 "$SRUN/ready2" >"$SRUN/recv.txt" 2>&1 &
 rpid=$!
-sleep 0.7
+wait_for 6 test -s "$SRUN/ready2"
 svsof packet-out br0 LOCAL output:2 $out_pkt
 wait $rpid
 same "packet-out reached svsCb" "${out_pkt:0:48}" "$(cat "$SRUN/recv.txt")"
-ip netns exec svsCc timeout 4 python3 "$SRUN/recv.py" svsCc1 >"$SRUN/recv3.txt" 2>&1 &
+ip netns exec svsCc timeout 8 python3 "$SRUN/recv.py" svsCc1 "$SRUN/ready3" >"$SRUN/recv3.txt" 2>&1 &
 rpid=$!
-sleep 0.7
+wait_for 6 test -s "$SRUN/ready3"
 svsof -O OpenFlow13 packet-out br0 1 "set_field:02:00:00:00:00:03->eth_dst,output:3" $out_pkt
 wait $rpid
 same "OF1.3 packet-out with set_field reached svsCc" "020000000003${out_pkt:12:36}" "$(cat "$SRUN/recv3.txt")"
