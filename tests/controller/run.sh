@@ -135,8 +135,8 @@ same "flows after del-controller (as OVS)" "$(flows ovsof -O OpenFlow13 dump-flo
     "$(flows svsof -O OpenFlow13 dump-flows br0)"
 check "ping with NORMAL again" ip netns exec svsCa ping -c 1 -W 2 10.77.0.3 >/dev/null
 stop_pid "${pids[-1]}"
-svsctl set bridge br0 protocols=OpenFlow10,OpenFlow13
-ovsctl set bridge br0 protocols=OpenFlow10,OpenFlow13
+svsctl set bridge br0 protocols=OpenFlow10,OpenFlow13,OpenFlow15
+ovsctl set bridge br0 protocols=OpenFlow10,OpenFlow13,OpenFlow15
 
 # --- 2. Packet-ins to ovs-ofctl monitor, differential.
 pkt=ffffffffffff02000000009908060001080006040001020000000099c0a80001000000000000c0a80002
@@ -215,6 +215,12 @@ wait_for 6 test -s "$SRUN/ready3"
 svsof -O OpenFlow13 packet-out br0 1 "set_field:02:00:00:00:00:03->eth_dst,output:3" $out_pkt
 wait $rpid
 same "OF1.3 packet-out with set_field reached svsCc" "020000000003${out_pkt:12:36}" "$(cat "$SRUN/recv3.txt")"
+ip netns exec svsCb timeout 8 python3 "$SRUN/recv.py" svsCb1 "$SRUN/ready4" >"$SRUN/recv4.txt" 2>&1 &
+rpid=$!
+wait_for 6 test -s "$SRUN/ready4"
+svsof -O OpenFlow15 packet-out br0 "in_port=3 packet=$out_pkt actions=output:2"
+wait $rpid
+same "OF1.5 packet-out (match form) reached svsCb" "${out_pkt:0:48}" "$(cat "$SRUN/recv4.txt")"
 check "packet-out from a bad in_port is refused" bash -c "! OVS_RUNDIR=$SRUN ovs-ofctl packet-out br0 77 output:2 $out_pkt 2>/dev/null"
 same "the connection stays up after a refused packet-out" "OK" "$(svsof show br0 >/dev/null && echo OK)"
 
