@@ -108,7 +108,9 @@ public final class OFSwitchSession {
             guard m.body.isEmpty else { throw OFDecodeError(.badRequestLength) }
             return [OFMessage(version: v, type: OFType.barrierReply(v), xid: m.xid)]
         case OFType.statsRequest(v): return try stats(m, v)
-        case 33 where v >= 5: return try bundleControl(m, v)
+        case 33 where v >= 5:
+            try requireNotSlave()
+            return try bundleControl(m, v)
         case 34 where v >= 5: return try bundleAdd(m, v)
         default:
             throw OFDecodeError(.badType, "message type \(m.type)")
@@ -145,6 +147,7 @@ public final class OFSwitchSession {
         case 10: return try roleRequest(m, v, nx: true, &r)     // NXT_ROLE_REQUEST
         case 19: return try setAsync(m, &r)                     // NXT_SET_ASYNC_CONFIG
         case 13 where v == 1:   // NXT_FLOW_MOD
+            try requireNotSlave()
             let fm = try OFFlowMod.decodeNX(&r, format: format)
             try apply(fm)
             return []
