@@ -131,6 +131,20 @@ public final class BridgeAsyncMessages: @unchecked Sendable {
     private let unheard = Atomic<UInt64>(0)
     /// The slow path that runs packet-outs (PacketOut.swift).
     let executor = Mutex<SlowPath?>(nil)
+    private let failOpen = Atomic<Bool>(false)
+
+    /// Fail-open mode (OVS's fail-open.c): the bridge's controllers have
+    /// been unreachable for a while in `fail_mode=standalone`, and every
+    /// packet takes NORMAL, as the hidden priority-0xf0f0f0 rule of Open
+    /// vSwitch makes it. Changing it makes the slow path re-translate.
+    public var isFailOpen: Bool {
+        get { failOpen.load(ordering: .relaxed) }
+        set {
+            if failOpen.exchange(newValue, ordering: .relaxed) != newValue {
+                bridgeConfigGeneration.add(1, ordering: .releasing)
+            }
+        }
+    }
 
     public init() {}
 
@@ -306,5 +320,14 @@ extension OFProtoBridge {
             asyncMessages.post(.flowRemoved(FlowRemoved(rule: rule, reason: reason)))
         }
         return expired.count
+    }
+}
+
+extension XlateContext {
+    /// Translation in fail-open mode: NORMAL, whatever the tables hold.
+    mutating func runFailOpen() {
+        report(.table, " 0. priority 15790320 (fail-open)")
+        doActions([.output(port: .normal, maxLength: 0)], isLast: true)
+        if error == nil { wcFinish() }
     }
 }

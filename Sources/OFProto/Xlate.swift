@@ -154,6 +154,7 @@ struct XlateContext {
             error = .noRecirculationContext
             return
         }
+        if bridge.asyncMessages.isFailOpen { runFailOpen(); return }     // PacketIn.swift
         var table: UInt8 = 0
         let found = lookup(from: &table, inPort: flow.openFlowInPort, mayPacketIn: true, honorMiss: true)
         tableID = table

@@ -114,7 +114,7 @@ public final class BridgeLayer: @unchecked Sendable {
                         // (Open vSwitch's default stats-update-interval).
                         let spec = SwitchSpec(replica: client.replica)
                         if reopenReplacedDevices(spec) { publish(spec) }
-                        expireFlows()
+                        tickOpenFlow()
                         let statistics = ContinuousClock.now - lastStatistics >= .seconds(5)
                         try writeStatus(client, completing: false, statistics: statistics)
                         if statistics { lastStatistics = ContinuousClock.now }

@@ -35,7 +35,8 @@ public struct ControllerSpec: Sendable, Hashable {
             guard let c = rows[id], let target = c["target"]?.stringValue else { return nil }
             var spec = ControllerSpec(uuid: id, target: target)
             if let n = c["max_backoff"]?.integer { spec.maxBackoff = Int(max(1000, n)) }
-            if let n = c["inactivity_probe"]?.integer { spec.inactivityProbe = Int(max(0, n)) }
+            // rconn_set_probe_interval: 0 disables probing, else at least 5 s.
+            if let n = c["inactivity_probe"]?.integer { spec.inactivityProbe = n <= 0 ? 0 : Int(max(5000, n)) }
             spec.rateLimit = c["controller_rate_limit"]?.integer.map { Int(max(100, $0)) }
             spec.burstLimit = c["controller_burst_limit"]?.integer.map { Int(max(25, $0)) }
             return spec
@@ -56,6 +57,10 @@ struct BridgeControllerConfig {
     var count = 0
     var failMode = "standalone"
     var applied = false
+    /// The longest inactivity probe of the controllers (ms).
+    var maxProbe = 0
+    /// Since when no controller is connected (fail-open's clock).
+    var downSince: ContinuousClock.Instant?
 }
 
 extension BridgeLayer {
@@ -72,7 +77,9 @@ extension BridgeLayer {
                                rateLimit: $0.rateLimit, burstLimit: $0.burstLimit, versions: versions)
         }
         let old = b.controllerConfig
-        let now = BridgeControllerConfig(count: targets.count, failMode: spec.failMode ?? "standalone", applied: true)
+        var now = BridgeControllerConfig(count: targets.count, failMode: spec.failMode ?? "standalone", applied: true,
+                                         maxProbe: targets.map(\.inactivityProbe).max() ?? 0)
+        now.downSince = old.downSince
         // Flushed when the first controller comes or the last goes, and
         // when the fail mode changes while there are none.
         if old.applied && ((old.count > 0) != (now.count > 0) || (now.count == 0 && old.failMode != now.failMode)) {
@@ -81,6 +88,7 @@ extension BridgeLayer {
             }
         }
         b.controllerConfig = now
+        if now.count == 0 || now.failMode == "secure" { ofproto.asyncMessages.isFailOpen = false }
         guard serveOpenFlow else { return }
         if b.controllers == nil {
             if targets.isEmpty { return }
@@ -89,9 +97,46 @@ extension BridgeLayer {
         b.controllers?.configure(targets, datapathID: b.datapathID)
     }
 
-    /// Removes the OpenFlow rules whose timeouts passed (once a second).
-    func expireFlows() {
-        for b in bridges.values { b.ofproto?.expireRules() }
+    /// Once a second: removes the OpenFlow rules whose timeouts passed,
+    /// and enters or leaves fail-open mode.
+    func tickOpenFlow() {
+        for b in bridges.values {
+            guard let ofproto = b.ofproto else { continue }
+            ofproto.expireRules()
+            updateFailOpen(b, ofproto: ofproto)
+        }
+    }
+
+    /// OVS's `fail_open_run`: in `fail_mode=standalone`, once no controller
+    /// has been connected for three inactivity-probe intervals (the longest
+    /// of the bridge's controllers), the flows are flushed and the bridge
+    /// forwards with NORMAL until a controller connects again.
+    func updateFailOpen(_ b: RunningBridge, ofproto: OFProtoBridge) {
+        let c = b.controllerConfig
+        guard c.count > 0, c.failMode != "secure", let manager = b.controllers else {
+            ofproto.asyncMessages.isFailOpen = false
+            b.controllerConfig.downSince = nil
+            return
+        }
+        if manager.isConnected {
+            if ofproto.asyncMessages.isFailOpen {
+                logger.info("\(b.name): controller connected, leaving fail-open mode")
+                ofproto.asyncMessages.isFailOpen = false
+            }
+            b.controllerConfig.downSince = nil
+            return
+        }
+        let now = ContinuousClock.now
+        let since = c.downSince ?? now
+        b.controllerConfig.downSince = since
+        let waited = now - since
+        if !ofproto.asyncMessages.isFailOpen && waited > .zero && waited >= .milliseconds(3 * c.maxProbe) {
+            logger.warning("\(b.name): could not connect to controller for \(waited.components.seconds) seconds, failing open")
+            _ = ofproto.pipeline.transaction { tx in
+                tx.delete(table: .all, OpenFlowRuleCriteria<[OFAction]>(match: .catchAll))
+            }
+            ofproto.asyncMessages.isFailOpen = true
+        }
     }
 
     /// Closes the controller connections of `b`.

@@ -251,13 +251,31 @@ while time.time() < end:
     print("connection", n, flush=True)
 EOF
 mport=$((20000 + RANDOM % 20000))
-insw timeout 12 python3 "$SRUN/mute.py" $mport 10 >"$SRUN/mute.txt" 2>&1 &
+insw timeout 16 python3 "$SRUN/mute.py" $mport 14 >"$SRUN/mute.txt" 2>&1 &
 mpid=$!
 sleep 0.5
+# The probe interval is at least 5 s (rconn): an echo request after 5 s, the
+# connection dropped after 10 s, the next one a second later.
 svsctl -- set-controller br0 tcp:127.0.0.1:$mport -- set controller br0 inactivity_probe=1000 max_backoff=1000
 wait $mpid
 n=$(grep -c connection "$SRUN/mute.txt")
 check "a silent controller is probed, dropped and reconnected ($n connections)" test "$n" -ge 2
+svsctl del-controller br0
+
+# --- 5a. Fail-open: with fail_mode=standalone and no controller reachable
+# for three probe intervals (3 x 5 s), the bridge forwards with NORMAL and
+# shows no flows (OVS's hidden fail-open rule).
+svsctl -- set-controller br0 tcp:127.0.0.1:1 -- set controller br0 inactivity_probe=5000
+check "no forwarding while the controller is only down" bash -c "! ip netns exec svsCa ping -c 1 -W 1 10.77.0.2 >/dev/null"
+start=$SECONDS
+opened=no
+while [ $((SECONDS - start)) -lt 25 ]; do
+    if ip netns exec svsCa ping -c 1 -W 1 10.77.0.2 >/dev/null 2>&1; then opened=yes; break; fi
+    sleep 0.5
+done
+check "fail-open after 3 probe intervals ($((SECONDS - start)) s)" test $opened == yes
+check "fail-open did not come before 3 probe intervals" test $((SECONDS - start)) -ge 12
+same "no flows shown in fail-open" "" "$(flows svsof dump-flows br0)"
 svsctl del-controller br0
 
 # --- 5b. Flow removed and port status to a monitor.
