@@ -58,6 +58,8 @@ public struct PacketIn: Sendable {
     /// and whichever of tunnel, metadata, registers, pkt_mark and
     /// conntrack fields are set.
     public var metadata: Match
+    /// The `controller` action's `userdata` (NXT_PACKET_IN2 only).
+    public var userdata: [UInt8] = []
 
     public init(packet: [UInt8], reason: PacketInReason, tableID: UInt8, cookie: UInt64, maxLength: UInt16 = 0xffff,
                 controllerID: UInt16 = 0, metadata: Match) {
@@ -180,6 +182,8 @@ struct FrozenPacketIn {
     var tableID: UInt8
     var flow: FlowKey
     var reason: PacketInReason
+    /// The `controller` action's `userdata`.
+    var userdata: [UInt8] = []
 }
 
 /// The frozen states of `controller` actions, by the id their
@@ -237,7 +241,7 @@ struct ControllerCookie {
 extension XlateContext {
     /// The id a `controller` action's cookie carries: for a real packet, a
     /// frozen state for the packet-in; in a trace, a counter.
-    mutating func packetInID(reason: UInt8) -> (id: UInt32, reason: UInt8, cookie: UInt64) {
+    mutating func packetInID(reason: UInt8, userdata: [UInt8] = []) -> (id: UInt32, reason: UInt8, cookie: UInt64) {
         var why = PacketInReason(rawValue: reason)
         // A packet-out's packet-ins have their own reason, and no cookie
         // until a rule runs.
@@ -252,7 +256,8 @@ extension XlateContext {
             controllerRecirculation += 1
             return (controllerRecirculation, why.rawValue, cookie)
         }
-        let id = PacketInFreezer.freeze(FrozenPacketIn(bridge: bridge, tableID: tableID, flow: flow, reason: why))
+        let id = PacketInFreezer.freeze(FrozenPacketIn(bridge: bridge, tableID: tableID, flow: flow, reason: why,
+                                                       userdata: userdata))
         return (id, why.rawValue, cookie)
     }
 }
@@ -262,12 +267,14 @@ extension SlowPath {
     /// bridge's OpenFlow connections as a packet-in (OVS's
     /// `process_upcall`, CONTROLLER_UPCALL). Other cookies are ignored.
     func handleActionUpcall(_ u: Upcall, ports: [UInt32: (OFProtoBridge, OFPort)]) {
-        guard let userdata = u.userdata, let cookie = ControllerCookie(userdata), !cookie.dontSend else { return }
+        guard let bytes = u.userdata, let cookie = ControllerCookie(bytes), !cookie.dontSend else { return }
         let frozen = PacketInFreezer.thaw(cookie.recirculationID)
         let bridge: OFProtoBridge
         var flow: FlowKey
         var tableID: UInt8 = 0
+        var userdata: [UInt8] = []
         if let f = frozen {
+            userdata = f.userdata
             bridge = f.bridge
             flow = f.flow
             tableID = f.tableID
@@ -278,9 +285,10 @@ extension SlowPath {
         } else {
             return
         }
-        let pin = PacketIn(packet: u.packet, reason: cookie.reason, tableID: tableID, cookie: cookie.ruleCookie,
+        var pin = PacketIn(packet: u.packet, reason: cookie.reason, tableID: tableID, cookie: cookie.ruleCookie,
                            maxLength: cookie.maxLength, controllerID: cookie.controllerID,
                            metadata: PacketIn.metadata(of: flow))
+        pin.userdata = userdata
         bridge.asyncMessages.post(.packetIn(pin))
     }
 }

@@ -365,6 +365,7 @@ extension OFSwitchSession {
             }
             prop(5, [reason])
             prop(6, OFMatchCodec.encodeFields(pin.metadata, oxmVersion: v == 1 ? nil : v))
+            if !pin.userdata.isEmpty { prop(7, pin.userdata) }
             return OFMessage(version: v, type: OFType.vendor, xid: 0, body: w.bytes)
         default:
             if v == 1 {

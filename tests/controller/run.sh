@@ -148,7 +148,7 @@ for side in svs ovs; do
     $of add-flow br0 "cookie=0x12,in_port=1,dl_src=02:00:00:00:00:99,actions=load:5->NXM_NX_REG3[],controller"
     $of add-flow br0 "table=0,in_port=2,dl_src=02:00:00:00:00:99,actions=resubmit(,3)"
     $of -O OpenFlow13 add-flow br0 "table=3,priority=0,actions=controller:128"
-    $of add-flow br0 "in_port=3,dl_src=02:00:00:00:00:99,actions=set_field:7->metadata,controller(reason=no_match)"
+    $of add-flow br0 "in_port=3,dl_src=02:00:00:00:00:99,actions=set_field:7->metadata,controller(reason=no_match,userdata=01.02.03)"
 done
 for side in svs ovs; do
     of=${side}of
