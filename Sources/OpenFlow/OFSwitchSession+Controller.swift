@@ -63,13 +63,18 @@ final class OFRoleArbiter: @unchecked Sendable {
         var master: ObjectIdentifier?
     }
     let state = Mutex(State())
+    /// The bridge it serves (weak: a bridge made later at the same address
+    /// gets a new arbiter).
+    weak var owner: OFProtoBridge?
     private static let all = Mutex<[ObjectIdentifier: OFRoleArbiter]>([:])
 
     /// The arbiter of `bridge`.
     static func of(_ bridge: OFProtoBridge) -> OFRoleArbiter {
         all.withLock { d in
-            if let a = d[ObjectIdentifier(bridge)] { return a }
+            if let a = d[ObjectIdentifier(bridge)], a.owner === bridge { return a }
+            d = d.filter { $0.value.owner != nil }
             let a = OFRoleArbiter()
+            a.owner = bridge
             d[ObjectIdentifier(bridge)] = a
             return a
         }
