@@ -78,6 +78,7 @@ final class OFConnection: @unchecked Sendable {
                 if session.closing { _ = send(out); return }
             }
             buffer.removeFirst(used)
+            session.publishFormat()
             if !out.isEmpty && !send(out) { return }
             if !negotiated && session.version != nil {
                 negotiated = true

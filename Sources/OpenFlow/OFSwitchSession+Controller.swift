@@ -34,6 +34,10 @@ struct OFAsyncSettings: Sendable {
     /// Reason masks [packet-in, port-status, flow-removed] for master/equal
     /// and slave; nil until set (then the version's defaults apply).
     var masks: (primary: [UInt32], secondary: [UInt32])?
+    /// The negotiated version and NXM flow format, as the connection's
+    /// reader last published them (`publishFormat`) for other threads.
+    var version: UInt8?
+    var nxm = false
 
     /// `ofputil_async_cfg_default`.
     static func defaults(version: UInt8) -> (primary: [UInt32], secondary: [UInt32]) {
@@ -109,6 +113,16 @@ struct OFRateLimiter {
 
 extension OFSwitchSession {
     var asyncSettings: OFAsyncSettings { controllerState.withLock { $0 } }
+
+    /// Makes the negotiated version and flow format visible to the threads
+    /// that encode asynchronous messages (the reader calls it after each
+    /// batch of messages).
+    func publishFormat() {
+        let (v, nxm) = (version, format.nxm)
+        controllerState.withLock { s in
+            if s.version != v || s.nxm != nxm { s.version = v; s.nxm = nxm }
+        }
+    }
 
     // MARK: Configuration messages
 
@@ -321,8 +335,8 @@ extension OFSwitchSession {
     /// The message `event` becomes on this connection, or nil if the
     /// connection does not take it.
     public func asyncMessage(for event: BridgeAsyncEvent) -> OFMessage? {
-        guard let v = version else { return nil }
         let s = asyncSettings
+        guard let v = s.version else { return nil }
         switch event {
         case .packetIn(let pin):
             guard pin.controllerID == s.controllerID,
@@ -337,7 +351,7 @@ extension OFSwitchSession {
         case .flowRemoved(let fr):
             guard fr.rule.flags.contains(OpenFlowRuleFlags(rawValue: 1)),
                   s.receives(type: 2, reason: fr.reason.rawValue, version: v) else { return nil }
-            return Self.encodeFlowRemoved(fr, version: v, nxm: format.nxm)
+            return Self.encodeFlowRemoved(fr, version: v, nxm: s.nxm)
         }
     }
 

@@ -96,6 +96,7 @@ private func samplePacketIn(reason: PacketInReason = .action, table: UInt8 = 0) 
     func session(_ v: UInt8, bridge: OFProtoBridge, service: Bool = false) -> OFSwitchSession {
         let s = OFSwitchSession(bridge: bridge, datapathID: 1, isService: service)
         _ = s.handle(OFHello.message(versions: [v]))
+        s.publishFormat()
         OFSessionRegistry.add(s)
         return s
     }
@@ -225,6 +226,7 @@ private func samplePacketIn(reason: PacketInReason = .action, table: UInt8 = 0) 
         let s = OFSwitchSession(bridge: OFProtoBridge(name: "br0", datapathName: "none", settings: settings),
                                 datapathID: 1, isService: false)
         _ = s.handle(OFHello.message(versions: [5]))
+        s.publishFormat()
         // PACKET_IN_MASTER (1) = only action (bit 1).
         var w = OFWriter()
         w.u16(1); w.u16(8); w.u32(2)
