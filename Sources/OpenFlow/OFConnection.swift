@@ -38,6 +38,8 @@ final class OFConnection: @unchecked Sendable {
         defer { OFSessionRegistry.remove(session) }
         guard send([session.hello()]) else { return }
         let token = session.bridge.asyncMessages.register { [weak self] event in self?.deliver(event) }
+        session.controllerState.withLock { $0.sink = { [weak self] m in _ = self?.send([m]) } }
+        defer { session.controllerState.withLock { $0.sink = nil } }
         defer { session.bridge.asyncMessages.unregister(token) }
         var buffer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)

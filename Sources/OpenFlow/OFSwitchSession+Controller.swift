@@ -38,6 +38,9 @@ struct OFAsyncSettings: Sendable {
     /// reader last published them (`publishFormat`) for other threads.
     var version: UInt8?
     var nxm = false
+    /// Sends a message on the connection out of turn (OFPT_ROLE_STATUS to
+    /// a demoted master); set by the connection.
+    var sink: (@Sendable (OFMessage) -> Void)?
 
     /// `ofputil_async_cfg_default`.
     static func defaults(version: UInt8) -> (primary: [UInt32], secondary: [UInt32]) {
@@ -205,9 +208,23 @@ extension OFSwitchSession {
     /// After this connection became master, the other masters of the
     /// bridge become slaves.
     func demoteOtherMasters() {
+        let generation = OFRoleArbiter.of(bridge).state.withLock { $0.generationID }
         for other in OFSessionRegistry.sessions(of: bridge) where other !== self {
-            other.controllerState.withLock { if $0.role == .master { $0.role = .slave } }
+            let (sink, version) = other.controllerState.withLock { s -> ((@Sendable (OFMessage) -> Void)?, UInt8?) in
+                guard s.role == .master else { return (nil, nil) }
+                s.role = .slave
+                return (s.sink, s.version)
+            }
+            // OpenFlow 1.4+ tells the demoted master (OFPCRR_MASTER_REQUEST).
+            if let sink, let v = version, v >= 5 { sink(Self.roleStatus(.slave, generation: generation, version: v)) }
         }
+    }
+
+    /// OFPT_ROLE_STATUS (OpenFlow 1.4+), reason master request.
+    static func roleStatus(_ role: OFControllerRole, generation: UInt64?, version v: UInt8) -> OFMessage {
+        var w = OFWriter()
+        w.u32(role.rawValue); w.u8(0); w.zeros(3); w.u64(generation ?? .max)
+        return OFMessage(version: v, type: 30, xid: 0, body: w.bytes)
     }
 
     /// Throws OFPBRC_IS_SLAVE if a slave sends a message that changes state.

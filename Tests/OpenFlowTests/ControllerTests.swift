@@ -1,6 +1,7 @@
 import Flow
 import Foundation
 import OFProto
+import Synchronization
 import Testing
 @testable import OpenFlow
 
@@ -150,6 +151,27 @@ private func samplePacketIn(reason: PacketInReason = .action, table: UInt8 = 0) 
         let nx = a.handle(OFMessage(version: 4, type: 4, xid: 3, body: [0, 0, 0x23, 0x20, 0, 0, 0, 10, 0, 0, 0, 1]))
         #expect(nx.count == 1 && Array(nx[0].body) == [0, 0, 0x23, 0x20, 0, 0, 0, 11, 0, 0, 0, 1])
         #expect(a.asyncSettings.role == .master && b.asyncSettings.role == .slave)
+    }
+
+    @Test func demotedMastersHearOfItInOpenFlow14() {
+        let bridge = newBridge()
+        let a = session(5, bridge: bridge), b = session(5, bridge: bridge)
+        defer { OFSessionRegistry.remove(a); OFSessionRegistry.remove(b) }
+        let heard = Mutex<[OFMessage]>([])
+        a.controllerState.withLock { $0.sink = { m in heard.withLock { $0.append(m) } } }
+        func role5(_ r: UInt32, _ g: UInt64) -> OFMessage {
+            var m = role(r, generation: g)
+            m.version = 5
+            return m
+        }
+        _ = a.handle(role5(2, 1))
+        #expect(heard.withLock { $0.isEmpty })
+        _ = b.handle(role5(2, 2))
+        let got = heard.withLock { $0 }
+        #expect(got.count == 1 && got.first?.type == 30)
+        if let m = got.first, let printed = ofpPrint(m) {
+            #expect(printed.hasPrefix("OFPT_ROLE_STATUS (OF1.4) (xid=0x0): role=secondary generation_id=2 reason=primary_request"))
+        }
     }
 
     @Test func serviceConnectionsGetPacketInsOnlyWhenTheyAsk() {
