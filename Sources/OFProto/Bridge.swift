@@ -82,6 +82,8 @@ public final class OFProtoBridge: @unchecked Sendable {
     public let datapathName: String
     /// The MAC learning table NORMAL uses.
     public let macTable: MACLearningTable
+    /// Where packet-ins and other asynchronous messages go (PacketIn.swift).
+    public let asyncMessages = BridgeAsyncMessages()
 
     /// The ports and settings, replaced as a whole (readers take a snapshot).
     let config: Mutex<BridgeConfig>
@@ -154,13 +156,15 @@ extension OFProtoBridge {
     /// Replaces the bridge's ports (the bridge layer calls this after every
     /// reconfiguration; ports keep their MAC table entries if they stay).
     public func setPorts(_ ports: [BridgePort]) {
-        let gone = config.withLock { c -> [String] in
+        let (gone, before) = config.withLock { c -> ([String], [BridgePort]) in
+            let previous = c.ports
             let old = Set(c.ports.map(\.name))
             c = BridgeConfig(ports: ports, settings: c.settings)
-            return Array(old.subtracting(ports.map(\.name)))
+            return (Array(old.subtracting(ports.map(\.name))), previous)
         }
         bridgeConfigGeneration.add(1, ordering: .releasing)
         for name in gone { macTable.flush(port: name) }
+        postPortChanges(from: before, to: ports)
     }
     /// The bridge's ports, by OpenFlow port number.
     public var ports: [BridgePort] { config.withLock { $0.ports } }

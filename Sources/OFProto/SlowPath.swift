@@ -87,7 +87,8 @@ extension SlowPath {
         operations.reserveCapacity(upcalls.count * 2)
         var installed: [(FlowUFID, FlowRecordKey)] = []
         for u in upcalls {
-            guard u.kind == .miss, let (bridge, ofport) = ports[u.inPort.rawValue] else { continue }
+            if u.kind == .action { handleActionUpcall(u, ports: ports); continue }
+            guard let (bridge, ofport) = ports[u.inPort.rawValue] else { continue }
             var flow = u.key
             flow.openFlowInPort = ofport
             let r = bridges.translate(flow, bridge: bridge, mayLearn: true)

@@ -110,6 +110,8 @@ struct XlateContext {
     var currentRule: OpenFlowRule<[OFAction]>?
     /// Counter standing in for the recirculation ids of packet-in continuations.
     var controllerRecirculation: UInt32 = 0
+    /// Translating a packet-out's actions (PacketOut.swift).
+    var inPacketOut = false
     /// MAC learning and other side effects are allowed (a real packet).
     let mayLearn: Bool
     /// The tables' version of each bridge a `learn` action changed, from
@@ -157,6 +159,7 @@ struct XlateContext {
             error = .noRecirculationContext
             return
         }
+        if bridge.asyncMessages.isFailOpen { runFailOpen(); return }     // PacketIn.swift
         var table: UInt8 = 0
         let found = lookup(from: &table, inPort: flow.openFlowInPort, mayPacketIn: true, honorMiss: true)
         tableID = table
@@ -175,7 +178,7 @@ struct XlateContext {
         case .noMatch: return []
         case .packetIn:
             var c = ControllerAction()
-            c.reason = 0
+            c.reason = 7    // OFPR_IMPLICIT_MISS
             return [.controller(c)]
         }
     }

@@ -29,7 +29,8 @@ extension XlateContext {
             case .output(let port, let maxLength):
                 outputAction(port, controllerLength: maxLength, mayPacketIn: true, isLast: last)
             case .controller(let c):
-                controllerAction(maxLength: c.maxLength, reason: c.reason, controllerID: c.controllerID)
+                controllerAction(maxLength: c.maxLength, reason: c.reason, controllerID: c.controllerID,
+                                 userdata: c.userdata)
             case .enqueue(let port, let queue):
                 // `xlate_enqueue_action`: output with the queue's priority
                 // (dpif-netdev maps queue N to priority N).
@@ -430,18 +431,16 @@ extension XlateContext {
 
     /// A `userspace` action for a packet-in (`put_controller_user_action`);
     /// the packet goes to the slow path.
-    mutating func controllerAction(maxLength: UInt16, reason: UInt8, controllerID: UInt16 = 0) {
+    mutating func controllerAction(maxLength: UInt16, reason: UInt8, controllerID: UInt16 = 0, userdata: [UInt8] = []) {
         commit()
         // `struct user_action_cookie` of type controller (48 bytes, host order).
         var c = [UInt8](repeating: 0, count: 48)
         c[0] = 5                                    // USER_ACTION_COOKIE_CONTROLLER
         c[2] = 0xff; c[3] = 0xff                    // ofp_in_port: OFPP_NONE
         c[20] = mayLearn ? 0 : 1                    // dont_send: a trace without a packet
-        c[22] = reason
-        controllerRecirculation += 1
-        let recirc = controllerRecirculation
+        let (recirc, why, cookie) = packetInID(reason: reason, userdata: userdata)
+        c[22] = why
         for i in 0..<4 { c[24 + i] = UInt8(truncatingIfNeeded: recirc >> (8 * UInt32(i))) }
-        let cookie = ruleCookie
         for i in 0..<8 { c[28 + i] = UInt8(truncatingIfNeeded: cookie >> (56 - 8 * UInt64(i))) }
         c[36] = UInt8(truncatingIfNeeded: controllerID); c[37] = UInt8(controllerID >> 8)
         c[38] = UInt8(truncatingIfNeeded: maxLength); c[39] = UInt8(maxLength >> 8)

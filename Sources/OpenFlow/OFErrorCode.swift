@@ -127,6 +127,7 @@ public struct OFErrorCode: Hashable, Sendable, CustomStringConvertible {
         duplicateInstruction, badMatchType, badMatchLength, badField, badValue, badMask, badPrerequisite,
         duplicateField, tableFull, flowModBadTableID, overlap, badCommand, badFlags,
         bundleBadID, bundleExists, bundleClosed, bundleBadType, bundleBadFlags, bundleMessageUnsupported, bundleMessageFailed,
+        isSlave, bufferUnknown, badPacket, roleStale, badRole, asyncUnsupported,
     ]
 
     /// The error an ERROR body (after the header) of `version` names, if known.

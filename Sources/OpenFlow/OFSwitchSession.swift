@@ -1,5 +1,6 @@
 import Flow
 import OFProto
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -33,14 +34,23 @@ public final class OFSwitchSession {
     /// Open bundles (OpenFlow 1.4+): flags, closed, and the flow-mods added
     /// with the xid of the message that carried each.
     var bundles: [UInt32: (flags: UInt16, closed: Bool, mods: [(xid: UInt32, mod: OFFlowMod)])] = [:]
+    /// Role, miss_send_len, packet-in format, async masks (OFSwitchSession+Controller.swift).
+    let controllerState: Mutex<OFAsyncSettings>
+    /// The versions this connection may negotiate (the Bridge's `protocols`).
+    public let allowedVersions: Set<UInt8>
 
-    public init(bridge: OFProtoBridge, datapathID: UInt64) {
+    /// `isService`: a management-socket connection (no asynchronous
+    /// messages until it asks), rather than a controller's.
+    public init(bridge: OFProtoBridge, datapathID: UInt64, isService: Bool = true,
+                allowedVersions: Set<UInt8> = OFHello.supported) {
         self.bridge = bridge
         self.datapathID = datapathID
+        self.allowedVersions = allowedVersions.isEmpty ? OFHello.supported : allowedVersions
+        controllerState = Mutex(OFAsyncSettings(isService: isService, missSendLength: isService ? 0 : 128))
     }
 
     /// Our HELLO, sent when the connection opens.
-    public func hello() -> OFMessage { OFHello.message() }
+    public func hello() -> OFMessage { OFHello.message(versions: allowedVersions) }
 
     func error(_ e: OFErrorCode, for m: OFMessage, version v: UInt8? = nil) -> OFMessage {
         let ver = v ?? version ?? m.version
@@ -55,7 +65,7 @@ public final class OFSwitchSession {
                 closing = true
                 return [error(.badType, for: m, version: min(max(m.version, 1), 6))]
             }
-            guard let chosen = OFHello.negotiate(peer: m) else {
+            guard let chosen = OFHello.negotiate(ours: allowedVersions, peer: m) else {
                 closing = true
                 let ver = min(max(m.version, 1), 6)
                 var body = OFWriter()
@@ -82,13 +92,20 @@ public final class OFSwitchSession {
         case OFType.echoRequest: return [OFMessage(version: v, type: OFType.echoReply, xid: m.xid, body: m.body)]
         case OFType.echoReply: return []
         case OFType.featuresRequest: return [featuresReply(m)]
-        case OFType.getConfigRequest:
-            return [OFMessage(version: v, type: OFType.getConfigReply, xid: m.xid, body: [0, 0, 0, 0])]
-        case OFType.setConfig:
-            guard m.body.count == 4 else { throw OFDecodeError(.badRequestLength) }
-            return []
+        case OFType.getConfigRequest: return getConfigReply(m, v)
+        case OFType.setConfig: return try setConfig(m)
+        case 13: return try packetOut(m, v)
+        case 24 where v >= 4:
+            var r = OFReader(m.body)
+            return try roleRequest(m, v, nx: false, &r)
+        case 26 where v >= 4: return getAsyncReply(m, v)
+        case 28 where v == 4:
+            var r = OFReader(m.body)
+            return try setAsync(m, &r)
+        case 28 where v >= 5: return try setAsyncProperties(m)
         case OFType.vendor: return try vendor(m, v)
         case OFType.flowMod:
+            try requireNotSlave()
             let fm = v == 1 ? try OFFlowMod.decodeOF10(m.body, format: format) : try OFFlowMod.decodeOF11(m.body, version: v)
             try apply(fm)
             return []
@@ -96,7 +113,9 @@ public final class OFSwitchSession {
             guard m.body.isEmpty else { throw OFDecodeError(.badRequestLength) }
             return [OFMessage(version: v, type: OFType.barrierReply(v), xid: m.xid)]
         case OFType.statsRequest(v): return try stats(m, v)
-        case 33 where v >= 5: return try bundleControl(m, v)
+        case 33 where v >= 5:
+            try requireNotSlave()
+            return try bundleControl(m, v)
         case 34 where v >= 5: return try bundleAdd(m, v)
         default:
             throw OFDecodeError(.badType, "message type \(m.type)")
@@ -125,10 +144,15 @@ public final class OFSwitchSession {
             guard r.remaining == 4 else { throw OFDecodeError(.badRequestLength) }
             let f = try r.u32()
             guard f <= 2 else { throw OFDecodeError(.badRequestPermission, "packet-in format \(f)") }
+            setPacketInFormat(f)
             return []
         case 20:    // NXT_SET_CONTROLLER_ID
+            try setControllerID(&r)
             return []
+        case 10: return try roleRequest(m, v, nx: true, &r)     // NXT_ROLE_REQUEST
+        case 19: return try setAsync(m, &r)                     // NXT_SET_ASYNC_CONFIG
         case 13 where v == 1:   // NXT_FLOW_MOD
+            try requireNotSlave()
             let fm = try OFFlowMod.decodeNX(&r, format: format)
             try apply(fm)
             return []
@@ -238,7 +262,9 @@ public final class OFSwitchSession {
                 try tx.add(spec, table: OpenFlowTableID(0), now: now)
             }
         case .delete, .deleteStrict:
-            return tx.delete(table: table, crit).count
+            let removed = tx.delete(table: table, crit)
+            bridge.postRemoved(removed, reason: .delete)
+            return removed.count
         }
         return 0
     }

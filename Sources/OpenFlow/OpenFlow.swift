@@ -25,6 +25,14 @@ public final class OpenFlowManagementServer: @unchecked Sendable {
     let bridge: OFProtoBridge
     let datapathID: UInt64
     private let state = Mutex<(listener: Int32, connections: Set<Int32>, stopped: Bool)>((-1, [], false))
+    private let versions = Mutex<Set<UInt8>>(OFHello.supported)
+
+    /// The OpenFlow versions new connections may negotiate (the Bridge's
+    /// `protocols`, as Open vSwitch applies it to the management socket too).
+    public var allowedVersions: Set<UInt8> {
+        get { versions.withLock { $0 } }
+        set { versions.withLock { $0 = newValue.isEmpty ? OFHello.supported : newValue } }
+    }
 
     /// Serves `bridge` on the unix socket `socketPath`; `datapathID` is what
     /// FEATURES_REPLY announces.
@@ -104,81 +112,9 @@ public final class OpenFlowManagementServer: @unchecked Sendable {
     }
 
     private func serve(_ fd: Int32) {
-        let session = OFSwitchSession(bridge: bridge, datapathID: datapathID)
-        guard send(fd, [session.hello()]) else { return }
-        var buffer: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = Self.receive(fd, into: &chunk)
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return }
-            buffer.append(contentsOf: chunk[0..<n])
-            var used = 0
-            var out: [OFMessage] = []
-            // A long reply goes out as it is made, in order with the rest.
-            session.stream = { [self] m in
-                out.append(m)
-                if out.count >= 16 {
-                    _ = send(fd, out)
-                    out.removeAll(keepingCapacity: true)
-                }
-            }
-            defer { session.stream = nil }
-            while true {
-                let framed: (OFMessage, Int)?
-                do {
-                    framed = try OFMessage.frame(buffer[used...])
-                } catch {
-                    _ = send(fd, out)
-                    return
-                }
-                guard let (m, len) = framed else { break }
-                used += len
-                out.append(contentsOf: session.handle(m))
-                if session.closing { _ = send(fd, out); return }
-            }
-            buffer.removeFirst(used)
-            if !out.isEmpty && !send(fd, out) { return }
-        }
-    }
-
-    /// How long a connection keeps looking for the next message before it
-    /// sleeps in `read`. `ovs-ofctl add-flows` sends each flow-mod with a
-    /// barrier and waits for the reply: without this, every flow-mod costs
-    /// the switch thread a sleep and a wake-up, which dominate its time.
-    static let spinNanoseconds: UInt64 = 200_000
-
-    /// Reads what the client sent: without sleeping for a moment (see
-    /// `spinNanoseconds`), then blocking.
-    private static func receive(_ fd: Int32, into chunk: inout [UInt8]) -> Int {
-        let start = monotonicNanoseconds()
-        repeat {
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-            if n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK) { return n }
-        } while monotonicNanoseconds() &- start < spinNanoseconds
-        return chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-    }
-
-    private static func monotonicNanoseconds() -> UInt64 {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return UInt64(t.tv_sec) &* 1_000_000_000 &+ UInt64(t.tv_nsec)
-    }
-
-    private func send(_ fd: Int32, _ messages: [OFMessage]) -> Bool {
-        var bytes: [UInt8] = []
-        for m in messages { bytes.append(contentsOf: m.encoded) }
-        var off = 0
-        while off < bytes.count {
-            let n = bytes.withUnsafeBytes { all in
-                let rest = UnsafeRawBufferPointer(rebasing: all[off...])
-                return write(fd, rest.baseAddress, rest.count)
-            }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return false }
-            off += n
-        }
-        return true
+        let session = OFSwitchSession(bridge: bridge, datapathID: datapathID, isService: true,
+                                      allowedVersions: allowedVersions)
+        OFConnection(fd: fd, session: session).run()
     }
 }
 

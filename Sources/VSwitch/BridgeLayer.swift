@@ -88,7 +88,8 @@ public final class BridgeLayer: @unchecked Sendable {
                 let client = try OVSDBClient(remote: options.databaseRemote)
                 let schema = try client.schema("Open_vSwitch")
                 try client.monitor("Open_vSwitch", schema: schema,
-                                   tables: ["Open_vSwitch": nil, "Bridge": nil, "Port": nil, "Interface": nil])
+                                   tables: ["Open_vSwitch": nil, "Bridge": nil, "Port": nil, "Interface": nil,
+                                            "Controller": nil])
                 if lastFailure != nil { logger.info("\(options.databaseRemote): connected") }
                 lastFailure = nil
                 var applied = -1
@@ -113,6 +114,7 @@ public final class BridgeLayer: @unchecked Sendable {
                         // (Open vSwitch's default stats-update-interval).
                         let spec = SwitchSpec(replica: client.replica)
                         if reopenReplacedDevices(spec) { publish(spec) }
+                        tickOpenFlow()
                         let statistics = ContinuousClock.now - lastStatistics >= .seconds(5)
                         try writeStatus(client, completing: false, statistics: statistics)
                         if statistics { lastStatistics = ContinuousClock.now }
@@ -139,6 +141,7 @@ public final class BridgeLayer: @unchecked Sendable {
             let b = bridges[name]!
             b.management?.stop()
             b.management = nil
+            stopControllers(b)
             if cleanup { removeBridge(name) }
         }
         for (_, s) in slowPaths { s.stop() }
@@ -237,6 +240,7 @@ public final class BridgeLayer: @unchecked Sendable {
             b.local = device
         }
         b.ofproto = OFProtoBridge(name: spec.name, datapathName: dpName, settings: spec.settings)
+        b.ofproto?.asyncMessages.slowPath = slowPaths[dpName]
         b.datapathID = Self.datapathID(spec, mac: b.bridgeMAC(spec))
         logger.info("bridge \(spec.name): added interface \(spec.name) on port \(OFPort.local.rawValue)")
         logger.info("bridge \(spec.name): using datapath ID \(Self.hex16(b.datapathID))")
@@ -261,6 +265,7 @@ public final class BridgeLayer: @unchecked Sendable {
         guard let b = bridges.removeValue(forKey: name) else { return }
         b.management?.stop()
         b.management = nil
+        stopControllers(b)
         for iface in b.interfaces.keys.sorted() { removeInterface(iface, from: b, logging: false) }
         if let local = b.local, let dp = b.kind.datapathName, let number = local.datapathPort {
             _ = host.withDatapath(named: dp) { dpif in try? dpif.deletePort(number) }
@@ -440,6 +445,7 @@ public final class BridgeLayer: @unchecked Sendable {
                 ports[i].mac = b.bridgeMAC(bridgeSpec)
             }
             ofproto.setPorts(ports.sorted { $0.ofport.rawValue < $1.ofport.rawValue })
+            applyControllers(b, bridgeSpec, ofproto: ofproto)
             ofproto.update(settings: bridgeSpec.settings)
             all.append(ofproto)
         }
@@ -523,7 +529,8 @@ public final class BridgeLayer: @unchecked Sendable {
                 interfaces.append((iface.uuid, columns))
             }
         }
-        var out: [(String, [(UUID, [String: Datum])])] = [("Interface", interfaces), ("Bridge", bridgeRows)]
+        var out: [(String, [(UUID, [String: Datum])])] = [("Interface", interfaces), ("Bridge", bridgeRows),
+                                                          ("Controller", controllerStatusRows(spec))]
         if let root = spec.rootUUID {
             var types = ["netdev"]
             if options.enableDummy { types.insert("dummy", at: 0) }
@@ -583,6 +590,9 @@ final class RunningBridge {
     /// Interfaces that could not be made, with the error text.
     var failures: [String: String] = [:]
     var management: OpenFlowManagementServer?
+    /// Controller connections and what they were configured from (Controllers.swift).
+    var controllers: OFControllerManager?
+    var controllerConfig = BridgeControllerConfig()
     var datapathID: UInt64 = 0
     /// The bridge's MAC when neither `hwaddr` nor a device gives one.
     let fallbackMAC = BridgeLayer.randomMAC()

@@ -70,6 +70,9 @@ public struct BridgeSpec: Sendable, Hashable {
     public var failMode: String?
     public var otherConfig: [String: String]
     public var ports: [PortSpec]
+    /// The Controller rows (Controllers.swift) and the `protocols` column.
+    public var controllers: [ControllerSpec] = []
+    public var protocols: [String] = []
 
     public init(uuid: UUID = UUID(hi: 0, lo: 0), name: String, datapathType: String = "", failMode: String? = nil,
                 otherConfig: [String: String] = [:], ports: [PortSpec] = []) {
@@ -90,7 +93,8 @@ public struct BridgeSpec: Sendable, Hashable {
     /// The slow path's settings from `fail_mode` and `other_config`.
     public var settings: BridgeSettings {
         var s = BridgeSettings()
-        s.failSecure = failMode == "secure"
+        // No default NORMAL flow in secure mode, nor while controllers are set.
+        s.failSecure = failMode == "secure" || !controllers.isEmpty
         if let t = otherConfig["mac-aging-time"].flatMap({ Int($0) }), t > 0 { s.macAgingTime = t }
         if let n = otherConfig["mac-table-size"].flatMap({ Int($0) }), n > 0 { s.macTableSize = n }
         return s
@@ -163,6 +167,8 @@ public struct SwitchSpec: Sendable, Hashable {
                   !specs.contains(where: { $0.name == name }) else { continue }
             var spec = BridgeSpec(uuid: bridgeID, name: name, datapathType: b["datapath_type"]?.stringValue ?? "",
                                   failMode: b["fail_mode"]?.stringValue, otherConfig: b["other_config"]?.stringMap ?? [:])
+            spec.controllers = ControllerSpec.read(bridge: b, replica: replica)
+            spec.protocols = b["protocols"]?.stringSet ?? []
             for portID in b["ports"]?.uuids ?? [] {
                 guard let p = portRows[portID], let portName = p["name"]?.stringValue else { continue }
                 var port = PortSpec(uuid: portID, name: portName, interfaces: [])
