@@ -20,6 +20,8 @@ public struct XlateResult: Sendable {
     public var rules: [OpenFlowRule<[OFAction]>]
     /// True if the flow must not be cached (controller actions...).
     public var slowPath: Bool
+    /// The groups (and buckets) the translation went through, for statistics.
+    public var groups: [OFGroupHit] = []
 }
 
 /// One line of an `ofproto/trace` report (OVS's `oftrace_node`).
@@ -104,6 +106,8 @@ struct XlateContext {
     var slowAction = false
     var origSkbPriority: UInt32
     var rules: [OpenFlowRule<[OFAction]>] = []
+    /// The groups (and buckets) gone through, for statistics.
+    var groupHits: [OFGroupHit] = []
     /// The cookie of the rule whose actions run (packet-ins carry it).
     var ruleCookie: UInt64 = 0
     /// Counter standing in for the recirculation ids of packet-in continuations.

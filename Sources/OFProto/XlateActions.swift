@@ -250,7 +250,12 @@ extension XlateContext {
             case .debugSlowPath:
                 slow = true
                 slowAction = true
-            case .meter, .sample, .learn, .multipath, .bundle, .group, .outputTruncate, .checkPacketLarger,
+            case .group(let id):
+                if !groupAction(id, isLast: last) { return }
+            case .meter(let id):
+                // `xlate_meter_action`: the datapath meter behind meter `id`.
+                if let m = bridge.meters.entry(id) { actions.append(.meter(m.datapathID)) }
+            case .sample, .learn, .multipath, .bundle, .outputTruncate, .checkPacketLarger,
                  .conntrack, .nat, .deleteField, .decrementNSHTTL, .debugRecirculate:
                 // Not translated by svs yet: they add no datapath action.
                 report(.warn, "svs does not translate this action yet")
