@@ -362,7 +362,7 @@ extension XlateContext {
     /// then restored (each bucket sees the packet as the group got it).
     mutating func groupBucket(_ b: OFGroupBucket, isLast: Bool) {
         let oldTrace = trace
-        if tracing { trace = report(.table, "bucket \(b.id)") }
+        if tracing { trace = report(.bucket, "bucket \(b.id)") }
         let oldFlow = flow
         depth += 1
         doActions(Self.bucketActionList(b.actions), isLast: isLast)
@@ -479,8 +479,9 @@ extension XlateContext {
         var s = ""
         if b.watchPort != .any { s = "port " + PortText.format(b.watchPort) }
         if b.watchGroup != OFGroupBucket.noGroup {
-            if !s.isEmpty { s += ", " }
-            s += "group \(b.watchGroup)"
+            // Open vSwitch 3.1 words a watched group this way.
+            if !s.isEmpty { s += " and " }
+            s += "port \(b.watchGroup)"
         }
         report(.detail, "bucket \(b.id): not live due to \(s)")
     }

@@ -26,7 +26,8 @@ public struct XlateResult: Sendable {
 
 /// One line of an `ofproto/trace` report (OVS's `oftrace_node`).
 final class TraceNode {
-    enum Kind { case bridge, table, action, detail, warn, error }
+    /// `bucket`: a group bucket, terminal like an action (its actions below it).
+    enum Kind { case bridge, table, action, detail, warn, error, bucket }
     let kind: Kind
     let text: String
     var subs: [TraceNode] = []
@@ -36,7 +37,7 @@ final class TraceNode {
     }
     var isTerminal: Bool {
         switch kind {
-        case .action, .detail, .warn, .error: true
+        case .action, .detail, .warn, .error, .bucket: true
         case .bridge, .table: false
         }
     }
@@ -54,7 +55,7 @@ final class TraceNode {
             case .error: out += " >>>> \(n.text) <<<<\n"
             case .bridge:
                 out += n.text + "\n" + indent + String(repeating: "-", count: n.text.utf8.count) + "\n"
-            case .table, .action: out += n.text + "\n"
+            case .table, .action, .bucket: out += n.text + "\n"
             }
             print(n.subs, level: level + 2 * more, into: &out)
         }

@@ -40,7 +40,7 @@ public final class OFSwitchSession {
     func error(_ e: OFErrorCode, for m: OFMessage, version v: UInt8? = nil) -> OFMessage {
         let ver = v ?? version ?? m.version
         return OFMessage(version: ver, type: OFType.error, xid: m.xid,
-                         body: e.body(version: ver, data: Array(m.encoded.prefix(64))))
+                         body: e.body(version: ver, data: m.encoded))
     }
 
     /// Handles one message; returns the replies in order.
