@@ -205,6 +205,18 @@ extension OFSwitchSession {
         }
     }
 
+    /// The first flow-mod of a bundle that names a missing group or meter, with its error.
+    func firstMissingGroupOrMeter(_ mods: [(xid: UInt32, mod: OFFlowMod)]) -> (UInt32, OFDecodeError)? {
+        for (xid, fm) in mods where fm.command == .add || fm.command == .modify || fm.command == .modifyStrict {
+            do {
+                try checkGroupsAndMeters(fm.actions)
+            } catch {
+                return (xid, error)
+            }
+        }
+        return nil
+    }
+
     /// Deletes the flows whose actions `names` picks out (a group or meter
     /// that went away takes its flows along, as in OVS).
     func deleteFlows(where names: @escaping (OFAction) -> Bool) {

@@ -253,6 +253,10 @@ public final class OFSwitchSession {
             return reply(3)
         case 4:
             guard let b = bundles.removeValue(forKey: id) else { throw OFDecodeError(.bundleBadID) }
+            if let (xid, e) = firstMissingGroupOrMeter(b.mods) {
+                let inner = OFMessage(version: v, type: OFType.flowMod, xid: xid)
+                return [self.error(e.error, for: inner), self.error(.bundleMessageFailed, for: m)]
+            }
             let now = OpenFlowClock.now()
             var failed: (xid: UInt32, error: OFDecodeError)? = nil
             do {

@@ -84,7 +84,7 @@ run() {
     else
         out=$(OVS_RUNDIR=$dir timeout 20 ovs-ofctl "$@" 2>&1) || rc=$?
     fi
-    printf '%s\nrc=%s\n' "$out" "$rc" | normalize
+    printf '%s\nrc=%s\n' "$out" "$rc" | sed "s|$dir|RUNDIR|g" | normalize
 }
 
 total=0 same=0
