@@ -114,16 +114,30 @@ public final class OFMeterTable: @unchecked Sendable {
     public var all: [OFMeterEntry] { state.withLock { Array($0.values) }.sorted { $0.meter.id < $1.meter.id } }
 
     /// `ofproto-dpif`'s `meter_set` checks, as dpif-netdev answers them.
-    static func validate(_ m: OFMeter) throws(OFMeterModError) {
+    /// The checks of ofproto's `handle_meter_mod`, made before it looks
+    /// the meter up.
+    static func validateID(_ m: OFMeter) throws(OFMeterModError) {
         if m.id == 0 || (m.id > OFMeter.maxID && m.id != OFMeter.slowPathID && m.id != OFMeter.controllerID) {
             throw .invalidMeter
         }
         if m.bands.count > Int(DatapathMeters.maximumBands) { throw .outOfBands }
+    }
+
+    /// The checks of `dpif_meter_set` and dpif-netdev's `meter_set`, in their order.
+    static func validate(_ m: OFMeter) throws(OFMeterModError) {
+        let units = m.flags & (OFMeter.kbps | OFMeter.pktps)
+        if units == 0 || units == OFMeter.kbps | OFMeter.pktps { throw .badFlags }
+        if m.bands.isEmpty { throw .outOfBands }
+        if m.bands.contains(where: { $0.rate == 0 }) { throw .badRate }
         if m.flags & ~UInt16(OFMeterFeatures.capabilities) != 0 { throw .badFlags }
-        for b in m.bands {
-            if b.type != OFMeterBand.drop { throw .badBand }
-            if b.rate == 0 { throw .badRate }
-        }
+        if m.bands.contains(where: { $0.type != OFMeterBand.drop }) { throw .badBand }
+    }
+
+    /// The meter as dpif-netdev leaves it: a band without a burst gets its rate.
+    static func filled(_ m: OFMeter) -> OFMeter {
+        var m = m
+        for i in m.bands.indices where m.bands[i].burst == 0 { m.bands[i].burst = m.bands[i].rate }
+        return m
     }
 
     private func program(_ m: OFMeter, _ id: MeterID) {
@@ -136,9 +150,11 @@ public final class OFMeterTable: @unchecked Sendable {
 
     /// `OFPMC13_ADD`.
     public func add(_ m: OFMeter, now: Duration) throws(OFMeterModError) {
-        try Self.validate(m)
+        try Self.validateID(m)
+        let m = Self.filled(m)
         let id = try state.withLock { (t) throws(OFMeterModError) -> MeterID in
             guard t[m.id] == nil else { throw .meterExists }
+            try Self.validate(m)
             guard let id = DatapathMeterIDs.allocate(datapathName) else { throw .outOfMeters }
             t[m.id] = OFMeterEntry(meter: m, datapathID: id, created: now)
             return id
@@ -148,9 +164,11 @@ public final class OFMeterTable: @unchecked Sendable {
 
     /// `OFPMC13_MODIFY`.
     public func modify(_ m: OFMeter) throws(OFMeterModError) {
-        try Self.validate(m)
+        try Self.validateID(m)
+        let m = Self.filled(m)
         let id = try state.withLock { (t) throws(OFMeterModError) -> MeterID in
             guard let e = t[m.id] else { throw .unknownMeter }
+            try Self.validate(m)
             t[m.id] = OFMeterEntry(meter: m, datapathID: e.datapathID, created: e.created)
             return e.datapathID
         }

@@ -27,6 +27,12 @@ extension OFErrorCode {
     public static let unknownBucket = groupMod("OFPGMFC_UNKNOWN_BUCKET", 15)
     public static let bucketExists = groupMod("OFPGMFC_BUCKET_EXISTS", 16)
 
+    /// `OFPBPC_BAD_TYPE` and `OFPBPC_BAD_LEN` (properties exist in OpenFlow 1.5 and NXT_GROUP_MOD only here).
+    public static let badPropertyType = OFErrorCode("OFPBPC_BAD_TYPE", of10: Triplet(vendor: nx, 13, 2),
+                                                    of11: Triplet(vendor: nx, 13, 2), of12: Triplet(14, 0))
+    public static let badPropertyLength = OFErrorCode("OFPBPC_BAD_LEN", of10: Triplet(vendor: nx, 13, 3),
+                                                      of11: Triplet(vendor: nx, 13, 3), of12: Triplet(14, 1))
+
     public static let meterExists = meterMod("OFPMMFC_METER_EXISTS", 1)
     public static let invalidMeter = meterMod("OFPMMFC_INVALID_METER", 2)
     public static let unknownMeter = meterMod("OFPMMFC_UNKNOWN_METER", 3)
@@ -41,7 +47,7 @@ extension OFErrorCode {
     public static let groupAndMeterErrors: [OFErrorCode] = [
         groupExists, invalidGroup, watchUnsupported, unknownGroup, badGroupType, badGroupCommand, badBucket,
         badWatch, unknownBucket, bucketExists, meterExists, invalidMeter, unknownMeter, badMeterCommand,
-        badMeterFlags, badMeterRate, badMeterBand, outOfMeters, outOfBands,
+        badMeterFlags, badMeterRate, badMeterBand, outOfMeters, outOfBands, badPropertyType, badPropertyLength,
     ]
 }
 
@@ -129,18 +135,26 @@ public struct OFGroupMod: Sendable, Hashable {
             var weight: UInt16 = type == 1 ? 1 : 0
             var watchPort: UInt32 = 0xffff_ffff, watchGroup: UInt32 = 0xffff_ffff
             while !b.isAtEnd {
+                // `ofpprop_pull`: 8-byte aligned properties.
                 guard b.remaining >= 4, let ptype = b.peek16(), let plen16 = b.peek16(at: 2) else {
-                    throw OFDecodeError(.badBucket, "bucket property")
+                    throw OFDecodeError(.badPropertyLength, "bucket property")
                 }
                 let plen = Int(plen16), padded = (Int(plen16) + 7) / 8 * 8
-                guard plen >= 4, padded <= b.remaining else { throw OFDecodeError(.badBucket, "bucket property length") }
+                guard plen >= 4, padded <= b.remaining else { throw OFDecodeError(.badPropertyLength, "bucket property length") }
                 var p = try b.sub(padded)
                 try p.skip(4)
+                let payload = plen - 4
                 switch ptype {
-                case 0: guard plen == 6 else { throw OFDecodeError(.badBucket, "weight") }; weight = try p.u16()
-                case 1: guard plen == 8 else { throw OFDecodeError(.badBucket, "watch_port") }; watchPort = try p.u32()
-                case 2: guard plen == 8 else { throw OFDecodeError(.badBucket, "watch_group") }; watchGroup = try p.u32()
-                default: throw OFDecodeError(.badBucket, "bucket property \(ptype)")
+                case 0:
+                    guard payload >= 2 else { throw OFDecodeError(.badPropertyLength, "weight") }
+                    weight = try p.u16()
+                case 1:
+                    guard payload == 4 else { throw OFDecodeError(.badPropertyLength, "watch_port") }
+                    watchPort = try p.u32()
+                case 2:
+                    guard payload == 4 else { throw OFDecodeError(.badPropertyLength, "watch_group") }
+                    watchGroup = try p.u32()
+                default: throw OFDecodeError(.badPropertyType, "bucket property \(ptype)")
                 }
             }
             guard id <= bucketMax else { throw OFDecodeError(.badBucket, "bucket id \(id)") }
@@ -346,7 +360,7 @@ extension OFSwitchSession {
                 w.u16(0); w.u16(0); w.u32(b.id)
                 let actions = bucketActions(b.actions, v)
                 w.append(actions)
-                if g.type == .select || b.weight != 0 { w.u16(0); w.u16(6); w.u16(b.weight); w.zeros(2) }
+                if g.type == .select || b.weight != 0 { w.u16(0); w.u16(8); w.u16(b.weight); w.zeros(2) }
                 if b.watchPort != .any { w.u16(1); w.u16(8); OFActionCodec.putPort(b.watchPort, 4, &w) }
                 if b.watchGroup != OFGroupBucket.noGroup { w.u16(2); w.u16(8); w.u32(b.watchGroup) }
                 w.set16(UInt16(truncatingIfNeeded: w.count - s), at: s)

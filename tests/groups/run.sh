@@ -5,6 +5,7 @@
 # (add-group, mod-group, insert/remove-buckets, del-groups, dump-groups,
 # dump-group-stats, dump-group-features, add/mod/del-meter, dump-meters,
 # meter-stats, meter-features, flows naming groups and meters, error cases)
+# and malformed messages (raw.py)
 # in OpenFlow 1.0 (Nicira extensions), 1.3, 1.4 and 1.5, and the same
 # `ovs-appctl ofproto/trace` of packets through all, select, indirect,
 # fast-failover and chained groups and meters. Outputs must be identical
@@ -129,8 +130,16 @@ for dir in "$RUN" "$SRUN"; do
 done
 vsctl "$RUN" add-port br0 p5 -- set interface p5 type=dummy ofport_request=5
 vsctl "$SRUN" add-port br0 p5 -- set interface p5 type=dummy ofport_request=5 options:input_pcap="$RUN/traffic.pcap"
-while read -r hex; do appctl "$RUN" netdev-dummy/receive p5 "$hex" >/dev/null; done <"$RUN/traffic.hex"
-sleep 2
+# One call, so that the meter's bucket sees every frame within milliseconds.
+mapfile -t frames <"$RUN/traffic.hex"
+appctl "$RUN" netdev-dummy/receive p5 "${frames[@]}" >/dev/null
+# Until both switches have counted every frame in their flows (at most 20 s).
+counted() { OVS_RUNDIR=$1 ovs-ofctl -O OpenFlow13 dump-flows br0 | sed -nE 's/.*n_packets=([0-9]+).*/\1/p' | awk '{s += $1} END {print s + 0}'; }
+for _ in $(seq 1 100); do
+    [ "$(counted "$RUN")" -ge ${#frames[@]} ] && [ "$(counted "$SRUN")" -ge ${#frames[@]} ] && break
+    sleep 0.2
+done
+sleep 0.6
 ttotal=0 tsame=0
 for c in "-O OpenFlow13 dump-group-stats br0" "-O OpenFlow15 dump-group-stats br0" "-O OpenFlow13 meter-stats br0" \
          "-O OpenFlow13 --sort dump-flows br0"; do
@@ -147,4 +156,8 @@ for c in "-O OpenFlow13 dump-group-stats br0" "-O OpenFlow15 dump-group-stats br
 done
 [ -n "${GROUPS_VERBOSE:-}" ] && { run "$SRUN" -O OpenFlow13 dump-group-stats br0; run "$SRUN" -O OpenFlow13 meter-stats br0; }
 echo "groups: traffic: $tsame of $ttotal counter dumps agree with Open vSwitch"
-[ "$same" -eq "$total" ] && [ "$tsame" -eq "$ttotal" ]
+
+# Malformed and edge-case messages, as bytes: the same replies (errors) from both.
+rawok=0
+python3 "$here/raw.py" "$RUN/br0.mgmt" "$SRUN/br0.mgmt" || rawok=$?
+[ "$same" -eq "$total" ] && [ "$tsame" -eq "$ttotal" ] && [ "$rawok" -eq 0 ]
