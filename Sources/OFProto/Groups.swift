@@ -327,7 +327,7 @@ enum GroupHash {
 }
 
 /// How deep bucket liveness may follow watched groups (`MAX_LIVENESS_RECURSION`).
-let maxLivenessRecursion = 32
+let maxLivenessRecursion = 128
 
 extension XlateContext {
     /// `xlate_group_action`: runs group `id`; returns false if the group
