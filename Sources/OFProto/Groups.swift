@@ -178,7 +178,7 @@ public final class OFGroupTable: @unchecked Sendable {
         try state.withLock { (t) throws(OFGroupModError) in
             guard var e = t[id] else { throw .unknownGroup }
             var list = e.group.buckets
-            for b in buckets where list.contains(where: { $0.id == b.id }) { _ = b; throw .bucketExists }
+            if buckets.contains(where: { b in list.contains { $0.id == b.id } }) { throw .bucketExists }
             var at = list.count
             if before == 0xffff_fffd {
                 at = 0
