@@ -45,6 +45,17 @@ public struct OFGroupBucket: Sendable, Hashable {
     public var hasLiveness: Bool { watchPort != .any || watchGroup != Self.noGroup }
 }
 
+/// A field a `selection_method=hash` select group hashes, with the mask
+/// of the bits that count.
+public struct OFGroupHashField: Sendable, Hashable {
+    public var field: OFField
+    public var mask: UInt128
+    public init(field: OFField, mask: UInt128) {
+        self.field = field
+        self.mask = mask
+    }
+}
+
 /// A group as a controller configured it.
 public struct OFGroup: Sendable, Hashable {
     /// `OFPG_MAX`: the highest group id a controller may use.
@@ -60,12 +71,21 @@ public struct OFGroup: Sendable, Hashable {
     /// The OpenFlow 1.5 group properties as received (the NTR selection
     /// method), given back as they came.
     public var properties: [UInt8]
+    /// The NTR selection method (`""`: Open vSwitch's default), its
+    /// parameter (the hash basis) and, for `hash`, the fields hashed.
+    public var selectionMethod: String
+    public var selectionParameter: UInt64
+    public var hashFields: [OFGroupHashField]
 
-    public init(id: UInt32, type: OFGroupType, buckets: [OFGroupBucket], properties: [UInt8] = []) {
+    public init(id: UInt32, type: OFGroupType, buckets: [OFGroupBucket], properties: [UInt8] = [],
+                selectionMethod: String = "", selectionParameter: UInt64 = 0, hashFields: [OFGroupHashField] = []) {
         self.id = id
         self.type = type
         self.buckets = buckets
         self.properties = properties
+        self.selectionMethod = selectionMethod
+        self.selectionParameter = selectionParameter
+        self.hashFields = hashFields
     }
 }
 
@@ -258,6 +278,24 @@ enum GroupHash {
         return h
     }
 
+    /// `hash_add64`.
+    static func add64(_ hash: UInt32, _ data: UInt64) -> UInt32 {
+        add(add(hash, UInt32(truncatingIfNeeded: data)), UInt32(truncatingIfNeeded: data >> 32))
+    }
+
+    /// `hash_bytes` (words read little-endian, the tail zero padded).
+    static func bytes(_ b: [UInt8], basis: UInt32) -> UInt32 {
+        var h = basis
+        var i = 0
+        while i < b.count {
+            var w: UInt32 = 0
+            for k in 0..<4 where i + k < b.count { w |= UInt32(b[i + k]) << (8 * UInt32(k)) }
+            h = add(h, w)
+            i += 4
+        }
+        return finish(h, UInt32(truncatingIfNeeded: b.count))
+    }
+
     /// `hash_int`.
     static func int(_ x: UInt32, basis: UInt32) -> UInt32 { finish(add(add(x, 0), basis), 8) }
 
@@ -346,7 +384,8 @@ extension XlateContext {
             }
             groupHits.append(OFGroupHit(counters: entry.counters, bucket: nil))
         case .select, .fastFailover:
-            let chosen = g.type == .select ? selectBucket(g) : firstLiveBucket(g, depth: 0)
+            let chosen = g.type == .fastFailover ? firstLiveBucket(g, depth: 0)
+                : g.selectionMethod == "hash" && !g.hashFields.isEmpty ? hashFieldsBucket(g) : selectBucket(g)
             if let i = chosen {
                 report(.detail, "using bucket \(g.buckets[i].id)")
                 groupBucket(g.buckets[i], isLast: isLast)
@@ -429,7 +468,30 @@ extension XlateContext {
         }
         wc[.vlan0TCI] |= 0x1fff
         wc[.vlan1TCI] |= 0x1fff
-        let basis = GroupHash.symmetricL4(flow, basis: 0)
+        return bestLiveBucket(g, basis: GroupHash.symmetricL4(flow, basis: 0))
+    }
+
+    /// `pick_hash_fields_select_group` (`selection_method=hash`): the
+    /// masked fields, in Open vSwitch's field order, hashed from the
+    /// selection parameter; fields whose prerequisites fail are left out.
+    mutating func hashFieldsBucket(_ g: OFGroup) -> Int? {
+        var basis = GroupHash.finish(GroupHash.add64(0, g.selectionParameter), 8)
+        for hf in g.hashFields.sorted(by: { $0.field.id < $1.field.id }) {
+            let f = hf.field
+            guard prerequisites(f) else { continue }
+            let v = f.value(in: flow) & hf.mask
+            var bytes = [UInt8](repeating: 0, count: f.bytes)
+            for i in 0..<f.bytes where i < 16 { bytes[f.bytes - 1 - i] = UInt8(truncatingIfNeeded: v >> UInt128(8 * i)) }
+            basis = GroupHash.bytes(bytes, basis: basis)
+            var m = FlowKey(words: wc.words)
+            f.write(.max, mask: hf.mask, into: &m)
+            wc.words = m.words
+        }
+        return bestLiveBucket(g, basis: basis)
+    }
+
+    /// `group_best_live_bucket`: the live bucket scoring highest.
+    mutating func bestLiveBucket(_ g: OFGroup, basis: UInt32) -> Int? {
         var best: Int? = nil
         var bestScore: UInt32 = 0
         for (i, b) in g.buckets.enumerated() {

@@ -61,6 +61,10 @@ public struct OFGroupMod: Sendable, Hashable {
     public var commandBucketID: UInt32
     public var buckets: [OFGroupBucket]
     public var properties: [UInt8]
+    /// From the NTR selection method property, if any.
+    public var selectionMethod = ""
+    public var selectionParameter: UInt64 = 0
+    public var hashFields: [OFGroupHashField] = []
 
     static let add: UInt16 = 0, modify: UInt16 = 1, delete: UInt16 = 2, insertBucket: UInt16 = 3
     static let removeBucket: UInt16 = 5, addOrModify: UInt16 = 0x8000
@@ -92,6 +96,7 @@ public struct OFGroupMod: Sendable, Hashable {
             var list = try r.sub(bucketsLength)
             gm.buckets = try decode15Buckets(&list, version: version, type: gm.type)
             gm.properties = try r.take(r.remaining)
+            gm.readSelectionMethod()
         } else {
             var id: UInt32 = 0
             while !r.isAtEnd {
@@ -163,6 +168,30 @@ public struct OFGroupMod: Sendable, Hashable {
         }
         if Set(out.map(\.id)).count != out.count { throw OFDecodeError(.badBucket, "duplicate bucket id") }
         return out
+    }
+
+    /// Reads the NTR selection method property (experimenter 0x154d, type
+    /// 1: method name, parameter, and the hashed fields as OXM entries whose
+    /// values are masks). A property it cannot read leaves the default.
+    mutating func readSelectionMethod() {
+        var r = OFReader(properties)
+        while r.remaining >= 4, let type = r.peek16(), let len16 = r.peek16(at: 2) {
+            let len = Int(len16), padded = (len + 7) / 8 * 8
+            guard len >= 4, let sub = try? r.sub(min(padded, r.remaining)) else { return }
+            guard type == 0xffff, len >= 40 else { continue }
+            var p = OFReader(sub.bytes, offset: sub.offset, end: sub.offset + len)
+            guard (try? p.skip(4)) != nil, (try? p.u32()) == 0x154d, (try? p.u32()) == 1, (try? p.skip(4)) != nil,
+                  let name = try? p.take(16), let param = try? p.u64() else { continue }
+            var fields: [OFGroupHashField] = []
+            while !p.isAtEnd {
+                guard let (f, masked) = try? OFActionCodec.pullHeader(&p), let mask = try? p.uint(bytes: f.bytes) else { break }
+                if masked { _ = try? p.skip(f.bytes) }
+                fields.append(OFGroupHashField(field: f, mask: mask))
+            }
+            selectionMethod = String(decoding: name.prefix { $0 != 0 }, as: UTF8.self)
+            selectionParameter = param
+            hashFields = fields
+        }
     }
 
     /// `ofputil_check_group_mod`.
@@ -255,7 +284,8 @@ extension OFSwitchSession {
         let gm = try OFGroupMod.decode(body, version: v)
         let now = OpenFlowClock.now()
         let group = OFGroup(id: gm.groupID, type: OFGroupType(rawValue: gm.type) ?? .all, buckets: gm.buckets,
-                            properties: gm.properties)
+                            properties: gm.properties, selectionMethod: gm.selectionMethod,
+                            selectionParameter: gm.selectionParameter, hashFields: gm.hashFields)
         do throws(OFGroupModError) {
             switch gm.command {
             case OFGroupMod.add:
