@@ -6,7 +6,8 @@
 // 1.0, Nicira NXT_FLOW_MOD, OpenFlow 1.3-1.5) is encoded again in the same
 // form; that must decode to the same flow-mod, and from there encoding and
 // decoding is a fixed point. Run it with `scripts/fuzz openflow SECONDS`;
-// seeds in openflow.seeds (flow-mods as ovs-ofctl sends them).
+// seeds in openflow.seeds (flow-mods, group-mods and meter-mods as
+// ovs-ofctl sends them).
 import OFProto
 import OpenFlow
 
@@ -50,6 +51,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     _ = session.handle(OFHello.message(versions: [max(1, min(m.version, 6))]))
     _ = session.handle(m)
     _ = bridge.pipeline.transaction { $0.delete(table: .all, .all) }
+    bridge.groups.delete(OFGroup.allID)
+    bridge.meters.delete(OFMeter.allID)
 
     guard let (first, nxm) = decodeFlowMod(m) else { return 0 }
     let m2 = reencode(first, like: m, nxm: nxm)

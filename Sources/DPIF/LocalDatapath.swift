@@ -28,6 +28,8 @@ public final class LocalDatapath: DPIF {
     public private(set) var pollThreads: [PollThread]
     /// Where misses and `userspace` packets wait for the slow path.
     public let upcallQueue: UpcallQueue
+    /// The meters, shared by the poll threads.
+    public let meters = DatapathMeters()
 
     private var portTable: PortTable
     private let registry: PortTypeRegistry
@@ -64,6 +66,7 @@ public final class LocalDatapath: DPIF {
         pollThreads = (0..<max(1, pollThreadCount)).map {
             PollThread(id: $0, upcalls: queue, configuration: cacheConfiguration)
         }
+        for t in pollThreads { t.meters = meters }
         publishPorts()
     }
 
@@ -446,6 +449,49 @@ public final class LocalDatapath: DPIF {
     }
 
     public var upcallWaiter: (any UpcallWaiting)? { upcallQueue }
+    /// The meter family (`dpif_meter_set/get/del`, features): only `drop`
+    /// bands; `set` with another band type is refused as unsupported.
+    public func meter(_ request: MeterRequest) throws(DPIFError) -> [MeterReply] {
+        func reply(_ id: MeterID, _ s: DatapathMeterStats, command: MeterCommand) -> MeterReply {
+            let config = meters.config(id)
+            let bands = (config?.bands ?? []).enumerated().map { i, b in
+                MeterBand(type: .drop, rate: b.rate, burst: b.burst, stats: i < s.bands.count ? s.bands[i] : FlowStats())
+            }
+            return MeterReply(command: command, datapathIndex: index, meterID: id,
+                              flags: config?.kilobits == true ? .kilobitsPerSecond : [],
+                              stats: FlowStats(packets: s.packets, bytes: s.bytes), bands: bands,
+                              used: s.usedMilliseconds == 0 ? nil : .milliseconds(s.usedMilliseconds))
+        }
+        switch request.command {
+        case .features:
+            return [MeterReply(command: .features, datapathIndex: index,
+                               bands: [MeterBand(type: .drop, rate: 0, burst: 0)],
+                               maximumMeters: DatapathMeters.maximumMeters, maximumBands: DatapathMeters.maximumBands)]
+        case .set:
+            guard let id = request.meterID, let bands = request.bands else { throw .invalid("meter set without id or bands") }
+            guard bands.allSatisfy({ $0.type == .drop }) else { throw .notSupported("meter band type") }
+            let config = DatapathMeterConfig(kilobits: request.flags.contains(.kilobitsPerSecond),
+                                             bands: bands.map { DatapathMeterBand(rate: $0.rate, burst: $0.burst) })
+            do {
+                try meters.set(id, config)
+            } catch {
+                switch error {
+                case .idOutOfRange: throw .invalid("meter id \(id) out of range")
+                case .tooManyBands: throw .invalid("too many meter bands")
+                case .zeroRate: throw .invalid("meter band rate 0")
+                }
+            }
+            return [MeterReply(command: .set, datapathIndex: index, meterID: id)]
+        case .delete:
+            guard let id = request.meterID, let s = meters.delete(id) else { throw .invalid("no such meter") }
+            return [reply(id, s, command: .delete)]
+        case .get:
+            guard let id = request.meterID, let s = meters.stats(id) else { throw .invalid("no such meter") }
+            return [reply(id, s, command: .get)]
+        case .dump:
+            return meters.ids.compactMap { id in meters.stats(id).map { reply(id, $0, command: .dump) } }
+        }
+    }
 
     public func receiveUpcalls(maxCount: Int) -> [Upcall] {
         upcallQueue.dequeue(maxCount: maxCount).map { u in

@@ -15,6 +15,13 @@ public protocol ActionSink {
     mutating func recirculate(_ packet: consuming PacketBuffer, id: UInt32)
     /// Counts and frees `packet`.
     mutating func drop(_ packet: consuming PacketBuffer, reason: DropReason)
+    /// Meters a packet of `size` bytes through datapath meter `id`: false
+    /// if a band drops it. (Default: no meters, everything passes.)
+    mutating func meter(_ id: MeterID, size: Int) -> Bool
+}
+
+extension ActionSink {
+    @inlinable public mutating func meter(_ id: MeterID, size: Int) -> Bool { true }
 }
 
 /// Runs datapath actions on packets (Open vSwitch's `odp_execute_actions`
@@ -261,11 +268,12 @@ public struct ActionExecutor {
                 sink.drop(packet, reason: .actionError)
                 return
 
-            case .meter:
-                // Meters come with the meter issue (band drops will count as
-                // `.meter`); until then the packet cannot be policed.
-                sink.drop(packet, reason: .actionError)
-                return
+            case .meter(let id):
+                // A band over its rate drops the packet (`dp_netdev_run_meter`).
+                if !sink.meter(id, size: packet.count) {
+                    sink.drop(packet, reason: .meter)
+                    return
+                }
 
             case .tunnelPush:
                 // Tunnel encapsulation comes with the tunnel issue.

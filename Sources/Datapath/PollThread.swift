@@ -29,6 +29,8 @@ public final class PollThread {
     @exclusivity(unchecked) public private(set) var configuration: CacheConfiguration
     public let exactMatch = ExactMatchCache()
     public let classifier = MegaflowClassifier()
+    /// The datapath's meters (shared by its poll threads; set before they run).
+    @exclusivity(unchecked) public var meters = DatapathMeters()
     /// Counters since the thread was made.
     @exclusivity(unchecked) public private(set) var stats = PollThreadStats()
     /// Transmit batches flushed to ports, and the packets in them.
@@ -514,6 +516,9 @@ public final class PollThread {
         @usableFromInline mutating func drop(_ packet: consuming PacketBuffer, reason: DropReason) {
             thread.stats.drops.count(reason)
             thread.pool.recycle(packet)
+        }
+        @usableFromInline mutating func meter(_ id: MeterID, size: Int) -> Bool {
+            thread.meters.admit(id, size: size)
         }
     }
 

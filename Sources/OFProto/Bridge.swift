@@ -45,6 +45,8 @@ public struct BridgePort: Sendable, Hashable {
     public var customerVLANs: [UInt16]
     /// The interface's MAC address (`mac_in_use`), if known.
     public var mac: EthernetAddress?
+    /// The port can forward (link up; fast-failover groups watch it).
+    public var isLive: Bool = true
 
     public init(name: String, ofport: OFPort, datapathPort: DatapathPort?, type: String = "",
                 patchPeer: String? = nil, vlanMode: PortVLANMode? = nil, tag: UInt16? = nil,
@@ -84,6 +86,10 @@ public final class OFProtoBridge: @unchecked Sendable {
     public let macTable: MACLearningTable
     /// Where packet-ins and other asynchronous messages go (PacketIn.swift).
     public let asyncMessages = BridgeAsyncMessages()
+    /// The OpenFlow groups (Groups.swift).
+    public let groups = OFGroupTable()
+    /// The OpenFlow meters (Meters.swift).
+    public let meters: OFMeterTable
 
     /// The ports and settings, replaced as a whole (readers take a snapshot).
     let config: Mutex<BridgeConfig>
@@ -95,6 +101,7 @@ public final class OFProtoBridge: @unchecked Sendable {
         self.datapathName = datapathName
         pipeline = OpenFlowPipeline<[OFAction]>()
         macTable = MACLearningTable(agingTime: settings.macAgingTime, maxEntries: settings.macTableSize)
+        meters = OFMeterTable(datapathName: datapathName)
         config = Mutex(BridgeConfig(ports: [], settings: settings))
         applyFailMode(settings)
     }

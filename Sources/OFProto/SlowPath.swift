@@ -18,6 +18,8 @@ let bridgeConfigGeneration = Atomic<UInt64>(0)
 struct FlowRecordKey {
     var bridge: OFProtoBridge
     var rules: [OpenFlowRule<[OFAction]>]
+    /// The groups (and buckets) to credit with the flow's traffic.
+    var groups: [OFGroupHit] = []
     var actions: [DatapathAction]
     var mask: FlowMask
     /// Counters already credited to the rules.
@@ -93,12 +95,13 @@ extension SlowPath {
             flow.openFlowInPort = ofport
             let r = bridges.translate(flow, bridge: bridge, mayLearn: true)
             for rule in r.rules { rule.account(packets: 1, bytes: UInt64(u.packet.count), usedAt: ruleTime) }
+            for g in r.groups { g.account(packets: 1, bytes: UInt64(u.packet.count)) }
             if !r.slowPath {
                 let key = u.key.masked(by: r.mask)
                 let ufid = FlowUFID(rawValue: FlowRecord.ufid(forKey: key))
                 operations.append(.put(FlowPut(key: key, mask: r.mask, actions: r.actions, ufid: ufid)))
-                installed.append((ufid, FlowRecordKey(bridge: bridge, rules: r.rules, actions: r.actions, mask: r.mask,
-                                                      created: now)))
+                installed.append((ufid, FlowRecordKey(bridge: bridge, rules: r.rules, groups: r.groups,
+                                                      actions: r.actions, mask: r.mask, created: now)))
             }
             if !r.actions.isEmpty {
                 operations.append(.execute(PacketExecution(packet: u.packet, metadata: u.metadata, actions: r.actions)))
@@ -164,6 +167,7 @@ extension SlowPath {
                 if dp > 0 {
                     active = true
                     for rule in k.rules { rule.account(packets: dp, bytes: db, usedAt: ruleTime) }
+                    for g in k.groups { g.account(packets: dp, bytes: db) }
                     k.packets = f.counters.packets
                     k.bytes = f.counters.bytes
                     ukey = k
@@ -193,6 +197,7 @@ extension SlowPath {
                 }
                 var k = ukey ?? FlowRecordKey(bridge: bridge, rules: [], actions: r.actions, mask: r.mask, created: now)
                 k.rules = r.rules
+                k.groups = r.groups
                 k.actions = r.actions
                 if ukey == nil { k.packets = f.counters.packets; k.bytes = f.counters.bytes }
                 ukey = k

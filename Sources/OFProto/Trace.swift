@@ -18,7 +18,7 @@ extension OFProtoBridges {
 extension XlateContext {
     var result: XlateResult {
         XlateResult(actions: error == nil ? actions : [], mask: wc, finalFlow: flow, error: error, rules: rules,
-                    slowPath: slow)
+                    slowPath: slow, groups: groupHits)
     }
 }
 

@@ -20,11 +20,14 @@ public struct XlateResult: Sendable {
     public var rules: [OpenFlowRule<[OFAction]>]
     /// True if the flow must not be cached (controller actions...).
     public var slowPath: Bool
+    /// The groups (and buckets) the translation went through, for statistics.
+    public var groups: [OFGroupHit] = []
 }
 
 /// One line of an `ofproto/trace` report (OVS's `oftrace_node`).
 final class TraceNode {
-    enum Kind { case bridge, table, action, detail, warn, error }
+    /// `bucket`: a group bucket, terminal like an action (its actions below it).
+    enum Kind { case bridge, table, action, detail, warn, error, bucket }
     let kind: Kind
     let text: String
     var subs: [TraceNode] = []
@@ -34,7 +37,7 @@ final class TraceNode {
     }
     var isTerminal: Bool {
         switch kind {
-        case .action, .detail, .warn, .error: true
+        case .action, .detail, .warn, .error, .bucket: true
         case .bridge, .table: false
         }
     }
@@ -52,7 +55,7 @@ final class TraceNode {
             case .error: out += " >>>> \(n.text) <<<<\n"
             case .bridge:
                 out += n.text + "\n" + indent + String(repeating: "-", count: n.text.utf8.count) + "\n"
-            case .table, .action: out += n.text + "\n"
+            case .table, .action, .bucket: out += n.text + "\n"
             }
             print(n.subs, level: level + 2 * more, into: &out)
         }
@@ -104,6 +107,8 @@ struct XlateContext {
     var slowAction = false
     var origSkbPriority: UInt32
     var rules: [OpenFlowRule<[OFAction]>] = []
+    /// The groups (and buckets) gone through, for statistics.
+    var groupHits: [OFGroupHit] = []
     /// The cookie of the rule whose actions run (packet-ins carry it).
     var ruleCookie: UInt64 = 0
     /// The rule whose actions run (`ctx->rule`: `fin_timeout` changes it).

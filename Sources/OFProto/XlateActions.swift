@@ -261,7 +261,12 @@ extension XlateContext {
             case .sample:
                 // Without IPFIX (svs has none) OVS's xlate_sample_action does nothing.
                 break
-            case .meter, .group, .outputTruncate, .checkPacketLarger,
+            case .group(let id):
+                if !groupAction(id, isLast: last) { return }
+            case .meter(let id):
+                // `xlate_meter_action`: the datapath meter behind meter `id`.
+                if let m = bridge.meters.entry(id) { actions.append(.meter(m.datapathID)) }
+            case .outputTruncate, .checkPacketLarger,
                  .conntrack, .nat, .deleteField, .decrementNSHTTL, .debugRecirculate:
                 // Not translated by svs yet: they add no datapath action.
                 report(.warn, "svs does not translate this action yet")

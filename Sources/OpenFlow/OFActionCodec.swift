@@ -19,6 +19,8 @@ public enum OFActionCodec {
         case controller = 20, decTTLCntIDs = 21, writeMetadata = 22, pushMPLS = 23, popMPLS = 24, setMPLSTTL = 25
         case decMPLSTTL = 26, stackPush = 27, stackPop = 28, setMPLSLabel = 30, setMPLSTC = 31
         case regLoad2 = 33, conjunction = 34, ct = 35, nat = 36, controller2 = 37, outputTrunc = 39
+        /// NXAST_GROUP: `group` in OpenFlow 1.0.
+        case group = 40
         case multipath = 10, bundle = 12, bundleLoad = 13, learn = 16, sample = 29, sample2 = 38, sample3 = 41
         case learn2 = 45, checkPacketLarger = 49
         case clone = 42, ctClear = 43, resubmitTableCT = 44, debugSlow = 0xfe, debugRecirc = 0xff
@@ -172,7 +174,7 @@ public enum OFActionCodec {
             w.u16(ofsNbits(src.offset, src.bits)); putHeader(src.field, version: 1, &w); w.u16(maxLength); w.zeros(6)
             finish(s, &w)
         case .group(let g):
-            w.u16(22); w.u16(8); w.u32(g)
+            if of10 { let s = nxHeader(.group, &w); w.zeros(2); w.u32(g); finish(s, &w) } else { w.u16(22); w.u16(8); w.u32(g) }
         case .outputTruncate(let port, let maxLength):
             let s = nxHeader(.outputTrunc, &w)
             w.u16(port.rawValue); w.u32(maxLength)
@@ -616,6 +618,8 @@ public enum OFActionCodec {
         case .setQueue:
             try expect(16); try r.skip(2); return [.setQueue(try r.u32())]
         case .popQueue: try expect(16); return [.popQueue]
+        case .group:
+            try expect(16); try r.skip(2); return [.group(try r.u32())]
         case .regMove:
             let n = Int(try r.u16()), so = Int(try r.u16()), d = Int(try r.u16())
             let (sf, _) = try pullHeader(&r)

@@ -55,7 +55,7 @@ public final class OFSwitchSession {
     func error(_ e: OFErrorCode, for m: OFMessage, version v: UInt8? = nil) -> OFMessage {
         let ver = v ?? version ?? m.version
         return OFMessage(version: ver, type: OFType.error, xid: m.xid,
-                         body: e.body(version: ver, data: Array(m.encoded.prefix(64))))
+                         body: e.body(version: ver, data: m.encoded))
     }
 
     /// Handles one message; returns the replies in order.
@@ -113,6 +113,12 @@ public final class OFSwitchSession {
             guard m.body.isEmpty else { throw OFDecodeError(.badRequestLength) }
             return [OFMessage(version: v, type: OFType.barrierReply(v), xid: m.xid)]
         case OFType.statsRequest(v): return try stats(m, v)
+        case 15 where v >= 2:   // OFPT_GROUP_MOD
+            try requireNotSlave()
+            return try groupMod(m.body, v)
+        case 29 where v >= 4:   // OFPT_METER_MOD
+            try requireNotSlave()
+            return try meterMod(m, v)
         case 33 where v >= 5:
             try requireNotSlave()
             return try bundleControl(m, v)
@@ -151,6 +157,9 @@ public final class OFSwitchSession {
             return []
         case 10: return try roleRequest(m, v, nx: true, &r)     // NXT_ROLE_REQUEST
         case 19: return try setAsync(m, &r)                     // NXT_SET_ASYNC_CONFIG
+        case 31 where v == 1:   // NXT_GROUP_MOD
+            try requireNotSlave()
+            return try groupMod(Array(m.body[r.offset...]), 1)
         case 13 where v == 1:   // NXT_FLOW_MOD
             try requireNotSlave()
             let fm = try OFFlowMod.decodeNX(&r, format: format)
@@ -192,11 +201,10 @@ public final class OFSwitchSession {
     }
 
     func apply(_ fm: OFFlowMod) throws(OFDecodeError) {
-        // svs has no group table yet, so every group an action names is
-        // missing (OVS: OFPBAC_BAD_OUT_GROUP).
-        if fm.command == .add || fm.command == .modify || fm.command == .modifyStrict,
-           Self.namesGroup(fm.actions) {
-            throw OFDecodeError(.badOutGroup)
+        // The groups and meters a new flow names must exist (OVS:
+        // OFPBAC_BAD_OUT_GROUP, OFPMMFC_INVALID_METER).
+        if fm.command == .add || fm.command == .modify || fm.command == .modifyStrict {
+            try checkGroupsAndMeters(fm.actions)
         }
         let now = OpenFlowClock.now()
         let removed: Int
@@ -208,17 +216,6 @@ public final class OFSwitchSession {
         // A large delete leaves the allocator with free pages it keeps
         // unless told: give them back, as `del-flows` of a big table should.
         if removed >= 1000 { _ = glibcMallocTrim(0) }
-    }
-
-    /// True if an action of `actions` (or of a nested list) outputs to a group.
-    static func namesGroup(_ actions: [OFAction]) -> Bool {
-        actions.contains { a in
-            switch a {
-            case .group: return true
-            case .clone(let inner), .writeActions(let inner): return namesGroup(inner)
-            default: return false
-            }
-        }
     }
 
     static func decodeError(_ error: OpenFlowTableError) -> OFDecodeError {
@@ -292,6 +289,10 @@ public final class OFSwitchSession {
             return reply(3)
         case 4:
             guard let b = bundles.removeValue(forKey: id) else { throw OFDecodeError(.bundleBadID) }
+            if let (xid, e) = firstMissingGroupOrMeter(b.mods) {
+                let inner = OFMessage(version: v, type: OFType.flowMod, xid: xid)
+                return [self.error(e.error, for: inner), self.error(.bundleMessageFailed, for: m)]
+            }
             let now = OpenFlowClock.now()
             var failed: (xid: UInt32, error: OFDecodeError)? = nil
             do {
@@ -465,6 +466,10 @@ public final class OFSwitchSession {
                 entries.append(w.bytes)
             }
             return OFStats.replies(version: v, xid: m.xid, prefix: statsPrefix(v, type: 12), flagsOffset: 2, entries: entries)
+        case 6...8 where v >= 2:    // GROUP, GROUP_DESC, GROUP_FEATURES
+            return try groupStats(m, v, kind: Int(type), prefix: statsPrefix(v, type: type), &r)
+        case 9...11 where v >= 4:    // METER, METER_CONFIG, METER_FEATURES
+            return try meterStats(m, v, kind: Int(type), prefix: statsPrefix(v, type: type), &r)
         case 13:    // PORT_DESC
             let entries = portList().map { portBytes($0, v) }
             return OFStats.replies(version: v, xid: m.xid, prefix: statsPrefix(v, type: 13), flagsOffset: 2, entries: entries)
@@ -472,6 +477,10 @@ public final class OFSwitchSession {
             let vendorID = try r.u32()
             guard vendorID == 0x2320 else { throw OFDecodeError(.badVendor, "stats vendor \(vendorID)") }
             let subtype = try r.u32()
+            if v == 1, (7...9).contains(subtype) {  // NXST_GROUP, NXST_GROUP_DESC, NXST_GROUP_FEATURES
+                try r.skip(4)
+                return try groupStats(m, v, kind: Int(subtype) - 1, prefix: statsPrefix(v, type: 0xffff, nxSubtype: subtype), &r)
+            }
             guard v == 1, subtype <= 1 else { throw OFDecodeError(.badSubtype, "NXST \(subtype)") }
             try r.skip(4)
             var q = FlowQuery()

@@ -287,10 +287,33 @@ struct Switch {
         #expect(s.dp.statistics().pollThreads[0].drops[.invalidPort] == 1)
     }
 
-    @Test func metersAndConntrackLimitsAreNotSupportedYet() throws {
+    @Test func metersThroughTheMeterFamily() throws {
         let s = try Switch()
-        #expect(throws: DPIFError.notSupported("meters")) {
-            try s.dp.meter(MeterRequest(command: .features, datapathIndex: s.dp.index))
+        let features = try s.dp.meter(MeterRequest(command: .features, datapathIndex: s.dp.index))
+        #expect(features.first?.maximumMeters == DatapathMeters.maximumMeters)
+        #expect(features.first?.maximumBands == DatapathMeters.maximumBands)
+        #expect(throws: DPIFError.notSupported("meter band type")) {
+            try s.dp.meter(MeterRequest(command: .set, datapathIndex: s.dp.index, meterID: MeterID(0),
+                                        bands: [MeterBand(type: MeterBandType(rawValue: 2), rate: 1, burst: 1)]))
+        }
+        // 1 packet/s with a burst of 2: of 5 packets in a row, 3 are dropped.
+        _ = try s.dp.meter(MeterRequest(command: .set, datapathIndex: s.dp.index, meterID: MeterID(0),
+                                        bands: [MeterBand(rate: 1, burst: 2)]))
+        _ = try s.put(1, actions: [.meter(MeterID(0)), .output(DatapathPort(2))])
+        s.p1.inbox = Array(repeating: frame(dst: 1), count: 5)
+        s.dp.poll()
+        #expect(s.p2.sent.count == 2)
+        #expect(s.dp.statistics().pollThreads[0].drops[.meter] == 3)
+        let got = try #require(try s.dp.meter(MeterRequest(command: .get, datapathIndex: s.dp.index, meterID: MeterID(0))).first)
+        #expect(got.stats?.packets == 5)
+        #expect(got.bands?.first?.stats?.packets == 3)
+        #expect(try s.dp.meter(MeterRequest(command: .dump, datapathIndex: s.dp.index)).count == 1)
+        _ = try s.dp.meter(MeterRequest(command: .delete, datapathIndex: s.dp.index, meterID: MeterID(0)))
+        #expect(throws: DPIFError.invalid("no such meter")) {
+            try s.dp.meter(MeterRequest(command: .get, datapathIndex: s.dp.index, meterID: MeterID(0)))
+        }
+        #expect(throws: DPIFError.notSupported("ct_limit")) {
+            try s.dp.conntrackLimits(ConntrackLimitMessage(command: .get, datapathIndex: s.dp.index))
         }
     }
 }

@@ -156,7 +156,6 @@ let port3 = DatapathPort(3)
 
     @Test(arguments: [
         (DatapathAction.conntrack(ConntrackAction(commit: true)), DropReason.actionError),
-        (.meter(MeterID(rawValue: 1)), .actionError),
         (.tunnelPush(TunnelPush(tunnelPort: DatapathPort(4), outPort: port1, tunnelType: .vxlan, header: [0])), .tunnelPushError),
         (.tunnelPop(DatapathPort(4)), .tunnelPopError),
         (.loadBalancedOutput(bondID: 1), .invalidBond),
@@ -164,6 +163,12 @@ let port3 = DatapathPort(3)
     func actionsOfLaterIssuesDrop(_ action: DatapathAction, _ reason: DropReason) {
         let events = execute([.output(port1), action, .output(port2)], on: tcpFrame)
         #expect(events.map(\.kind) == [.output(port1), .drop(reason)])
+    }
+
+    /// A sink without meters lets a `meter` action pass everything (MeterTests has the dropping ones).
+    @Test func meterWithoutMetersPasses() {
+        let events = execute([.output(port1), .meter(MeterID(rawValue: 1)), .output(port2)], on: tcpFrame)
+        #expect(events.map(\.kind) == [.output(port1), .output(port2)])
     }
 
     @Test func metadataSets() {
