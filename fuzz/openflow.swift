@@ -53,6 +53,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     _ = bridge.pipeline.transaction { $0.delete(table: .all, .all) }
     bridge.groups.delete(OFGroup.allID)
     bridge.meters.delete(OFMeter.allID)
+    SharedActionLists.removeAll()
 
     guard let (first, nxm) = decodeFlowMod(m) else { return 0 }
     let m2 = reencode(first, like: m, nxm: nxm)

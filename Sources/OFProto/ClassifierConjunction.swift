@@ -166,7 +166,7 @@ extension OpenFlowTable {
     /// (with `note`s at most: the flow-mod check allows nothing else beside
     /// them), nil for an ordinary rule (OVS's `get_conjunctions`).
     static func conjunctionClauses(of rule: OpenFlowRule<Actions>) -> [ConjunctionClause]? {
-        guard let actions = rule.actions as? [OFAction] else { return nil }
+        guard let actions = openFlowActions(rule.actions) else { return nil }
         var result: [ConjunctionClause]?
         for a in actions {
             switch a {

@@ -8,7 +8,7 @@ import Flow
 extension OpenFlowTransaction {
     /// The (table, cookie) pairs of `learn` actions with `delete_learned` in `actions`.
     static func learnedCookies(_ actions: Actions) -> [LearnedCookie] {
-        guard let list = actions as? [OFAction] else { return [] }
+        guard let list = openFlowActions(actions) else { return [] }
         var result: [LearnedCookie] = []
         func scan(_ acts: [OFAction]) {
             for a in acts {

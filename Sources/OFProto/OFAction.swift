@@ -335,3 +335,14 @@ public enum InstructionKind: Int, Comparable, Sendable {
     }
     public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
 }
+
+/// `actions` as an `[OFAction]` when that is its type (generic tables hold
+/// whatever action model their owner uses; the OpenFlow one is `[OFAction]`).
+///
+/// The types are compared, not cast: a conditional cast (`as?`) of a generic
+/// value to an array type goes through the runtime's array cast, which
+/// looks at every element; tables call this on every insertion.
+@inline(__always)
+func openFlowActions<Actions>(_ actions: Actions) -> [OFAction]? {
+    Actions.self == [OFAction].self ? unsafeBitCast(actions, to: [OFAction].self) : nil
+}

@@ -108,7 +108,7 @@ public final class OpenFlowRule<Actions: Sendable>: ClassifierRule, @unchecked S
         hardTimeout = spec.hardTimeout
         flags = spec.flags.subtracting([.checkOverlap, .resetCounts])
         importance = spec.importance
-        actions = SharedActionLists.shared(spec.actions)
+        actions = spec.actions
         createdNanoseconds = created.totalNanoseconds
         modifiedNanoseconds = modified.totalNanoseconds
         self.packets = Atomic(packets)
@@ -195,21 +195,31 @@ extension Duration {
 /// 100,000 flows usually has a handful of distinct action lists, and each
 /// `[OFAction]` is two allocations (the array and the boxed action).
 ///
-/// A small cache of recently seen lists, emptied when full, so it never
-/// holds more than `capacity` lists whatever the tables hold.
-enum SharedActionLists {
-    static let capacity = 1024
-    private static let cache = Mutex<[[OFAction]: [OFAction]]>([:])
+/// The last few distinct lists seen are kept (flow-mods in bulk repeat a
+/// few lists), so the cache never holds more than `capacity` lists whatever
+/// the tables hold. Whoever makes rules from decoded flow-mods passes their
+/// actions through `shared`.
+public enum SharedActionLists {
+    static let capacity = 16
+    /// The most recently used lists, newest last.
+    private static let recent = Mutex<[[OFAction]]>([])
 
     /// `actions`, or an equal list already in use, sharing its storage.
-    static func shared<Actions>(_ actions: Actions) -> Actions {
-        guard let list = actions as? [OFAction], !list.isEmpty else { return actions }
-        let kept = cache.withLock { cache -> [OFAction] in
-            if let kept = cache[list] { return kept }
-            if cache.count >= capacity { cache.removeAll() }
-            cache[list] = list
-            return list
+    public static func shared(_ actions: [OFAction]) -> [OFAction] {
+        guard !actions.isEmpty else { return actions }
+        return recent.withLock { recent in
+            if let i = recent.lastIndex(where: { $0 == actions }) { return recent[i] }
+            if recent.count >= capacity { recent.removeFirst() }
+            recent.append(actions)
+            return actions
         }
-        return kept as? Actions ?? actions
+    }
+
+    /// Forgets the lists kept. (Tests and fuzz targets that check for
+    /// leaks at exit: an `OFAction` list's boxes are referenced through
+    /// tagged enum payloads, which a leak checker does not recognize as
+    /// pointers, so lists still cached at exit look leaked.)
+    public static func removeAll() {
+        recent.withLock { $0.removeAll() }
     }
 }

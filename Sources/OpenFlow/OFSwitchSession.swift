@@ -240,7 +240,7 @@ public final class OFSwitchSession {
                                                 cookie: fm.newCookie,
                                                 idleTimeout: fm.idleTimeout, hardTimeout: fm.hardTimeout,
                                                 flags: ruleFlags, importance: fm.importance,
-                                                actions: fm.actions)
+                                                actions: SharedActionLists.shared(fm.actions))
         let isDelete = fm.command == .delete || fm.command == .deleteStrict
         let strict: UInt16? = fm.command == .modifyStrict || fm.command == .deleteStrict ? fm.priority : nil
         let crit = criteria(match: fm.match, strict: strict, cookie: fm.cookie, cookieMask: fm.cookieMask,
@@ -251,7 +251,7 @@ public final class OFSwitchSession {
             guard table != .all else { throw OpenFlowTableError.badTableID }
             try tx.add(spec, table: table, now: now)
         case .modify, .modifyStrict:
-            let changed = try tx.modify(table: table, crit, actions: fm.actions,
+            let changed = try tx.modify(table: table, crit, actions: spec.actions,
                                         newCookie: fm.newCookie == .max ? nil : fm.newCookie,
                                         resetCounts: fm.flags & 4 != 0,
                                         addIfNone: table == .all ? nil : spec, now: now)
