@@ -132,7 +132,8 @@ struct ClassifierBench: ParsableCommand {
     }
 
     /// Memory of 100,000 rules with a one-action list each (`output:N`, as
-    /// `ovs-ofctl add-flows` of an ACL would give): the growth of the heap's
+    /// `ovs-ofctl add-flows` of an ACL would give; equal lists shared, as the
+    /// OpenFlow connections share them): the growth of the heap's
     /// bytes in use (glibc `mallinfo2`), in all and per rule.
     func measureMemory(_ n: Int) {
         let rules = Self.ruleSet(n)
@@ -142,7 +143,8 @@ struct ClassifierBench: ParsableCommand {
             for chunk in stride(from: 0, to: n, by: 1000) {
                 let specs = rules[chunk..<min(n, chunk + 1000)].enumerated().map {
                     OpenFlowRuleSpec(match: $1.0, priority: $1.1,
-                                     actions: [OFAction.output(port: OFPort(rawValue: UInt16($0 % 48 + 1)), maxLength: 0)])
+                                     actions: SharedActionLists.shared(
+                                        [OFAction.output(port: OFPort(rawValue: UInt16($0 % 48 + 1)), maxLength: 0)]))
                 }
                 try tx.add(contentsOf: specs, table: OpenFlowTableID(0), now: .zero)
             }

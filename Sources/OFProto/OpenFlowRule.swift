@@ -200,7 +200,7 @@ extension Duration {
 /// the tables hold. Whoever makes rules from decoded flow-mods passes their
 /// actions through `shared`.
 public enum SharedActionLists {
-    static let capacity = 16
+    static let capacity = 64
     /// The most recently used lists, newest last.
     private static let recent = Mutex<[[OFAction]]>([])
 
