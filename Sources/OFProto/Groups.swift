@@ -1,3 +1,4 @@
+import Datapath
 import Flow
 import Synchronization
 
@@ -252,36 +253,10 @@ public final class OFGroupTable: @unchecked Sendable {
 
 /// OVS's hash functions, as the select group's default method uses them.
 enum GroupHash {
-    @inline(__always) static func rotl(_ x: UInt32, _ k: UInt32) -> UInt32 { (x << k) | (x >> (32 - k)) }
-
-    /// `hash_add` (murmur3 step).
-    static func add(_ hash: UInt32, _ data: UInt32) -> UInt32 {
-        var h = hash
-        if data != 0 {
-            var d = data &* 0xcc9e_2d51
-            d = rotl(d, 15)
-            d = d &* 0x1b87_3593
-            h ^= d
-        }
-        h = rotl(h, 13)
-        return h &* 5 &+ 0xe654_6b64
-    }
-
-    /// `hash_finish`.
-    static func finish(_ hash: UInt32, _ final: UInt32) -> UInt32 {
-        var h = hash ^ final
-        h ^= h >> 16
-        h = h &* 0x85eb_ca6b
-        h ^= h >> 13
-        h = h &* 0xc2b2_ae35
-        h ^= h >> 16
-        return h
-    }
-
-    /// `hash_add64`.
-    static func add64(_ hash: UInt32, _ data: UInt64) -> UInt32 {
-        add(add(hash, UInt32(truncatingIfNeeded: data)), UInt32(truncatingIfNeeded: data >> 32))
-    }
+    // The murmur steps are the datapath's (`dp_hash` uses them too).
+    static func add(_ hash: UInt32, _ data: UInt32) -> UInt32 { MurmurHash.add(hash, data) }
+    static func add64(_ hash: UInt32, _ data: UInt64) -> UInt32 { MurmurHash.add64(hash, data) }
+    static func finish(_ hash: UInt32, _ final: UInt32) -> UInt32 { MurmurHash.finish(hash, final) }
 
     /// `hash_bytes` (words read little-endian, the tail zero padded).
     static func bytes(_ b: [UInt8], basis: UInt32) -> UInt32 {
@@ -299,41 +274,8 @@ enum GroupHash {
     /// `hash_int`.
     static func int(_ x: UInt32, basis: UInt32) -> UInt32 { finish(add(add(x, 0), basis), 8) }
 
-    /// `jhash_bytes` (Jenkins' lookup3 over bytes read as little-endian words).
-    static func jhash(_ bytes: [UInt8], basis: UInt32) -> UInt32 {
-        func word(_ i: Int) -> UInt32 {
-            var w: UInt32 = 0
-            for k in 0..<4 where i + k < bytes.count { w |= UInt32(bytes[i + k]) << (8 * UInt32(k)) }
-            return w
-        }
-        var n = bytes.count
-        var a = 0xdead_beef &+ UInt32(truncatingIfNeeded: n) &+ basis
-        var b = a, c = a
-        var p = 0
-        while n >= 12 {
-            a &+= word(p); b &+= word(p + 4); c &+= word(p + 8)
-            a &-= c; a ^= rotl(c, 4); c &+= b
-            b &-= a; b ^= rotl(a, 6); a &+= c
-            c &-= b; c ^= rotl(b, 8); b &+= a
-            a &-= c; a ^= rotl(c, 16); c &+= b
-            b &-= a; b ^= rotl(a, 19); a &+= c
-            c &-= b; c ^= rotl(b, 4); b &+= a
-            n -= 12
-            p += 12
-        }
-        if n > 0 {
-            // The tail, zero padded (`word` stops at the end).
-            a &+= word(p); b &+= word(p + 4); c &+= word(p + 8)
-            c ^= b; c &-= rotl(b, 14)
-            a ^= c; a &-= rotl(c, 11)
-            b ^= a; b &-= rotl(a, 25)
-            c ^= b; c &-= rotl(b, 16)
-            a ^= c; a &-= rotl(c, 4)
-            b ^= a; b &-= rotl(a, 14)
-            c ^= b; c &-= rotl(b, 24)
-        }
-        return c
-    }
+    /// `jhash_bytes` (multipath's and bundle's too).
+    static func jhash(_ bytes: [UInt8], basis: UInt32) -> UInt32 { OVSHash.jhash(bytes, basis: basis) }
 
     /// `flow_hash_symmetric_l4(flow, basis)`: the same value for both
     /// directions of a connection. The bytes are OVS's `fields` struct as
