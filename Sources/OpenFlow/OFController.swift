@@ -249,15 +249,13 @@ enum OFSocket {
 
     /// A socket address for `host` (a numeric IPv4 or IPv6 address) and `port`.
     static func address(_ host: String, _ port: UInt16) -> (family: Int32, storage: sockaddr_storage, length: socklen_t)? {
-        var storage = sockaddr_storage()
         var a4 = in_addr()
         if inet_pton(AF_INET, host, &a4) == 1 {
             var sin = sockaddr_in()
             sin.sin_family = sa_family_t(AF_INET)
             sin.sin_port = port.bigEndian
             sin.sin_addr = a4
-            withUnsafeMutableBytes(of: &storage) { dst in withUnsafeBytes(of: sin) { dst.copyMemory(from: $0) } }
-            return (AF_INET, storage, socklen_t(MemoryLayout<sockaddr_in>.size))
+            return (AF_INET, storage(of: sin), socklen_t(MemoryLayout<sockaddr_in>.size))
         }
         var a6 = in6_addr()
         if inet_pton(AF_INET6, host, &a6) == 1 {
@@ -265,8 +263,7 @@ enum OFSocket {
             sin6.sin6_family = sa_family_t(AF_INET6)
             sin6.sin6_port = port.bigEndian
             sin6.sin6_addr = a6
-            withUnsafeMutableBytes(of: &storage) { dst in withUnsafeBytes(of: sin6) { dst.copyMemory(from: $0) } }
-            return (AF_INET6, storage, socklen_t(MemoryLayout<sockaddr_in6>.size))
+            return (AF_INET6, storage(of: sin6), socklen_t(MemoryLayout<sockaddr_in6>.size))
         }
         return nil
     }
@@ -280,9 +277,14 @@ enum OFSocket {
             for (i, b) in bytes.enumerated() { raw[i] = b }
             raw[bytes.count] = 0
         }
+        return (storage(of: addr), socklen_t(MemoryLayout<sockaddr_un>.size))
+    }
+
+    /// `address` (a `sockaddr_in`, `_in6` or `_un`) in a `sockaddr_storage`.
+    static func storage<Address>(of address: Address) -> sockaddr_storage {
         var storage = sockaddr_storage()
-        withUnsafeMutableBytes(of: &storage) { dst in withUnsafeBytes(of: addr) { dst.copyMemory(from: $0) } }
-        return (storage, socklen_t(MemoryLayout<sockaddr_un>.size))
+        withUnsafeMutableBytes(of: &storage) { dst in withUnsafeBytes(of: address) { dst.copyMemory(from: $0) } }
+        return storage
     }
 
     /// Connects to an active target (a blocking connect bounded by 5 s).

@@ -44,27 +44,13 @@ public final class OpenFlowManagementServer: @unchecked Sendable {
 
     /// Binds and listens (replacing a stale socket file); throws if it cannot.
     public func start() throws {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw OpenFlowServerError(description: "socket: \(String(cString: strerror(errno)))") }
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        let path = Array(socketPath.utf8)
-        guard path.count < MemoryLayout.size(ofValue: addr.sun_path) else {
-            close(fd)
+        guard OFSocket.unixAddress(socketPath) != nil else {
             throw OpenFlowServerError(description: "\(socketPath): socket path too long")
         }
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
-            for (i, b) in path.enumerated() { raw[i] = b }
-            raw[path.count] = 0
-        }
-        unlink(socketPath)
-        let bound = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard bound == 0, listen(fd, 64) == 0 else {
-            let e = String(cString: strerror(errno))
-            close(fd)
-            throw OpenFlowServerError(description: "\(socketPath): \(e)")
+        let fd: Int32
+        switch OFSocket.listen("punix:" + socketPath) {
+        case .success(let listener): fd = listener
+        case .failure(let failure): throw OpenFlowServerError(description: "\(socketPath): \(failure)")
         }
         state.withLock { $0.listener = fd; $0.stopped = false }
         let thread = Thread { [self] in acceptLoop(fd) }

@@ -21,15 +21,7 @@ SVS=$(cd "$(dirname "$SVS")" && pwd)/$(basename "$SVS")
 . "$here/../lib/ovs.sh"
 ovs_start svs-groups
 
-SRUN=$(mktemp -d /tmp/svs-groups-live.XXXXXX)
-stop_svs() {
-    stop_pid "$(cat "$SRUN/ovs-vswitchd.pid" 2>/dev/null || true)"
-    rm -rf "$SRUN"
-}
-trap 'stop_svs; ovs_stop' EXIT
-OVS_RUNDIR=$SRUN OVS_DBDIR=$SRUN OVS_LOGDIR=$SRUN timeout 20 "$SVS" vswitchd --enable-dummy --pidfile --detach \
-    --log-file -vconsole:off || { echo "groups: svs vswitchd did not start" >&2; exit 1; }
-SCTL=$SRUN/ovs-vswitchd.$(cat "$SRUN/ovs-vswitchd.pid").ctl
+svs_start groups
 
 vsctl() { OVS_RUNDIR=$1 timeout 20 ovs-vsctl --timeout=15 "${@:2}"; }
 appctl() {

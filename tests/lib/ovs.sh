@@ -6,6 +6,8 @@
 #   ovs_start NAME [ovs-vsctl init arguments...]   # sets RUN and exports OVS_RUNDIR etc.
 #
 # ovs_start installs an EXIT trap that calls ovs_stop.
+#   svs_start NAME                                 # svs vswitchd beside it: sets SRUN and SCTL
+# svs_start replaces that trap with one that stops both (svs_stop, ovs_stop).
 
 # ovs_require TOOL...: exits 2 with a message when a tool is missing.
 ovs_require() {
@@ -55,4 +57,22 @@ ovs_start() {
     done
     echo "$suite_name: ovs-vswitchd did not start (see $RUN/ovs-vswitchd.log)" >&2
     exit 2
+}
+
+# svs_start NAME: svs vswitchd ($SVS, embedded database, --enable-dummy)
+# detached in its own run directory $SRUN; $SCTL is its control socket.
+# Replaces the EXIT trap with one that stops it (svs_stop) and then OVS.
+svs_start() {
+    SRUN=$(mktemp -d "/tmp/svs-$1-live.XXXXXX")
+    trap 'svs_stop; ovs_stop' EXIT
+    OVS_RUNDIR=$SRUN OVS_DBDIR=$SRUN OVS_LOGDIR=$SRUN timeout 20 "$SVS" vswitchd --enable-dummy --pidfile --detach \
+        --log-file -vconsole:off || { echo "$1: svs vswitchd did not start" >&2; exit 1; }
+    SCTL=$SRUN/ovs-vswitchd.$(cat "$SRUN/ovs-vswitchd.pid").ctl
+    [ -S "$SCTL" ] || { echo "$1: no control socket $SCTL" >&2; exit 1; }
+}
+
+# svs_stop: stops the svs vswitchd of svs_start by pid and removes $SRUN.
+svs_stop() {
+    stop_pid "$(cat "$SRUN/ovs-vswitchd.pid" 2>/dev/null || true)"
+    rm -rf "$SRUN"
 }

@@ -30,16 +30,7 @@ SVS=$(cd "$(dirname "$SVS")" && pwd)/$(basename "$SVS")
 ovs_start svs-trace
 
 # svs vswitchd (embedded database) in its own run directory, stopped by pid.
-SRUN=$(mktemp -d /tmp/svs-trace-live.XXXXXX)
-stop_svs() {
-    stop_pid "$(cat "$SRUN/ovs-vswitchd.pid" 2>/dev/null || true)"
-    rm -rf "$SRUN"
-}
-trap 'stop_svs; ovs_stop' EXIT
-OVS_RUNDIR=$SRUN OVS_DBDIR=$SRUN OVS_LOGDIR=$SRUN timeout 20 "$SVS" vswitchd --enable-dummy --pidfile --detach \
-    --log-file -vconsole:off || { echo "trace: svs vswitchd did not start" >&2; exit 1; }
-SCTL=$SRUN/ovs-vswitchd.$(cat "$SRUN/ovs-vswitchd.pid").ctl
-[ -S "$SCTL" ] || { echo "trace: no control socket $SCTL" >&2; exit 1; }
+svs_start trace
 
 # The real tools against one daemon: DIR is $RUN (OVS) or $SRUN (svs).
 vsctl() { OVS_RUNDIR=$1 timeout 20 ovs-vsctl --timeout=15 "${@:2}"; }
