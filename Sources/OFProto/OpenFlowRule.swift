@@ -93,12 +93,14 @@ public final class OpenFlowRule<Actions: Sendable>: ClassifierRule, @unchecked S
     private let bytes: Atomic<UInt64>
     private let usedNanoseconds: Atomic<Int64>
     public let table: OpenFlowTableID
-    /// True while `ruleSuccessors` has an entry for this rule.
-    private let hasSuccessor = Atomic<Bool>(false)
+    /// `flags` in one byte (every flag a rule keeps fits): with the other
+    /// small fields the rule stays within a 192-byte malloc chunk.
+    private let storedFlags: UInt8
     public let idleTimeout: UInt16
     public let hardTimeout: UInt16
-    public let flags: OpenFlowRuleFlags
     public let importance: UInt16
+
+    public var flags: OpenFlowRuleFlags { OpenFlowRuleFlags(rawValue: UInt16(storedFlags)) }
 
     init(table: OpenFlowTableID, spec: OpenFlowRuleSpec<Actions>, created: Duration, modified: Duration,
          packets: UInt64 = 0, bytes: UInt64 = 0, used: Duration? = nil) {
@@ -106,7 +108,7 @@ public final class OpenFlowRule<Actions: Sendable>: ClassifierRule, @unchecked S
         cookie = spec.cookie
         idleTimeout = spec.idleTimeout
         hardTimeout = spec.hardTimeout
-        flags = spec.flags.subtracting([.checkOverlap, .resetCounts])
+        storedFlags = UInt8(truncatingIfNeeded: spec.flags.subtracting([.checkOverlap, .resetCounts]).rawValue)
         importance = spec.importance
         actions = spec.actions
         createdNanoseconds = created.totalNanoseconds
@@ -141,8 +143,7 @@ public final class OpenFlowRule<Actions: Sendable>: ClassifierRule, @unchecked S
     /// Adds statistics pushed by the datapath (revalidators) or a packet
     /// handled in the slow path. Safe from any thread.
     public func account(packets p: UInt64, bytes b: UInt64, usedAt time: Duration) {
-        if hasSuccessor.load(ordering: .acquiring),
-           let next = ruleSuccessors.withLock({ $0[ObjectIdentifier(self)] }) {
+        if hasSuccessor, let next = ruleSuccessors.withLock({ $0[ObjectIdentifier(self)] }) {
             let rule = unsafeDowncast(next.rule, to: OpenFlowRule<Actions>.self)
             rule.account(packets: next.forwardsCounts ? p : 0, bytes: next.forwardsCounts ? b : 0, usedAt: time)
             return
@@ -153,14 +154,18 @@ public final class OpenFlowRule<Actions: Sendable>: ClassifierRule, @unchecked S
     }
 
     /// Sends later statistics to `rule` (nil: keep them, a reverted replacement).
+    /// Called once the rule is hidden (`removedIn` set), or with `nil` when
+    /// a hide is reverted.
     func forward(to rule: OpenFlowRule<Actions>?, counts: Bool) {
-        guard rule != nil || hasSuccessor.load(ordering: .acquiring) else { return }
         ruleSuccessors.withLock { $0[ObjectIdentifier(self)] = rule.map { ($0, counts) } }
-        hasSuccessor.store(rule != nil, ordering: .releasing)
     }
 
+    /// Only a removed rule can have a successor in `ruleSuccessors`; asking
+    /// the version instead of keeping a flag saves the rule a byte.
+    private var hasSuccessor: Bool { removedIn != .notRemoved }
+
     deinit {
-        if hasSuccessor.load(ordering: .acquiring) {
+        if hasSuccessor {
             _ = ruleSuccessors.withLock { $0.removeValue(forKey: ObjectIdentifier(self)) }
         }
     }
