@@ -40,6 +40,9 @@ struct ForwardBench: ParsableCommand {
     @Option(help: "Microseconds a poll thread spins after its last packet before sleeping.")
     var idleSpinUs: Int = Int(PollWorkerConfiguration.defaultIdleSpinNanoseconds / 1000)
 
+    @Option(help: "Packets within the spin window that make a poll thread spin (1: any packet).")
+    var spinMinPackets: Int = PollWorkerConfiguration.defaultSpinMinimumPackets
+
     @Option(help: "Receive mode of the system ports: mmsg (recvmmsg), v3 (TPACKET_V3 ring), v2 (TPACKET_V2 ring).")
     var rx = "mmsg"
 
@@ -99,7 +102,8 @@ struct ForwardBench: ParsableCommand {
         sigaddset(&signals, SIGINT)
         pthread_sigmask(SIG_BLOCK, &signals, nil)
 
-        dp.startPollThreads(PollWorkerConfiguration(idleSpinNanoseconds: UInt64(max(0, idleSpinUs)) * 1000))
+        dp.startPollThreads(PollWorkerConfiguration(idleSpinNanoseconds: UInt64(max(0, idleSpinUs)) * 1000,
+                                                       spinMinimumPackets: max(1, spinMinPackets)))
         print("ready")
         fflush(nil)
 

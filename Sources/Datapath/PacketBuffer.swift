@@ -235,13 +235,15 @@ public struct PacketBuffer: ~Copyable, @unchecked Sendable {
         if newCount < count { length = Int32(truncatingIfNeeded: max(0, newCount)) }
     }
 
-    /// Appends `bytes` after the frame.
+    /// Appends `bytes` after the frame (copied once: no zero fill first).
+    @inlinable
     public mutating func append(contentsOf bytes: UnsafeRawBufferPointer) throws(PacketBufferError) {
-        let old = count
-        try append(count: bytes.count)
-        if let src = bytes.baseAddress, bytes.count > 0 {
-            (dataArea + Int(start) + old).copyMemory(from: src, byteCount: bytes.count)
+        let n = bytes.count
+        if n > tailroom { try makeTailroom(n) }
+        if let src = bytes.baseAddress, n > 0 {
+            (dataArea + Int(start) + Int(length)).copyMemory(from: src, byteCount: n)
         }
+        length &+= Int32(truncatingIfNeeded: n)
     }
 
     /// Appends `bytes` after the frame.

@@ -23,27 +23,43 @@ public struct PollWorkerConfiguration: Hashable, Sendable {
     public var timerMilliseconds: Int32
 
     /// Spin only after at least this many packets came within the last
-    /// `idleSpinNanoseconds` (a busy queue); after sparse traffic the
-    /// thread sleeps as soon as a round found nothing.
+    /// `idleSpinNanoseconds`; with fewer the thread sleeps as soon as a
+    /// round found nothing.
     public var spinMinimumPackets: Int
 
-    /// The default window, 1 ms. Spinning is for busy queues only:
-    /// measured with ping between two namespaces on a loaded 2-CPU host
-    /// (bench/forwarding's RTT), spinning after sparse packets made latency
-    /// worse, not better — a spinning thread uses up its time slice and
-    /// waits behind other tasks when the next packet comes, while a thread
-    /// woken from `poll(2)` runs at once (avg/p99 RTT: spin 0 57-67/256-530
-    /// µs, 50 µs 77/139, 1 ms 79/459, 10 ms 304/7780) — but sleeping
-    /// between the batches of a flood halves the packets forwarded.
-    public static let defaultIdleSpinNanoseconds: UInt64 = 1_000_000
-    /// A full batch within the window makes a queue busy.
-    public static let defaultSpinMinimumPackets = 32
+    /// An idle round that took longer than this means the thread was
+    /// descheduled: another task wants the CPU, so the thread stops
+    /// spinning, and sleeps between packets for `preemptedBackoffNanoseconds`.
+    public var preemptedRoundNanoseconds: UInt64
+    public var preemptedBackoffNanoseconds: UInt64
+
+    /// The default window, 10 ms: traffic a few packets apart (a ping
+    /// every 5 ms) keeps the thread spinning. Sleeping costs each packet a
+    /// wake-up — on an idle virtual machine's CPU tens of microseconds,
+    /// most of a round trip through the switch — and sleeping between the
+    /// batches of a flood halves the packets forwarded. Spinning only
+    /// hurts when the CPU is wanted by other tasks (measured on a loaded
+    /// 2-CPU host, a 10 ms window took ping RTT from 79 to 304 µs, p99
+    /// 7.8 ms: the spinner used up its time slice and waited behind the
+    /// others when the packet came); `preemptedRoundNanoseconds` detects
+    /// that and sleeps instead, where a woken thread runs at once.
+    public static let defaultIdleSpinNanoseconds: UInt64 = 10_000_000
+    /// Any packet starts the window.
+    public static let defaultSpinMinimumPackets = 1
+    /// Polling every queue once takes a few microseconds.
+    public static let defaultPreemptedRoundNanoseconds: UInt64 = 200_000
+    /// One second without spinning after a preemption.
+    public static let defaultPreemptedBackoffNanoseconds: UInt64 = 1_000_000_000
 
     public init(idleSpinNanoseconds: UInt64 = PollWorkerConfiguration.defaultIdleSpinNanoseconds,
                 timerMilliseconds: Int32 = 10,
-                spinMinimumPackets: Int = PollWorkerConfiguration.defaultSpinMinimumPackets) {
+                spinMinimumPackets: Int = PollWorkerConfiguration.defaultSpinMinimumPackets,
+                preemptedRoundNanoseconds: UInt64 = PollWorkerConfiguration.defaultPreemptedRoundNanoseconds,
+                preemptedBackoffNanoseconds: UInt64 = PollWorkerConfiguration.defaultPreemptedBackoffNanoseconds) {
         self.idleSpinNanoseconds = idleSpinNanoseconds
         self.spinMinimumPackets = spinMinimumPackets
+        self.preemptedRoundNanoseconds = preemptedRoundNanoseconds
+        self.preemptedBackoffNanoseconds = preemptedBackoffNanoseconds
         self.timerMilliseconds = timerMilliseconds
     }
 }
@@ -309,6 +325,8 @@ public final class PollWorker: @unchecked Sendable {
         var windowStart = lastPacket
         var windowPackets = 0
         var previousWindowPackets = 0
+        // No spinning before this time (set when spinning was preempted).
+        var spinAllowedFrom: UInt64 = 0
         while !stopping.load(ordering: .relaxed) {
             if requestCount.load(ordering: .relaxed) > 0 { runRequests() }
             thread.applyControl()
@@ -336,8 +354,13 @@ public final class PollWorker: @unchecked Sendable {
                 }
                 windowPackets &+= received
             } else {
-                if now &- lastPacket >= spin || windowPackets &+ previousWindowPackets < configuration.spinMinimumPackets {
+                if now &- iterationStart > configuration.preemptedRoundNanoseconds {
+                    spinAllowedFrom = now &+ configuration.preemptedBackoffNanoseconds
+                }
+                if now &- lastPacket >= spin || windowPackets &+ previousWindowPackets < configuration.spinMinimumPackets
+                    || now < spinAllowedFrom {
                     sleepUntilReady()
+                    lastPacket = 0
                 }
                 let after = DatapathClock.nanoseconds
                 idleNanoseconds &+= after &- iterationStart

@@ -271,63 +271,59 @@ public final class SystemPort: PollablePort, @unchecked Sendable {
     /// Copies one received frame into a pool buffer, putting back the VLAN
     /// tag the kernel stripped and completing a partial checksum, as the
     /// kernel's `status` (`TP_STATUS_*`) says; appends it to `batch`.
+    /// A TCP super-frame (GSO, bigger than the MTU allows) goes whole into
+    /// a buffer of its own with `tso=true`, or is cut into segments.
     @inline(__always)
     private func deliver(_ frame: UnsafeRawBufferPointer, status: UInt32, tci: UInt16, tpid: UInt16,
                          into batch: inout PacketBatch, pool: PacketPool, tally: inout Tally) {
-        if frame.count > mtu &+ 22, frame.count >= 12 {
-            // Maybe a TCP super-frame (GSO): restore the tag, then segment.
-            var bytes = [UInt8]()
-            bytes.reserveCapacity(frame.count + 4)
-            if status & CLinux_TP_STATUS_VLAN_VALID != 0 || tci != 0 {
-                let tpid = status & CLinux_TP_STATUS_VLAN_TPID_VALID != 0 ? tpid : 0x8100
-                bytes.append(contentsOf: frame[0..<12])
-                bytes.append(contentsOf: [UInt8(tpid >> 8), UInt8(tpid & 0xff), UInt8(tci >> 8), UInt8(tci & 0xff)])
-                bytes.append(contentsOf: frame[12...])
-            } else {
-                bytes.append(contentsOf: frame)
-            }
-            if passSuperFrames, TCPSuperFrame(bytes, mtu: mtu) != nil {
-                var whole = PacketBuffer(frameCapacity: bytes.count, headroom: pool.headroom)
-                let copied = bytes.withUnsafeBytes { b in
-                    do { try whole.append(contentsOf: b); return true } catch { return false }
-                }
-                guard copied else {
-                    pool.recycle(whole)
-                    tally.dropped &+= 1
-                    return
-                }
-                if status & CLinux_TP_STATUS_CSUMNOTREADY != 0 {
-                    whole.withUnsafeMutableBytes { _ = PartialChecksum.complete($0) }
-                }
-                enqueue(whole, into: &batch, pool: pool, tally: &tally)
-                return
-            }
-            if let superFrame = TCPSuperFrame(bytes, mtu: mtu) {
-                pending.append(superFrame)
-                segmented.add(1, ordering: .relaxed)
-                Self.superFramesSegmentedTotal.add(1, ordering: .relaxed)
-                return
-            }
+        let large = frame.count > mtu &+ 22
+        var packet = large ? PacketBuffer(frameCapacity: frame.count &+ 4, headroom: pool.headroom) : pool.allocate()
+        guard Self.copy(frame, status: status, tci: tci, tpid: tpid, into: &packet) else {
+            pool.recycle(packet)
+            tally.dropped &+= 1
+            return
         }
-        var packet = pool.allocate()
-        var ok = true
-        if status & CLinux_TP_STATUS_VLAN_VALID != 0 || tci != 0, frame.count >= 12 {
-            let tpid = status & CLinux_TP_STATUS_VLAN_TPID_VALID != 0 ? tpid : 0x8100
-            let tag: (UInt8, UInt8, UInt8, UInt8) = (UInt8(tpid >> 8), UInt8(tpid & 0xff),
-                                                     UInt8(tci >> 8), UInt8(tci & 0xff))
-            do {
-                try packet.append(contentsOf: UnsafeRawBufferPointer(rebasing: frame[0..<12]))
-                try withUnsafeBytes(of: tag) { (t) throws(PacketBufferError) in try packet.append(contentsOf: t) }
-                try packet.append(contentsOf: UnsafeRawBufferPointer(rebasing: frame[12...]))
-            } catch { ok = false }
-        } else {
-            do { try packet.append(contentsOf: frame) } catch { ok = false }
+        if large, packet.withUnsafeBytes({ TCPSuperFrame.layout($0, mtu: mtu) }) == nil {
+            // Too big and not TCP: nothing can send it on.
+            pool.recycle(packet)
+            tally.dropped &+= 1
+            return
         }
-        guard ok else { pool.recycle(packet); tally.dropped &+= 1; return }
+        if large, !passSuperFrames {
+            let bytes = packet.withUnsafeBytes { [UInt8]($0) }
+            pool.recycle(packet)
+            guard let superFrame = TCPSuperFrame(bytes, mtu: mtu) else { tally.dropped &+= 1; return }
+            pending.append(superFrame)
+            segmented.add(1, ordering: .relaxed)
+            Self.superFramesSegmentedTotal.add(1, ordering: .relaxed)
+            return
+        }
         if status & CLinux_TP_STATUS_CSUMNOTREADY != 0 {
             packet.withUnsafeMutableBytes { _ = PartialChecksum.complete($0) }
         }
         enqueue(packet, into: &batch, pool: pool, tally: &tally)
+    }
+
+    /// Appends `frame` to `packet` with the VLAN tag the kernel took off
+    /// (`tci`, `tpid`) put back after the addresses; false if it does not fit.
+    @inline(__always)
+    private static func copy(_ frame: UnsafeRawBufferPointer, status: UInt32, tci: UInt16, tpid: UInt16,
+                             into packet: inout PacketBuffer) -> Bool {
+        do {
+            guard status & CLinux_TP_STATUS_VLAN_VALID != 0 || tci != 0, frame.count >= 12 else {
+                try packet.append(contentsOf: frame)
+                return true
+            }
+            let tpid = status & CLinux_TP_STATUS_VLAN_TPID_VALID != 0 ? tpid : 0x8100
+            let tag: (UInt8, UInt8, UInt8, UInt8) = (UInt8(tpid >> 8), UInt8(tpid & 0xff),
+                                                     UInt8(tci >> 8), UInt8(tci & 0xff))
+            try packet.append(contentsOf: UnsafeRawBufferPointer(rebasing: frame[0..<12]))
+            try withUnsafeBytes(of: tag) { (t) throws(PacketBufferError) in try packet.append(contentsOf: t) }
+            try packet.append(contentsOf: UnsafeRawBufferPointer(rebasing: frame[12...]))
+            return true
+        } catch {
+            return false
+        }
     }
 
     /// Hands a received packet to `batch` as this port's, counting it, or

@@ -1,3 +1,5 @@
+import Wire
+
 /// Software TCP segmentation of the "super-frames" a Linux device with
 /// TSO/GSO on hands an AF_PACKET socket (up to 64 KiB of TCP payload
 /// behind one header): the frame is cut into segments whose IP packets fit
@@ -24,53 +26,71 @@ struct TCPSuperFrame {
     var next: Int
     var index = 0
 
-    /// A super-frame if `bytes` is TCP over IP whose IP packet exceeds `mtu`.
-    init?(_ bytes: [UInt8], mtu: Int) {
+    /// Where a super-frame's headers are.
+    struct Layout {
+        var l3: Int
+        var l4: Int
+        var payload: Int
+        var end: Int
+        var isIPv4: Bool
+        var mss: Int
+    }
+
+    /// The layout of `b` if it is TCP over IP whose IP packet exceeds `mtu`.
+    static func layout(_ b: UnsafeRawBufferPointer, mtu: Int) -> Layout? {
         var off = 12
-        guard bytes.count >= 14 else { return nil }
-        var type = UInt16(bytes[off]) << 8 | UInt16(bytes[off + 1])
+        guard b.count >= 14 else { return nil }
+        var type = UInt16(b[off]) << 8 | UInt16(b[off + 1])
         off += 2
         var tags = 0
         while type == 0x8100 || type == 0x88a8, tags < 2 {
-            guard bytes.count >= off + 4 else { return nil }
-            type = UInt16(bytes[off + 2]) << 8 | UInt16(bytes[off + 3])
+            guard b.count >= off + 4 else { return nil }
+            type = UInt16(b[off + 2]) << 8 | UInt16(b[off + 3])
             off += 4
             tags += 1
         }
         let l4: Int
         let end: Int
+        let isIPv4: Bool
         switch type {
         case 0x0800:
-            guard bytes.count >= off + 20, bytes[off] >> 4 == 4, bytes[off + 9] == 6 else { return nil }
-            let ihl = Int(bytes[off] & 0x0f) * 4
-            let total = Int(bytes[off + 2]) << 8 | Int(bytes[off + 3])
-            let fragment = (UInt16(bytes[off + 6]) << 8 | UInt16(bytes[off + 7])) & 0x3fff
-            guard ihl >= 20, fragment == 0, total >= ihl, off + total <= bytes.count else { return nil }
+            guard b.count >= off + 20, b[off] >> 4 == 4, b[off + 9] == 6 else { return nil }
+            let ihl = Int(b[off] & 0x0f) * 4
+            let total = Int(b[off + 2]) << 8 | Int(b[off + 3])
+            let fragment = (UInt16(b[off + 6]) << 8 | UInt16(b[off + 7])) & 0x3fff
+            guard ihl >= 20, fragment == 0, total >= ihl, off + total <= b.count else { return nil }
             l4 = off + ihl
             end = off + total
             isIPv4 = true
         case 0x86dd:
-            guard bytes.count >= off + 40, bytes[off] >> 4 == 6, bytes[off + 6] == 6 else { return nil }
-            let payloadLength = Int(bytes[off + 4]) << 8 | Int(bytes[off + 5])
+            guard b.count >= off + 40, b[off] >> 4 == 6, b[off + 6] == 6 else { return nil }
+            let payloadLength = Int(b[off + 4]) << 8 | Int(b[off + 5])
             l4 = off + 40
             end = l4 + payloadLength
-            guard end <= bytes.count else { return nil }
+            guard end <= b.count else { return nil }
             isIPv4 = false
         default:
             return nil
         }
         guard end >= l4 + 20 else { return nil }
-        let thl = Int(bytes[l4 + 12] >> 4) * 4
+        let thl = Int(b[l4 + 12] >> 4) * 4
         guard thl >= 20, l4 + thl <= end else { return nil }
         let mss = mtu - (l4 - off) - thl
         guard end - off > mtu, mss > 0 else { return nil }
+        return Layout(l3: off, l4: l4, payload: l4 + thl, end: end, isIPv4: isIPv4, mss: mss)
+    }
+
+    /// A super-frame if `bytes` is TCP over IP whose IP packet exceeds `mtu`.
+    init?(_ bytes: [UInt8], mtu: Int) {
+        guard let at = bytes.withUnsafeBytes({ Self.layout($0, mtu: mtu) }) else { return nil }
         self.bytes = bytes
-        self.l3 = off
-        self.l4 = l4
-        self.payload = l4 + thl
-        self.end = end
-        self.mss = mss
-        self.next = l4 + thl
+        l3 = at.l3
+        l4 = at.l4
+        payload = at.payload
+        end = at.end
+        isIPv4 = at.isIPv4
+        mss = at.mss
+        next = at.payload
     }
 
     var isFinished: Bool { next >= end }
@@ -132,21 +152,9 @@ struct TCPSuperFrame {
 
     /// One's-complement partial sum of `count` bytes at `start`, big-endian words.
     private func sum(_ b: UnsafeMutableRawBufferPointer, _ start: Int, _ count: Int, _ initial: UInt32) -> UInt32 {
-        var s = UInt64(initial)
-        var i = start
-        let end = start + count
-        while i + 1 < end {
-            s &+= UInt64(b[i]) << 8 | UInt64(b[i + 1])
-            i += 2
-        }
-        if i < end { s &+= UInt64(b[i]) << 8 }
-        while s >> 32 != 0 { s = (s & 0xffff_ffff) &+ (s >> 32) }
-        return UInt32(s)
+        InternetChecksum.sum(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(b)[start..<(start + count)]),
+                             initial: initial)
     }
 
-    private func fold(_ s: UInt32) -> UInt16 {
-        var s = s
-        while s >> 16 != 0 { s = (s & 0xffff) &+ (s >> 16) }
-        return UInt16(s)
-    }
+    private func fold(_ s: UInt32) -> UInt16 { UInt16(truncatingIfNeeded: InternetChecksum.fold(s)) }
 }
