@@ -99,6 +99,12 @@ public struct ActionExecutor {
     // Inlinable (with the helpers it calls `@usableFromInline`) so that a
     // datapath in another module gets it specialized for its sink: direct
     // calls, no witness-table dispatch per packet.
+    /// True if `actions` only output (a partial checksum may go as it is).
+    @usableFromInline
+    static func onlyOutputs(_ actions: [DatapathAction]) -> Bool {
+        actions.allSatisfy { if case .output = $0 { true } else { false } }
+    }
+
     @inlinable
     mutating func run<Sink: ActionSink>(
         _ actions: [DatapathAction], _ packet: consuming PacketBuffer,
@@ -109,6 +115,7 @@ public struct ActionExecutor {
             return
         }
         var packet = packet
+        if packet.metadata.checksumPartial, !Self.onlyOutputs(actions) { packet.completeChecksum() }
         var layout = PacketLayout()
         var layoutValid = false
         let lastIndex = actions.count &- 1

@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 import Flow
+import Wire
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
@@ -298,5 +299,16 @@ public struct PacketBuffer: ~Copyable, @unchecked Sendable {
             memmove(dataArea + newStart, dataArea + Int(start), Int(length))
         }
         start = Int32(truncatingIfNeeded: newStart)
+    }
+}
+
+extension PacketBuffer {
+    /// Completes the TCP/UDP checksum if the metadata says it is partial
+    /// (`checksumPartial`), and clears that.
+    @inlinable
+    public mutating func completeChecksum() {
+        guard metadata.checksumPartial else { return }
+        withUnsafeMutableBytes { _ = PartialChecksum.complete($0) }
+        metadata.checksumPartial = false
     }
 }

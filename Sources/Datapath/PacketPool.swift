@@ -39,6 +39,14 @@ public final class PacketPool {
     private let freeList: UnsafeMutablePointer<UnsafeMutableRawPointer>
     private var freeCount: Int
 
+    /// Frame bytes of a large buffer: the biggest IP packet (64 KiB) behind
+    /// Ethernet and two VLAN tags — a TCP super-frame.
+    public static let largeFrameCapacity = 65_535 + 14 + 8
+    /// The most large buffers kept (allocated on first use only).
+    public static let largeCapacity = 16
+    private var largeFree: [UnsafeMutableRawPointer] = []
+    private var largeDataCapacity: Int { headroom + Self.largeFrameCapacity }
+
     /// Makes a pool and allocates its `capacity` buffers now.
     public init(capacity: Int = 1024,
                 frameCapacity: Int = DatapathLimits.defaultFrameCapacity,
@@ -57,6 +65,7 @@ public final class PacketPool {
     }
 
     deinit {
+        for p in largeFree { p.deallocate() }
         for i in 0..<freeCount { freeList[i].deallocate() }
         freeList.deallocate()
     }
@@ -81,6 +90,20 @@ public final class PacketPool {
         }
         stats.fallbackAllocations &+= 1
         return PacketBuffer(frameCapacity: frameCapacity, headroom: headroom)
+    }
+
+    /// An empty buffer for a frame of up to `largeFrameCapacity` bytes (a
+    /// super-frame), from a small free list of its own: a fresh 64 KiB
+    /// buffer per super-frame costs page faults and clearing.
+    public func allocateLarge() -> PacketBuffer {
+        if let storage = largeFree.popLast() {
+            stats.reused &+= 1
+            var p = PacketBuffer(adopting: storage, dataCapacity: largeDataCapacity, headroom: headroom)
+            p.metadata = PacketMetadata()
+            return p
+        }
+        stats.fallbackAllocations &+= 1
+        return PacketBuffer(frameCapacity: Self.largeFrameCapacity, headroom: headroom)
     }
 
     /// A buffer holding a copy of `bytes` behind the usual headroom. Frames
@@ -127,6 +150,11 @@ public final class PacketPool {
     @usableFromInline
     func takeBack(_ packet: consuming PacketBuffer) {
         guard packet.capacity == dataCapacity, freeCount < capacity else {
+            if packet.capacity == largeDataCapacity, largeFree.count < Self.largeCapacity {
+                largeFree.append(packet.releaseStorage())
+                stats.recycled &+= 1
+                return
+            }
             stats.released &+= 1
             return // the buffer's deinit frees it
         }

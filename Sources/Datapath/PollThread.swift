@@ -483,7 +483,8 @@ public final class PollThread {
         while bits != 0 {
             let i = bits.trailingZeroBitCount
             bits &= bits &- 1
-            guard let p = batch.takePacket(at: i) else { continue }
+            guard var p = batch.takePacket(at: i) else { continue }
+            p.completeChecksum()
             pendingUpcalls.append(DatapathUpcall(kind: .miss, packet: p.copyBytes(), key: keys[i],
                                                  metadata: p.metadata))
             pool.recycle(p)
@@ -541,6 +542,8 @@ public final class PollThread {
     }
 
     @usableFromInline func queueUserspace(_ packet: consuming PacketBuffer, action: UserspaceAction) {
+        var packet = packet
+        packet.completeChecksum()
         let md = packet.metadata
         let bytes = packet.copyBytes()
         pool.recycle(packet)
@@ -575,6 +578,10 @@ public final class PollThread {
         outputBatches &+= 1
         outputPackets &+= UInt64(batch.count)
         if let port = ports[transmitPorts[j]] {
+            var batch = batch
+            if !port.acceptsPartialChecksums {
+                batch.forEachPacket { _, packet in packet.completeChecksum() }
+            }
             do {
                 try port.send(batch, pool: pool)
             } catch {

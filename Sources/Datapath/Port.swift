@@ -113,6 +113,14 @@ public protocol Port: AnyObject {
     func receive(into batch: inout PacketBatch, pool: PacketPool) throws(PortError) -> Int
     /// Transmits every packet in `batch`, then recycles them into `pool`.
     func send(_ batch: consuming PacketBatch, pool: PacketPool) throws(PortError)
+    /// True if `send` takes packets whose checksum is still partial
+    /// (`PacketMetadata.checksumPartial`); the datapath completes them for
+    /// ports that do not (the default).
+    var acceptsPartialChecksums: Bool { get }
+}
+
+extension Port {
+    public var acceptsPartialChecksums: Bool { false }
 }
 
 /// Makes ports of one type: given the configuration and the number the

@@ -133,6 +133,11 @@ public struct PacketMetadata: Hashable, Sendable {
     /// OVS's `packet_type`: 0 for Ethernet; `0x1_0000 | EtherType` for an L3
     /// packet without an Ethernet header.
     public var packetType: UInt32
+    /// The frame's TCP/UDP checksum field holds only the pseudo-header sum
+    /// (a sender's `CHECKSUM_PARTIAL` kept, as for TCP super-frames that
+    /// leave whole through a device's GSO): whatever needs the full
+    /// checksum completes it first and clears this (`PartialChecksum`).
+    public var checksumPartial: Bool = false
 
     public init(inPort: DatapathPort = .none, recirculationID: UInt32 = 0, dpHash: UInt32 = 0,
                 skbPriority: UInt32 = 0, packetMark: UInt32 = 0,

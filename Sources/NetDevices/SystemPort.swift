@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CLinux
+import Wire
 import Datapath
 import Flow
 import Synchronization
@@ -164,6 +165,10 @@ public final class SystemPort: PollablePort, @unchecked Sendable {
 
     public var stats: PortStats { counters.withLock { $0 } }
 
+    /// Super-frames go whole to GSO or are cut and summed here: either way
+    /// a partial TCP checksum is fine.
+    public var acceptsPartialChecksums: Bool { true }
+
     /// The device's MTU, address and link state, read now.
     public func interfaceInfo() throws(PortError) -> InterfaceInfo {
         do { return try InterfaceInfo.read(name) } catch { throw error.portError }
@@ -277,7 +282,9 @@ public final class SystemPort: PollablePort, @unchecked Sendable {
     private func deliver(_ frame: UnsafeRawBufferPointer, status: UInt32, tci: UInt16, tpid: UInt16,
                          into batch: inout PacketBatch, pool: PacketPool, tally: inout Tally) {
         let large = frame.count > mtu &+ 22
-        var packet = large ? PacketBuffer(frameCapacity: frame.count &+ 4, headroom: pool.headroom) : pool.allocate()
+        var packet = !large ? pool.allocate()
+            : frame.count &+ 4 <= PacketPool.largeFrameCapacity ? pool.allocateLarge()
+            : PacketBuffer(frameCapacity: frame.count &+ 4, headroom: pool.headroom)
         guard Self.copy(frame, status: status, tci: tci, tpid: tpid, into: &packet) else {
             pool.recycle(packet)
             tally.dropped &+= 1
@@ -299,7 +306,13 @@ public final class SystemPort: PollablePort, @unchecked Sendable {
             return
         }
         if status & CLinux_TP_STATUS_CSUMNOTREADY != 0 {
-            packet.withUnsafeMutableBytes { _ = PartialChecksum.complete($0) }
+            if large {
+                // Whole to GSO, which fills the checksum in (or cut into
+                // segments, each summed): completed only if needed.
+                packet.metadata.checksumPartial = true
+            } else {
+                packet.withUnsafeMutableBytes { _ = PartialChecksum.complete($0) }
+            }
         }
         enqueue(packet, into: &batch, pool: pool, tally: &tally)
     }

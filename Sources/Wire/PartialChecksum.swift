@@ -1,5 +1,3 @@
-import Wire
-
 /// Completes the L4 checksum of a frame the kernel handed over with
 /// `CHECKSUM_PARTIAL` (`TP_STATUS_CSUMNOTREADY`): the checksum field holds
 /// the pseudo-header sum and the sum over the L4 bytes is still owed, as
@@ -7,16 +5,16 @@ import Wire
 /// `csum_start`/`csum_offset`, so they are found by parsing: Ethernet,
 /// up to two VLAN tags, IPv4 (unfragmented) or IPv6 (hop-by-hop, routing
 /// and destination options skipped), then TCP (offset 16) or UDP (offset 6).
-enum PartialChecksum {
+public enum PartialChecksum {
     /// Where the checksum is, or nil if the frame is not TCP/UDP over IP.
-    struct Location: Equatable {
-        var start: Int
-        var end: Int
-        var fieldOffset: Int
-        var isUDP: Bool
+    public struct Location: Equatable, Sendable {
+        public var start: Int
+        public var end: Int
+        public var fieldOffset: Int
+        public var isUDP: Bool
     }
 
-    static func locate(_ b: UnsafeRawBufferPointer) -> Location? {
+    public static func locate(_ b: UnsafeRawBufferPointer) -> Location? {
         var off = 12
         guard b.count >= 14 else { return nil }
         var type = UInt16(b[off]) << 8 | UInt16(b[off + 1])
@@ -68,7 +66,7 @@ enum PartialChecksum {
 
     /// Completes the checksum in place; false if the frame has no TCP/UDP checksum to complete.
     @discardableResult
-    static func complete(_ frame: UnsafeMutableRawBufferPointer) -> Bool {
+    public static func complete(_ frame: UnsafeMutableRawBufferPointer) -> Bool {
         guard let at = locate(UnsafeRawBufferPointer(frame)) else { return false }
         let segment = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(frame)[at.start..<at.end])
         var value = InternetChecksum.finish(InternetChecksum.sum(segment))
