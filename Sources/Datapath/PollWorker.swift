@@ -28,10 +28,13 @@ public struct PollWorkerConfiguration: Hashable, Sendable {
     public var spinMinimumPackets: Int
 
     /// An idle round that took longer than this means the thread was
-    /// descheduled: another task wants the CPU, so the thread stops
-    /// spinning, and sleeps between packets for `preemptedBackoffNanoseconds`.
+    /// descheduled: another task wants the CPU, so for
+    /// `preemptedBackoffNanoseconds` the thread spins only for a busy queue
+    /// (`contendedSpinMinimumPackets` within the window) and otherwise
+    /// sleeps between packets.
     public var preemptedRoundNanoseconds: UInt64
     public var preemptedBackoffNanoseconds: UInt64
+    public var contendedSpinMinimumPackets: Int
 
     /// The default window, 10 ms: traffic a few packets apart (a ping
     /// every 5 ms) keeps the thread spinning. Sleeping costs each packet a
@@ -48,18 +51,24 @@ public struct PollWorkerConfiguration: Hashable, Sendable {
     public static let defaultSpinMinimumPackets = 1
     /// Polling every queue once takes a few microseconds.
     public static let defaultPreemptedRoundNanoseconds: UInt64 = 200_000
-    /// One second without spinning after a preemption.
+    /// One second without spinning for sparse traffic after a preemption.
     public static let defaultPreemptedBackoffNanoseconds: UInt64 = 1_000_000_000
+    /// A full batch within the window makes a queue busy: a flood keeps
+    /// the thread spinning even on a contended CPU (sleeping between its
+    /// batches halves the packets forwarded).
+    public static let defaultContendedSpinMinimumPackets = 32
 
     public init(idleSpinNanoseconds: UInt64 = PollWorkerConfiguration.defaultIdleSpinNanoseconds,
                 timerMilliseconds: Int32 = 10,
                 spinMinimumPackets: Int = PollWorkerConfiguration.defaultSpinMinimumPackets,
                 preemptedRoundNanoseconds: UInt64 = PollWorkerConfiguration.defaultPreemptedRoundNanoseconds,
-                preemptedBackoffNanoseconds: UInt64 = PollWorkerConfiguration.defaultPreemptedBackoffNanoseconds) {
+                preemptedBackoffNanoseconds: UInt64 = PollWorkerConfiguration.defaultPreemptedBackoffNanoseconds,
+                contendedSpinMinimumPackets: Int = PollWorkerConfiguration.defaultContendedSpinMinimumPackets) {
         self.idleSpinNanoseconds = idleSpinNanoseconds
         self.spinMinimumPackets = spinMinimumPackets
         self.preemptedRoundNanoseconds = preemptedRoundNanoseconds
         self.preemptedBackoffNanoseconds = preemptedBackoffNanoseconds
+        self.contendedSpinMinimumPackets = contendedSpinMinimumPackets
         self.timerMilliseconds = timerMilliseconds
     }
 }
@@ -325,7 +334,8 @@ public final class PollWorker: @unchecked Sendable {
         var windowStart = lastPacket
         var windowPackets = 0
         var previousWindowPackets = 0
-        // No spinning before this time (set when spinning was preempted).
+        // Spinning for sparse traffic resumes at this time (set when a
+        // spinning round was preempted).
         var spinAllowedFrom: UInt64 = 0
         while !stopping.load(ordering: .relaxed) {
             if requestCount.load(ordering: .relaxed) > 0 { runRequests() }
@@ -357,8 +367,9 @@ public final class PollWorker: @unchecked Sendable {
                 if now &- iterationStart > configuration.preemptedRoundNanoseconds {
                     spinAllowedFrom = now &+ configuration.preemptedBackoffNanoseconds
                 }
-                if now &- lastPacket >= spin || windowPackets &+ previousWindowPackets < configuration.spinMinimumPackets
-                    || now < spinAllowedFrom {
+                let recent = windowPackets &+ previousWindowPackets
+                let minimum = now < spinAllowedFrom ? configuration.contendedSpinMinimumPackets : configuration.spinMinimumPackets
+                if now &- lastPacket >= spin || recent < minimum {
                     sleepUntilReady()
                     lastPacket = 0
                 }
