@@ -168,6 +168,20 @@ public final class OFGroupTable: @unchecked Sendable {
         bridgeConfigGeneration.add(1, ordering: .releasing)
     }
 
+    /// The whole table as it is now, for `restore` (a bundle whose commit
+    /// fails puts its group changes back).
+    public struct Snapshot: Sendable {
+        fileprivate let entries: [UInt32: OFGroupEntry]
+    }
+
+    public func snapshot() -> Snapshot { Snapshot(entries: state.withLock { $0 }) }
+
+    /// Puts the table back as `snapshot` had it.
+    public func restore(_ snapshot: Snapshot) {
+        state.withLock { $0 = snapshot.entries }
+        changed()
+    }
+
     /// `OFPGC11_ADD`.
     public func add(_ g: OFGroup, now: Duration) throws(OFGroupModError) {
         guard g.id <= OFGroup.maxID else { throw .invalidGroup }

@@ -93,14 +93,17 @@ public final class OpenFlowRule<Actions: Sendable>: ClassifierRule, @unchecked S
     private let bytes: Atomic<UInt64>
     private let usedNanoseconds: Atomic<Int64>
     public let table: OpenFlowTableID
-    /// `flags` in one byte (every flag a rule keeps fits): with the other
-    /// small fields the rule stays within a 192-byte malloc chunk.
+    /// `flags` in one byte, so that with the other small fields the rule
+    /// stays within a 192-byte malloc chunk: bits 0-5 as they are, 14-15
+    /// (kept by the OpenFlow layer) in 6-7; no other bit is used.
     private let storedFlags: UInt8
     public let idleTimeout: UInt16
     public let hardTimeout: UInt16
     public let importance: UInt16
 
-    public var flags: OpenFlowRuleFlags { OpenFlowRuleFlags(rawValue: UInt16(storedFlags)) }
+    public var flags: OpenFlowRuleFlags {
+        OpenFlowRuleFlags(rawValue: UInt16(storedFlags & 0x3f) | UInt16(storedFlags & 0xc0) << 8)
+    }
 
     init(table: OpenFlowTableID, spec: OpenFlowRuleSpec<Actions>, created: Duration, modified: Duration,
          packets: UInt64 = 0, bytes: UInt64 = 0, used: Duration? = nil) {
@@ -108,7 +111,9 @@ public final class OpenFlowRule<Actions: Sendable>: ClassifierRule, @unchecked S
         cookie = spec.cookie
         idleTimeout = spec.idleTimeout
         hardTimeout = spec.hardTimeout
-        storedFlags = UInt8(truncatingIfNeeded: spec.flags.subtracting([.checkOverlap, .resetCounts]).rawValue)
+        let kept = spec.flags.subtracting([.checkOverlap, .resetCounts]).rawValue
+        assert(kept & 0x3fc0 == 0, "a rule flag has no room in storedFlags")
+        storedFlags = UInt8(kept & 0x3f) | UInt8(truncatingIfNeeded: kept >> 8) & 0xc0
         importance = spec.importance
         actions = spec.actions
         createdNanoseconds = created.totalNanoseconds

@@ -42,6 +42,8 @@ public enum OFType {
     public static let vendor: UInt8 = 4, featuresRequest: UInt8 = 5, featuresReply: UInt8 = 6
     public static let getConfigRequest: UInt8 = 7, getConfigReply: UInt8 = 8, setConfig: UInt8 = 9
     public static let flowMod: UInt8 = 14
+    /// OFPT_GROUP_MOD (OpenFlow 1.1+).
+    public static let groupMod: UInt8 = 15
     /// Stats/multipart request and reply, and barrier, by version.
     public static func statsRequest(_ v: UInt8) -> UInt8 { v == 1 ? 16 : 18 }
     public static func statsReply(_ v: UInt8) -> UInt8 { v == 1 ? 17 : 19 }

@@ -248,18 +248,6 @@ extension OFSwitchSession {
         }
     }
 
-    /// The first flow-mod of a bundle that names a missing group or meter, with its error.
-    func firstMissingGroupOrMeter(_ mods: [(xid: UInt32, mod: OFFlowMod)]) -> (UInt32, OFDecodeError)? {
-        for (xid, fm) in mods where fm.command == .add || fm.command == .modify || fm.command == .modifyStrict {
-            do {
-                try checkGroupsAndMeters(fm.actions)
-            } catch {
-                return (xid, error)
-            }
-        }
-        return nil
-    }
-
     /// Deletes the flows whose actions `names` picks out (a group or meter
     /// that went away takes its flows along, as in OVS).
     func deleteFlows(where names: @escaping (OFAction) -> Bool) {
@@ -282,7 +270,15 @@ extension OFSwitchSession {
     /// OFPT_GROUP_MOD, or NXT_GROUP_MOD's body (`version` 1).
     func groupMod(_ body: [UInt8], _ v: UInt8) throws(OFDecodeError) -> [OFMessage] {
         let gm = try OFGroupMod.decode(body, version: v)
-        let now = OpenFlowClock.now()
+        for id in try apply(gm, now: OpenFlowClock.now()) {
+            deleteFlows { if case .group(id) = $0 { true } else { false } }
+        }
+        return []
+    }
+
+    /// Applies `gm` to the group table; returns the groups it deleted
+    /// (whose flows the caller deletes).
+    func apply(_ gm: OFGroupMod, now: Duration) throws(OFDecodeError) -> [UInt32] {
         let group = OFGroup(id: gm.groupID, type: OFGroupType(rawValue: gm.type) ?? .all, buckets: gm.buckets,
                             properties: gm.properties, selectionMethod: gm.selectionMethod,
                             selectionParameter: gm.selectionParameter, hashFields: gm.hashFields)
@@ -293,9 +289,7 @@ extension OFSwitchSession {
             case OFGroupMod.modify, OFGroupMod.addOrModify:
                 try bridge.groups.modify(group, mayCreate: gm.command == OFGroupMod.addOrModify, now: now)
             case OFGroupMod.delete:
-                for id in bridge.groups.delete(gm.groupID) {
-                    deleteFlows { if case .group(id) = $0 { true } else { false } }
-                }
+                return bridge.groups.delete(gm.groupID)
             case OFGroupMod.insertBucket:
                 try bridge.groups.insertBuckets(group: gm.groupID, gm.buckets, before: gm.commandBucketID)
             default:

@@ -31,9 +31,8 @@ public final class OFSwitchSession {
     /// others. Whoever sets it sends what it gets in order, before what
     /// `handle` returns.
     public var stream: ((OFMessage) -> Void)?
-    /// Open bundles (OpenFlow 1.4+): flags, closed, and the flow-mods added
-    /// with the xid of the message that carried each.
-    var bundles: [UInt32: (flags: UInt16, closed: Bool, mods: [(xid: UInt32, mod: OFFlowMod)])] = [:]
+    /// Open bundles (OpenFlow 1.4+, OFSwitchSession+Bundles.swift).
+    var bundles: [UInt32: OFOpenBundle] = [:]
     /// Role, miss_send_len, packet-in format, async masks (OFSwitchSession+Controller.swift).
     let controllerState: Mutex<OFAsyncSettings>
     /// The versions this connection may negotiate (the Bridge's `protocols`).
@@ -264,76 +263,6 @@ public final class OFSwitchSession {
             return removed.count
         }
         return 0
-    }
-
-    // MARK: Bundles (OpenFlow 1.4+)
-
-    func bundleControl(_ m: OFMessage, _ v: UInt8) throws(OFDecodeError) -> [OFMessage] {
-        var r = OFReader(m.body)
-        let id = try r.u32(), type = try r.u16(), flags = try r.u16()
-        guard flags & ~3 == 0 else { throw OFDecodeError(.bundleBadFlags) }
-        func reply(_ t: UInt16) -> [OFMessage] {
-            var w = OFWriter()
-            w.u32(id); w.u16(t); w.u16(flags)
-            return [OFMessage(version: v, type: 33, xid: m.xid, body: w.bytes)]
-        }
-        switch type {
-        case 0:
-            guard bundles[id] == nil else { throw OFDecodeError(.bundleExists) }
-            bundles[id] = (flags, false, [])
-            return reply(1)
-        case 2:
-            guard let b = bundles[id] else { throw OFDecodeError(.bundleBadID) }
-            guard !b.closed else { throw OFDecodeError(.bundleClosed) }
-            bundles[id]!.closed = true
-            return reply(3)
-        case 4:
-            guard let b = bundles.removeValue(forKey: id) else { throw OFDecodeError(.bundleBadID) }
-            if let (xid, e) = firstMissingGroupOrMeter(b.mods) {
-                let inner = OFMessage(version: v, type: OFType.flowMod, xid: xid)
-                return [self.error(e.error, for: inner), self.error(.bundleMessageFailed, for: m)]
-            }
-            let now = OpenFlowClock.now()
-            var failed: (xid: UInt32, error: OFDecodeError)? = nil
-            do {
-                try bridge.pipeline.transaction { (tx) throws(OpenFlowTableError) in
-                    for (xid, fm) in b.mods {
-                        do throws(OpenFlowTableError) {
-                            try apply(fm, in: tx, now: now)
-                        } catch {
-                            failed = (xid, Self.decodeError(error))
-                            throw error
-                        }
-                    }
-                }
-            } catch {
-                let f = failed!
-                var inner = OFMessage(version: v, type: OFType.flowMod, xid: f.xid)
-                inner.body = []
-                return [self.error(f.error.error, for: inner), self.error(.bundleMessageFailed, for: m)]
-            }
-            return reply(5)
-        case 6:
-            guard bundles.removeValue(forKey: id) != nil else { throw OFDecodeError(.bundleBadID) }
-            return reply(7)
-        default:
-            throw OFDecodeError(.bundleBadType, "bundle control \(type)")
-        }
-    }
-
-    func bundleAdd(_ m: OFMessage, _ v: UInt8) throws(OFDecodeError) -> [OFMessage] {
-        var r = OFReader(m.body)
-        let id = try r.u32(); try r.skip(2); _ = try r.u16()
-        let rest = Array(m.body[r.offset...])
-        guard let (inner, used) = try OFMessage.frame(rest[...]), used <= rest.count else {
-            throw OFDecodeError(.badRequestLength, "bundled message")
-        }
-        guard let b = bundles[id] else { throw OFDecodeError(.bundleBadID) }
-        guard !b.closed else { throw OFDecodeError(.bundleClosed) }
-        guard inner.version == v, inner.type == OFType.flowMod else { throw OFDecodeError(.bundleMessageUnsupported) }
-        let fm = try OFFlowMod.decodeOF11(inner.body, version: v)
-        bundles[id]!.mods.append((inner.xid, fm))
-        return []
     }
 
     static let shownCheckOverlap = OpenFlowRuleFlags(rawValue: 1 << 14)

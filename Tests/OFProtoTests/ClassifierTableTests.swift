@@ -163,6 +163,22 @@ let t0 = OpenFlowTableID(0)
         #expect(p.actions(testKey(inPort: 1)) == "c")
     }
 
+    /// A rule keeps every flag it is given (they are packed in a byte),
+    /// including the two high ones the OpenFlow layer uses to show
+    /// `check_overlap` and `reset_counts`; those two it is asked to act on
+    /// are not kept.
+    @Test func ruleKeepsItsFlags() throws {
+        let p = TestPipeline()
+        let high = OpenFlowRuleFlags(rawValue: 1 << 14 | 1 << 15)
+        let kept: OpenFlowRuleFlags = [.sendFlowRemoved, .noPacketCounts, .noByteCounts, high]
+        let rule = try p.transaction { tx throws(OpenFlowTableError) in
+            try tx.add(OpenFlowRuleSpec(match: testMatch(inPort: 1), priority: 1,
+                                        flags: kept.union([.checkOverlap, .resetCounts]), actions: "a"),
+                       table: t0, now: .seconds(1))
+        }
+        #expect(rule.flags == kept)
+    }
+
     @Test func modifyStrictAndLooseWithCookies() throws {
         let p = TestPipeline()
         try p.transaction { tx throws(OpenFlowTableError) in

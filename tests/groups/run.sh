@@ -83,6 +83,7 @@ run() {
 total=0 same=0
 while IFS= read -r line; do
     case $line in ''|'#'*) continue ;; esac
+    line=${line//HERE/$here}    # files beside this script (bundles)
     read -r -a words <<<"$line"
     o=$(run "$RUN" "${words[@]}")
     s=$(run "$SRUN" "${words[@]}")
