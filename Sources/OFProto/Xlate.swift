@@ -170,9 +170,12 @@ struct XlateContext {
         tableID = table
         reportTable(found, table: table)
         if case .rule(let r) = found { rules.append(r); ruleCookie = r.cookie; currentRule = r }
-        doActions(actions(of: found), isLast: true)
-        if error != nil { return }
-        executeActionSet()
+        // `may_receive`: a port with NO_RECV runs no actions (PortConfig.swift).
+        if mayReceive(flow.openFlowInPort) {
+            doActions(actions(of: found), isLast: true)
+            if error != nil { return }
+            executeActionSet()
+        }
         wcFinish()
     }
 

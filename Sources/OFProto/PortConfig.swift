@@ -1,0 +1,158 @@
+import Datapath
+import DPIF
+import Flow
+import Synchronization
+
+// The OpenFlow side of a bridge's ports that OpenFlow itself changes:
+// the `OFPPC_*` configuration bits OFPT_PORT_MOD sets, when each port
+// appeared (port statistics' durations), and the per-table settings
+// OFPT_TABLE_MOD sets. Translation reads the port bits from the bridge's
+// configuration snapshot (no lock per packet).
+
+/// A port's OpenFlow configuration bits (`enum ofputil_port_config`), in
+/// OpenFlow 1.0's layout (1.1+ keeps only PORT_DOWN, NO_RECV, NO_FWD and
+/// NO_PACKET_IN, at the same places).
+public struct OFPortConfig: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    /// Administratively down.
+    public static let portDown = OFPortConfig(rawValue: 1 << 0)
+    /// No 802.1D spanning tree on the port (OpenFlow 1.0).
+    public static let noSTP = OFPortConfig(rawValue: 1 << 1)
+    /// Drop what arrives on the port, except 802.1D packets.
+    public static let noReceive = OFPortConfig(rawValue: 1 << 2)
+    /// Drop 802.1D packets arriving on the port (OpenFlow 1.0).
+    public static let noReceiveSTP = OFPortConfig(rawValue: 1 << 3)
+    /// Leave the port out of OFPP_FLOOD and NORMAL's flooding (OpenFlow 1.0).
+    public static let noFlood = OFPortConfig(rawValue: 1 << 4)
+    /// Drop what is output to the port.
+    public static let noForward = OFPortConfig(rawValue: 1 << 5)
+    /// No packet-ins for table misses on the port.
+    public static let noPacketIn = OFPortConfig(rawValue: 1 << 6)
+
+    /// The bits of OpenFlow 1.0 (`OFPPC10_ALL`).
+    public static let all10 = OFPortConfig(rawValue: 0x7f)
+    /// The bits of OpenFlow 1.1 and later (`OFPPC11_ALL`).
+    public static let all11 = OFPortConfig(rawValue: 0x65)
+
+    /// The bits version `v`'s messages carry.
+    public static func all(version v: UInt8) -> OFPortConfig { v == 1 ? all10 : all11 }
+}
+
+/// What OpenFlow changed of one port, and when the port appeared.
+struct PortOpenFlowState: Sendable, Hashable {
+    var config: OFPortConfig = []
+    /// `OFProtoBridge.now()` when the bridge first had the port.
+    var created: Duration
+}
+
+/// A table's OFPT_TABLE_MOD settings (`struct oftable`'s eviction and vacancy).
+public struct OFTableSettings: Sendable, Hashable {
+    /// OpenFlow asked for eviction (`OFPTC14_EVICTION`).
+    public var eviction = false
+    /// Vacancy events (`OFPTC14_VACANCY_EVENTS`) and their thresholds in percent.
+    public var vacancyEvents = false
+    public var vacancyDown: UInt8 = 0
+    public var vacancyUp: UInt8 = 0
+    public init() {}
+}
+
+/// Why a port-mod failed (`OFPPMFC_*`).
+public enum PortModError: Error, Sendable {
+    case badPort
+    case badHardwareAddress
+}
+
+extension BridgeConfig {
+    /// Keeps the OpenFlow state of the ports `old` had that this
+    /// configuration still has (same name and number); new ports start
+    /// with no bits set and `now` as their creation time.
+    mutating func inheritPortState(from old: BridgeConfig, now: Duration) {
+        var state: [UInt16: PortOpenFlowState] = [:]
+        for p in ports {
+            if let was = old.openFlowPorts[p.ofport.rawValue], old.port(p.ofport)?.name == p.name {
+                state[p.ofport.rawValue] = was
+            } else {
+                state[p.ofport.rawValue] = PortOpenFlowState(created: now)
+            }
+        }
+        openFlowPorts = state
+    }
+
+    /// Port `ofport`'s OpenFlow configuration bits.
+    func openFlowConfig(_ ofport: OFPort) -> OFPortConfig { openFlowPorts[ofport.rawValue]?.config ?? [] }
+}
+
+extension OFProtoBridge {
+    /// The OpenFlow configuration bits of port `ofport` (none for an unknown port).
+    public func portConfig(_ ofport: OFPort) -> OFPortConfig { snapshot.openFlowConfig(ofport) }
+
+    /// How long ago port `ofport` appeared in the bridge (nil: no such port).
+    public func portAge(_ ofport: OFPort) -> Duration? {
+        let c = snapshot
+        guard let s = c.openFlowPorts[ofport.rawValue] else { return nil }
+        return max(.zero, OFProtoBridge.now() - s.created)
+    }
+
+    /// OFPT_PORT_MOD: sets the bits of `mask` to those of `config` on port
+    /// `ofport`, whose address must be `hardwareAddress`. A change posts
+    /// OFPPR_MODIFY port status and makes the slow path re-translate its
+    /// flows. Returns the port's bits afterwards.
+    @discardableResult
+    public func modifyPort(_ ofport: OFPort, hardwareAddress: UInt64, config: OFPortConfig,
+                           mask: OFPortConfig) throws(PortModError) -> OFPortConfig {
+        let result = self.config.withLock { c -> Result<(BridgePort, OFPortConfig, Bool), PortModError> in
+            guard let port = c.port(ofport) else { return .failure(.badPort) }
+            guard (port.mac?.rawValue ?? 0) == hardwareAddress else { return .failure(.badHardwareAddress) }
+            var state = c.openFlowPorts[ofport.rawValue] ?? PortOpenFlowState(created: OFProtoBridge.now())
+            let next = OFPortConfig(rawValue: (state.config.rawValue & ~mask.rawValue) | (config.rawValue & mask.rawValue))
+            let changed = next != state.config
+            state.config = next
+            c.openFlowPorts[ofport.rawValue] = state
+            return .success((port, next, changed))
+        }
+        let (port, next, changed) = try result.get()
+        if changed {
+            bridgeConfigGeneration.add(1, ordering: .releasing)
+            asyncMessages.post(.portStatus(.modify, port))
+        }
+        return next
+    }
+
+    /// The datapath's ports of this bridge's datapath (name, type, counters),
+    /// by datapath port number; empty when the bridge has no datapath.
+    public func datapathPorts() -> [UInt32: DPIFPort] {
+        guard let slowPath = asyncMessages.slowPath else { return [:] }
+        let ports = slowPath.access.withDatapath(named: datapathName) { $0.dumpPorts() } ?? []
+        return Dictionary(ports.map { ($0.number.rawValue, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Table `table`'s OFPT_TABLE_MOD settings.
+    public func tableSettings(_ table: UInt8) -> OFTableSettings {
+        tableSettingsStore.withLock { $0[table] ?? OFTableSettings() }
+    }
+
+    /// Changes the settings of `table` (255: every table) with `body`.
+    public func modifyTableSettings(_ table: UInt8, _ body: (inout OFTableSettings) -> Void) {
+        tableSettingsStore.withLock { all in
+            let tables: [UInt8] = table == 255 ? Array(0...253) : [table]
+            for t in tables {
+                var s = all[t] ?? OFTableSettings()
+                body(&s)
+                all[t] = s
+            }
+        }
+    }
+}
+
+extension XlateContext {
+    /// `may_receive`: false when the input port's configuration drops what
+    /// arrives (`NO_RECV`, or `NO_RECV_STP` for 802.1D packets).
+    func mayReceive(_ inPort: OFPort) -> Bool {
+        let c = config.openFlowConfig(inPort)
+        guard !c.isEmpty else { return true }
+        let isSTP = flow[.ethDestination] == 0x0180_c200_0000
+        return !c.contains(isSTP ? .noReceiveSTP : .noReceive)
+    }
+}
