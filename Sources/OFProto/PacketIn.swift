@@ -120,6 +120,8 @@ public struct FlowRemoved: Sendable {
 public enum BridgeAsyncEvent: Sendable {
     case packetIn(PacketIn)
     case portStatus(PortStatusReason, BridgePort)
+    /// OFPT_PORT_MOD changed a port's description (PortConfig.swift).
+    case portModified(PortModification)
     case flowRemoved(FlowRemoved)
 }
 

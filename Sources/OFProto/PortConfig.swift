@@ -58,6 +58,19 @@ public struct OFTableSettings: Sendable, Hashable {
     public init() {}
 }
 
+/// A port description change for OFPT_PORT_STATUS (OFPPR_MODIFY): the
+/// configuration bits and link state before and after. Connections send
+/// it only if the two encode differently in their version.
+public struct PortModification: Sendable {
+    public var port: BridgePort
+    public var old: OFPortConfig
+    public var new: OFPortConfig
+    public var oldLinkDown: Bool
+    public var newLinkDown: Bool
+    /// The connection whose port-mod made the change (nil: none).
+    public var source: ObjectIdentifier?
+}
+
 /// Why a port-mod failed (`OFPPMFC_*`).
 public enum PortModError: Error, Sendable {
     case badPort
@@ -99,23 +112,36 @@ extension OFProtoBridge {
     /// `ofport`, whose address must be `hardwareAddress`. A change posts
     /// OFPPR_MODIFY port status and makes the slow path re-translate its
     /// flows. Returns the port's bits afterwards.
+    ///
+    /// As Open vSwitch, the port status shows the new configuration with
+    /// the old link state first, then (if it changed with PORT_DOWN) the
+    /// new link state. `source` names the connection that asked (it gets
+    /// no port status before OpenFlow 1.5). Flows in the datapath are
+    /// re-translated before this returns.
     @discardableResult
     public func modifyPort(_ ofport: OFPort, hardwareAddress: UInt64, config: OFPortConfig,
-                           mask: OFPortConfig) throws(PortModError) -> OFPortConfig {
-        let result = self.config.withLock { c -> Result<(BridgePort, OFPortConfig, Bool), PortModError> in
+                           mask: OFPortConfig, source: ObjectIdentifier? = nil) throws(PortModError) -> OFPortConfig {
+        let result = self.config.withLock { c -> Result<(BridgePort, OFPortConfig, OFPortConfig), PortModError> in
             guard let port = c.port(ofport) else { return .failure(.badPort) }
             guard (port.mac?.rawValue ?? 0) == hardwareAddress else { return .failure(.badHardwareAddress) }
             var state = c.openFlowPorts[ofport.rawValue] ?? PortOpenFlowState(created: OFProtoBridge.now())
-            let next = OFPortConfig(rawValue: (state.config.rawValue & ~mask.rawValue) | (config.rawValue & mask.rawValue))
-            let changed = next != state.config
-            state.config = next
+            let old = state.config
+            state.config = OFPortConfig(rawValue: (old.rawValue & ~mask.rawValue) | (config.rawValue & mask.rawValue))
             c.openFlowPorts[ofport.rawValue] = state
-            return .success((port, next, changed))
+            return .success((port, old, state.config))
         }
-        let (port, next, changed) = try result.get()
-        if changed {
+        let (port, old, next) = try result.get()
+        if old != next {
             bridgeConfigGeneration.add(1, ordering: .releasing)
-            asyncMessages.post(.portStatus(.modify, port))
+            let wasDown = old.contains(.portDown) || !port.isLive
+            let isDown = next.contains(.portDown) || !port.isLive
+            asyncMessages.post(.portModified(PortModification(port: port, old: old, new: next, oldLinkDown: wasDown,
+                                                              newLinkDown: wasDown, source: source)))
+            if isDown != wasDown {
+                asyncMessages.post(.portModified(PortModification(port: port, old: next, new: next, oldLinkDown: wasDown,
+                                                                  newLinkDown: isDown, source: nil)))
+            }
+            asyncMessages.slowPath?.revalidate()
         }
         return next
     }
@@ -152,7 +178,8 @@ extension XlateContext {
     func mayReceive(_ inPort: OFPort) -> Bool {
         let c = config.openFlowConfig(inPort)
         guard !c.isEmpty else { return true }
-        let isSTP = flow[.ethDestination] == 0x0180_c200_0000
+        // `is_stp`: 802.1D BPDUs, 802.2 frames (no Ethernet type) to 01:80:c2:00:00:00.
+        let isSTP = flow[.ethDestination] == 0x0180_c200_0000 && flow[.ethType] == 0x05ff
         return !c.contains(isSTP ? .noReceiveSTP : .noReceive)
     }
 }

@@ -105,6 +105,33 @@ extension OFSwitchSession {
                  config: bridge.portConfig(p.ofport), linkUp: p.isLive)
     }
 
+    /// The OFPT_PORT_STATUS for `change` on this connection (version `v`):
+    /// nil when the old and new descriptions encode the same, or when this
+    /// connection made the change and speaks OpenFlow 1.4 or older.
+    func portModifiedStatus(_ change: PortModification, _ v: UInt8) -> OFMessage? {
+        if change.source == ObjectIdentifier(self) && v < 6 { return nil }
+        let p = change.port
+        // The link state shown is the one given, whatever PORT_DOWN says.
+        func bytes(_ config: OFPortConfig, down: Bool) -> [UInt8] {
+            var b = portBytes(PortInfo(number: p.ofport, name: p.name, mac: p.mac?.rawValue ?? 0, config: config), v)
+            Self.setState(&b, v, linkDown: down)
+            return b
+        }
+        let before = bytes(change.old, down: change.oldLinkDown), after = bytes(change.new, down: change.newLinkDown)
+        guard before != after else { return nil }
+        var w = OFWriter()
+        w.u8(PortStatusReason.modify.rawValue); w.zeros(7)
+        w.append(after)
+        return OFMessage(version: v, type: 12, xid: 0, body: w.bytes)
+    }
+
+    /// Rewrites the state word of encoded port description `b`.
+    static func setState(_ b: inout [UInt8], _ v: UInt8, linkDown: Bool) {
+        let offset = v == 1 ? 28 : 36
+        let state: UInt32 = linkDown ? 1 : (v == 1 ? 0 : 4)
+        for i in 0..<4 { b[offset + i] = UInt8(truncatingIfNeeded: state >> (24 - 8 * i)) }
+    }
+
     /// The `config` and `state` words of a port description for version `v`:
     /// LINK_DOWN when the port is administratively or physically down,
     /// else OFPPS_LIVE (1.1+).
@@ -283,7 +310,8 @@ extension OFSwitchSession {
         try requireNotSlave()
         let pm = try Self.decodePortMod(m.body, version: v)
         do {
-            try bridge.modifyPort(pm.port, hardwareAddress: pm.hardwareAddress, config: pm.config, mask: pm.mask)
+            try bridge.modifyPort(pm.port, hardwareAddress: pm.hardwareAddress, config: pm.config, mask: pm.mask,
+                                  source: ObjectIdentifier(self))
         } catch {
             switch error {
             case .badPort: throw OFDecodeError(.portModBadPort)

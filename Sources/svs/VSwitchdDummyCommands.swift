@@ -27,7 +27,7 @@ enum VSwitchdDummyCommands {
                 }
                 return nil
             }
-            guard let port else { throw UnixctlError("no such dummy netdev '\(name)'") }
+            guard let port else { throw UnixctlError("no such dummy netdev") }
             port.inject(contentsOf: frames)
             return ""
         }

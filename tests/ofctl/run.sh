@@ -21,7 +21,11 @@ SVS=${SVS:-.build/debug/svs}
 [ -x "$SVS" ] || { echo "ofctl: no svs binary at $SVS (set SVS)" >&2; exit 2; }
 . "$here/../lib/ovs.sh"
 ovs_start svs-ofctl
-ovs-vsctl --db=unix:"$RUN/db.sock" --timeout=10 add-br br0 -- set bridge br0 datapath_type=dummy fail_mode=secure other-config:datapath-id=0000000000000001
+# Two dummy ports on both switches (ports, queues and port-mods of session.txt).
+ports=(-- add-port br0 p1 -- set interface p1 type=dummy ofport_request=1
+       -- add-port br0 p2 -- set interface p2 type=dummy ofport_request=2)
+ovs-vsctl --db=unix:"$RUN/db.sock" --timeout=10 add-br br0 -- set bridge br0 datapath_type=dummy fail_mode=secure other-config:datapath-id=0000000000000001 \
+    "${ports[@]}"
 
 # The svs side: `svs vswitchd` with its embedded database and the same
 # bridge (SVS_TARGET=vswitchd, the default), or a standalone OpenFlow
@@ -35,7 +39,7 @@ if [ "${SVS_TARGET:-vswitchd}" = vswitchd ]; then
         --enable-dummy >/dev/null 2>&1 || { echo "ofctl: svs vswitchd did not start" >&2; exit 2; }
     svs_pid=$(cat "$SRUN/ovs-vswitchd.pid")
     ovs-vsctl --db=unix:"$SRUN/db.sock" --timeout=10 add-br br0 -- set bridge br0 datapath_type=dummy fail_mode=secure \
-        other-config:datapath-id=0000000000000001
+        other-config:datapath-id=0000000000000001 "${ports[@]}"
     svs_sock=$SRUN/br0.mgmt
 else
     "$SVS" openflow-serve --fail-secure --bridge br0 --socket "$SRUN/svs-br0.mgmt" &
@@ -47,6 +51,8 @@ for _ in $(seq 1 100); do [ -S "$svs_sock" ] && break; sleep 0.1; done
 
 OVS_T=unix:$RUN/br0.mgmt
 SVS_T=unix:$svs_sock
+OVS_CTL=$RUN/ovs-vswitchd.$(cat "$RUN/ovs-vswitchd.pid").ctl
+SVS_CTL=$SRUN/ovs-vswitchd.$svs_pid.ctl
 
 # Masks what legitimately differs: durations, ages, and the order of flow lines.
 normal() {
@@ -71,9 +77,60 @@ run() {
     fi
 }
 
+# `@appctl WORDS`: ovs-appctl WORDS on the daemon of $1 (a control socket).
+appctl() {
+    local ctl=$1; shift
+    local out rc=0
+    out=$(timeout 10 ovs-appctl -t "$ctl" "$@" 2>&1) || rc=$?
+    echo "rc=$rc"
+    # Masks the control socket's name, and the order of a flood's outputs
+    # (OVS floods in hash order).
+    local l
+    while IFS= read -r l; do
+        if [[ $l =~ ^Datapath\ actions:\ ([0-9,]+)$ ]]; then
+            l="Datapath actions: $(tr , '\n' <<<"${BASH_REMATCH[1]}" | sort -n | paste -sd,)"
+        fi
+        printf '%s\n' "${l/#ovs-appctl: *: server returned/ovs-appctl: CTL: server returned}"
+    done <<<"$out"
+}
+# `@monitor WORDS`: what `ovs-ofctl monitor BR 128` (a service connection
+# asking for asynchronous messages) prints while ovs-ofctl WORDS runs on $1.
+monitor() {
+    local target=$1; shift
+    local log; log=$(mktemp "$RUN/monitor.XXXXXX")
+    timeout 5 ovs-ofctl monitor "$target" 128 > "$log" 2>&1 &
+    local mpid=$!
+    sleep 0.4
+    run "$target" "$@" > /dev/null
+    sleep 0.6
+    kill "$mpid" 2>/dev/null; wait "$mpid" 2>/dev/null || true
+    grep -v 'fatal_signal' "$log" | normal
+}
+
 bad=0 n=0
 while IFS= read -r line; do
     [[ -z $line || $line == \#* ]] && continue
+    if [[ $line == '@sleep '* ]]; then sleep "${line#@sleep }"; continue; fi
+    if [[ $line == @* ]]; then
+        read -r -a words <<<"${line#@}"
+        n=$((n + 1))
+        case ${words[0]} in
+        appctl)
+            a=$(appctl "$OVS_CTL" "${words[@]:1}")
+            b=$(appctl "$SVS_CTL" "${words[@]:1}");;
+        monitor)
+            monitor "$OVS_T" "${words[@]:1}" > "$RUN/mon.ovs" &
+            monitor "$SVS_T" "${words[@]:1}" > "$RUN/mon.svs"
+            wait
+            a=$(cat "$RUN/mon.ovs"); b=$(cat "$RUN/mon.svs");;
+        *) echo "ofctl: unknown directive $line" >&2; exit 2;;
+        esac
+        if [[ $a != "$b" ]]; then
+            bad=$((bad + 1))
+            if (( bad <= 20 )); then printf 'DIFFERS: %s\n--- ovs\n%s\n--- svs\n%s\n' "$line" "$a" "$b"; fi
+        fi
+        continue
+    fi
     expect_fail=0
     if [[ $line == !* ]]; then expect_fail=1; line=${line#!}; fi
     read -r -a words <<<"$line"
