@@ -20,7 +20,7 @@ extension OFErrorCode {
     public static let propertyBadType = OFErrorCode("OFPBPC_BAD_TYPE", of10: nil, of11: nil, of12: Triplet(14, 0))
     public static let propertyBadLength = OFErrorCode("OFPBPC_BAD_LEN", of10: nil, of11: nil, of12: Triplet(14, 1))
     public static let propertyBadValue = OFErrorCode("OFPBPC_BAD_VALUE", of10: nil, of11: nil, of12: Triplet(14, 2))
-    public static let propertyBadExperimenter = OFErrorCode("OFPBPC_BAD_EXPERIMENTER", of10: nil, of11: nil, of12: Triplet(14, 5))
+    public static let propertyBadExperimenterType = OFErrorCode("OFPBPC_BAD_EXP_TYPE", of10: nil, of11: nil, of12: Triplet(14, 6))
 }
 
 /// A port's counters as OpenFlow reports them (`struct netdev_stats`):
@@ -274,7 +274,7 @@ extension OFSwitchSession {
                 while !r.isAtEnd {
                     let (type, payload) = try pullProperty(&r)
                     guard type == 0 else {
-                        throw OFDecodeError(type >= 0xffff ? .propertyBadExperimenter : .propertyBadType, "port mod property \(type)")
+                        throw OFDecodeError(type >= 0xffff ? .propertyBadExperimenterType : .propertyBadType, "port mod property \(type)")
                     }
                     guard payload.count == 4 else { throw OFDecodeError(.propertyBadLength, "port mod ethernet property") }
                     advertise = UInt32(payload[0]) << 24 | UInt32(payload[1]) << 16 | UInt32(payload[2]) << 8 | UInt32(payload[3])
