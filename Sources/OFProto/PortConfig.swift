@@ -69,6 +69,16 @@ public struct PortModification: Sendable {
     public var newLinkDown: Bool
     /// The connection whose port-mod made the change (nil: none).
     public var source: ObjectIdentifier?
+
+    public init(port: BridgePort, old: OFPortConfig, new: OFPortConfig, oldLinkDown: Bool, newLinkDown: Bool,
+                source: ObjectIdentifier?) {
+        self.port = port
+        self.old = old
+        self.new = new
+        self.oldLinkDown = oldLinkDown
+        self.newLinkDown = newLinkDown
+        self.source = source
+    }
 }
 
 /// Why a port-mod failed (`OFPPMFC_*`).
