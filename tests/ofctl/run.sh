@@ -100,9 +100,9 @@ monitor() {
     local log; log=$(mktemp "$RUN/monitor.XXXXXX")
     timeout 5 ovs-ofctl monitor "$target" 128 > "$log" 2>&1 &
     local mpid=$!
-    sleep 0.4
+    sleep 1     # ovs-ofctl monitor connects and sends its settings
     run "$target" "$@" > /dev/null
-    sleep 0.6
+    sleep 0.8
     kill "$mpid" 2>/dev/null; wait "$mpid" 2>/dev/null || true
     grep -v 'fatal_signal' "$log" | normal
 }
