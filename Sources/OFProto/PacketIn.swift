@@ -305,7 +305,7 @@ extension OFProtoBridge {
         for p in old where after[p.ofport.rawValue] == nil { asyncMessages.post(.portStatus(.delete, p)) }
         for p in new {
             if let was = before[p.ofport.rawValue] {
-                if was.name != p.name || was.mac != p.mac { asyncMessages.post(.portStatus(.modify, p)) }
+                if was.name != p.name || was.mac != p.mac || was.isLive != p.isLive { asyncMessages.post(.portStatus(.modify, p)) }
             } else {
                 asyncMessages.post(.portStatus(.add, p))
             }
