@@ -147,6 +147,14 @@ extension OFSwitchSession {
         v == 1 ? OFPort(rawValue: try r.u16()) : try OFActionCodec.port11(try r.u32(), error: error)
     }
 
+    /// The port an OpenFlow 1.5 port-description request asks for
+    /// (OFPP_ANY: all); earlier versions always ask for all.
+    func portDescFilter(_ v: UInt8, _ r: inout OFReader) throws(OFDecodeError) -> OFPort {
+        guard v >= 6 else { return .any }
+        guard r.remaining == 8 else { throw OFDecodeError(.badRequestLength, "port desc request") }
+        return try requestPort(&r, v)
+    }
+
     // MARK: Port statistics
 
     /// OFPST_PORT / OFPMP_PORT_STATS: every port (OFPP_ANY/NONE) or one;

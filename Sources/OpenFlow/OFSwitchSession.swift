@@ -482,8 +482,9 @@ public final class OFSwitchSession {
         case 5: return try queueStats(m, v, &r)             // QUEUE
         case 14 where v >= 5: return try tableDesc(m, v, &r)    // TABLE_DESC
         case 15 where v >= 5: return try queueDesc(m, v, &r)    // QUEUE_DESC
-        case 13:    // PORT_DESC
-            let entries = portList().map { portBytes($0, v) }
+        case 13:    // PORT_DESC (1.5: of one port or all)
+            let port = try portDescFilter(v, &r)
+            let entries = portList().filter { port == .any || $0.number == port }.map { portBytes($0, v) }
             return OFStats.replies(version: v, xid: m.xid, prefix: statsPrefix(v, type: 13), flagsOffset: 2, entries: entries)
         case 0xffff:
             let vendorID = try r.u32()

@@ -182,6 +182,9 @@ cases = {
         ('port-mod with no property', 16, PM14(2, b'')),
         ('port-mod of LOCAL with the wrong address', 16, PM14(0xfffffffe, b'')),
         ('queue stats of queue 1', 18, struct.pack('!HH4xII', 5, 0, 1, 1)),
+        ('port desc without its port', 18, struct.pack('!HH4x', 13, 0)),
+        ('port desc of port 77', 18, struct.pack('!HH4xI4x', 13, 0, 77)),
+        ('port desc of a port out of range', 18, struct.pack('!HH4xI4x', 13, 0, 0xff00)),
         ('echo', 2, b'hi'),
     ],
 }
