@@ -187,6 +187,18 @@ extension OFSwitchSession {
         return all.first { $0.number == port }.map { [$0] }
     }
 
+    /// The ports of `ports` that have queue `queue` (0xffffffff: any
+    /// queue): those with a device (a datapath port, or the local port)
+    /// have queue 0; patch ports have none. A given queue no port has is
+    /// OFPQOFC_BAD_QUEUE.
+    func portsWithQueue(_ ports: [PortInfo], _ queue: UInt32) throws(OFDecodeError) -> [PortInfo] {
+        let devices = Set(bridge.ports.filter { $0.datapathPort != nil }.map(\.ofport.rawValue))
+        let with = ports.filter { $0.number == .local || devices.contains($0.number.rawValue) }
+        if queue == 0xffff_ffff { return with }
+        guard queue == 0, !with.isEmpty else { throw OFDecodeError(.queueBadQueue, "queue \(queue)") }
+        return with
+    }
+
     /// Ports by number, the local port last.
     static func dumpOrder(_ p: OFPort) -> Int { p == .local ? Int.max : Int(p.rawValue) }
 
@@ -201,8 +213,8 @@ extension OFSwitchSession {
             port = try OFActionCodec.port11(try r.u32())
         }
         let queue = try r.u32()
-        guard let ports = queuePorts(port) else { throw OFDecodeError(.queueBadPort) }
-        guard queue == 0 || queue == 0xffff_ffff, !ports.isEmpty else { throw OFDecodeError(.queueBadQueue) }
+        guard let all = queuePorts(port) else { throw OFDecodeError(.queueBadPort) }
+        let ports = try portsWithQueue(all, queue)
         let entries = ports.map { p -> [UInt8] in
             var w = OFWriter()
             if v >= 5 { w.u16(48); w.zeros(6) }
@@ -222,7 +234,8 @@ extension OFSwitchSession {
         guard r.remaining == (v == 1 ? 4 : 8) else { throw OFDecodeError(.badRequestLength, "queue get config") }
         let port = try requestPort(&r, v)
         guard port.rawValue < OFPort.max.rawValue || (v > 1 && port == .any) else { throw OFDecodeError(.queueBadPort) }
-        guard let ports = queuePorts(port) else { throw OFDecodeError(.queueBadPort) }
+        guard let all = queuePorts(port) else { throw OFDecodeError(.queueBadPort) }
+        let ports = try portsWithQueue(all, 0xffff_ffff)
         var w = OFWriter()
         if v == 1 { w.u16(port.rawValue); w.zeros(6) } else { OFActionCodec.putPort(port, v, &w); w.zeros(4) }
         for p in ports {
@@ -241,8 +254,8 @@ extension OFSwitchSession {
         let port = try requestPort(&r, v)
         let queue = try r.u32()
         guard port.rawValue < OFPort.max.rawValue || port == .any || port == .local else { throw OFDecodeError(.queueBadPort) }
-        guard let ports = queuePorts(port) else { throw OFDecodeError(.queueBadPort) }
-        guard queue == 0 || queue == 0xffff_ffff, !ports.isEmpty else { throw OFDecodeError(.queueBadQueue) }
+        guard let all = queuePorts(port) else { throw OFDecodeError(.queueBadPort) }
+        let ports = try portsWithQueue(all, queue)
         let entries = ports.map { p -> [UInt8] in
             var w = OFWriter()
             OFActionCodec.putPort(p.number, v, &w); w.u32(0); w.u16(16); w.zeros(6)

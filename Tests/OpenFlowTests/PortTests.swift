@@ -30,7 +30,7 @@ private func ofpPrint(_ m: OFMessage) -> String? {
         settings.failSecure = true
         let b = bridge ?? OFProtoBridge(name: "br0", datapathName: "none", settings: settings)
         if bridge == nil {
-            b.setPorts([BridgePort(name: "p1", ofport: OFPort(rawValue: 1), datapathPort: nil, type: "dummy",
+            b.setPorts([BridgePort(name: "p1", ofport: OFPort(rawValue: 1), datapathPort: DatapathPort(rawValue: 1), type: "dummy",
                                    mac: EthernetAddress(rawValue: Self.p1MAC)),
                         BridgePort(name: "br0", ofport: .local, datapathPort: nil, type: "internal")])
         }
@@ -123,6 +123,12 @@ private func ofpPrint(_ m: OFMessage) -> String? {
         #expect(error(s.handle(OFMessage(version: 4, type: 22, xid: 3, body: [0xff, 0xff, 0xff, 0xfe, 0, 0, 0, 0]))) == "9,0")
         let s10 = session(1)
         #expect(error(s10.handle(OFMessage(version: 1, type: 20, xid: 3, body: [0xff, 0xfe, 0, 0]))) == "5,0")
+        // A patch port has no queue: an empty reply for all queues, BAD_QUEUE for queue 0.
+        s.bridge.setPorts(s.bridge.ports + [BridgePort(name: "pa", ofport: OFPort(rawValue: 7), datapathPort: nil,
+                                                       type: "patch", patchPeer: "pb")])
+        let patch = s.handle(statsRequest(4, type: 5, [0, 0, 0, 7, 0xff, 0xff, 0xff, 0xff]))
+        if let printed = ofpPrint(patch[0]) { #expect(printed.contains("0 queues")) }
+        #expect(error(s.handle(statsRequest(4, type: 5, [0, 0, 0, 7, 0, 0, 0, 0]))) == "9,1")
         let s14 = session(5)
         let desc = s14.handle(statsRequest(5, type: 15, [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]))
         if let printed = ofpPrint(desc[0]) { #expect(printed.contains("port=1\nqueue 0:\nport=LOCAL\nqueue 0:")) }
