@@ -114,7 +114,7 @@ extension OFSwitchSession {
         // The link state shown is the one given, whatever PORT_DOWN says.
         func bytes(_ config: OFPortConfig, down: Bool) -> [UInt8] {
             var b = portBytes(PortInfo(number: p.ofport, name: p.name, mac: p.mac?.rawValue ?? 0, config: config), v)
-            Self.setState(&b, v, linkDown: down)
+            Self.setState(&b, v, linkDown: down, config: config)
             return b
         }
         let before = bytes(change.old, down: change.oldLinkDown), after = bytes(change.new, down: change.newLinkDown)
@@ -125,10 +125,12 @@ extension OFSwitchSession {
         return OFMessage(version: v, type: 12, xid: 0, body: w.bytes)
     }
 
-    /// Rewrites the state word of encoded port description `b`.
-    static func setState(_ b: inout [UInt8], _ v: UInt8, linkDown: Bool) {
+    /// Rewrites the state word of encoded port description `b`: LINK_DOWN
+    /// as given, LIVE (1.1+) when neither the link nor the port (`config`)
+    /// is down (`normalize_state`).
+    static func setState(_ b: inout [UInt8], _ v: UInt8, linkDown: Bool, config: OFPortConfig) {
         let offset = v == 1 ? 28 : 36
-        let state: UInt32 = linkDown ? 1 : (v == 1 ? 0 : 4)
+        let state: UInt32 = linkDown ? 1 : (v == 1 || config.contains(.portDown) ? 0 : 4)
         for i in 0..<4 { b[offset + i] = UInt8(truncatingIfNeeded: state >> (24 - 8 * i)) }
     }
 

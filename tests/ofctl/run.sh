@@ -94,20 +94,21 @@ appctl() {
     done <<<"$out"
 }
 # `@monitor WORDS`: what `ovs-ofctl monitor BR 128` (a service connection
-# asking for asynchronous messages) prints while ovs-ofctl WORDS runs on $1.
+# asking for asynchronous messages) prints while ovs-ofctl WORDS runs on the
+# target; `@monitor13`/`@monitor15`: the monitor speaks OpenFlow 1.3/1.5.
 monitor() {
-    local target=$1; shift
+    local version=$1 target=$2; shift 2
     local log; log=$(mktemp "$RUN/monitor.XXXXXX")
-    timeout 5 ovs-ofctl monitor "$target" 128 > "$log" 2>&1 &
+    timeout 5 ovs-ofctl -O "$version" monitor "$target" 128 > "$log" 2>&1 &
     local mpid=$!
     sleep 1     # ovs-ofctl monitor connects and sends its settings
     run "$target" "$@" > /dev/null
     sleep 0.8
     kill "$mpid" 2>/dev/null; wait "$mpid" 2>/dev/null || true
-    grep -v 'fatal_signal' "$log" | normal
+    { grep -v fatal_signal "$log" || true; } | normal
 }
 
-bad=0 n=0
+bad=0 n=0 monitors=0 heard=0
 while IFS= read -r line; do
     [[ -z $line || $line == \#* ]] && continue
     if [[ $line == '@sleep '* ]]; then sleep "${line#@sleep }"; continue; fi
@@ -118,11 +119,13 @@ while IFS= read -r line; do
         appctl)
             a=$(appctl "$OVS_CTL" "${words[@]:1}")
             b=$(appctl "$SVS_CTL" "${words[@]:1}");;
-        monitor)
-            monitor "$OVS_T" "${words[@]:1}" > "$RUN/mon.ovs" &
-            monitor "$SVS_T" "${words[@]:1}" > "$RUN/mon.svs"
+        monitor|monitor13|monitor15)
+            v=OpenFlow10; [[ ${words[0]} == monitor1[35] ]] && v=OpenFlow${words[0]#monitor}
+            monitor "$v" "$OVS_T" "${words[@]:1}" > "$RUN/mon.ovs" &
+            monitor "$v" "$SVS_T" "${words[@]:1}" > "$RUN/mon.svs"
             wait
-            a=$(cat "$RUN/mon.ovs"); b=$(cat "$RUN/mon.svs");;
+            a=$(cat "$RUN/mon.ovs"); b=$(cat "$RUN/mon.svs")
+            monitors=$((monitors + 1)); [[ -n $a ]] && heard=$((heard + 1));;
         *) echo "ofctl: unknown directive $line" >&2; exit 2;;
         esac
         if [[ $a != "$b" ]]; then
@@ -144,7 +147,7 @@ while IFS= read -r line; do
         bad=$((bad + 1)); echo "EXPECTED FAILURE SUCCEEDED: $line"
     fi
 done < "$here/session.txt"
-echo "ofctl session: $((n - bad)) of $n commands agree"
+echo "ofctl session: $((n - bad)) of $n commands agree ($heard of $monitors monitors saw port status)"
 
 # Malformed and unusual messages: the same error replies, the connection lives.
 python3 "$here/raw.py" "$RUN/br0.mgmt" > "$RUN/raw.ovs"
