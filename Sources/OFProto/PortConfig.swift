@@ -111,6 +111,14 @@ extension OFProtoBridge {
     /// The OpenFlow configuration bits of port `ofport` (none for an unknown port).
     public func portConfig(_ ofport: OFPort) -> OFPortConfig { snapshot.openFlowConfig(ofport) }
 
+    /// Every port's OpenFlow configuration bits and age (how long ago it
+    /// appeared in the bridge), by OpenFlow port number, from one snapshot.
+    public func portStates() -> [UInt16: (config: OFPortConfig, age: Duration)] {
+        let c = snapshot
+        let now = OFProtoBridge.now()
+        return c.openFlowPorts.mapValues { ($0.config, max(.zero, now - $0.created)) }
+    }
+
     /// How long ago port `ofport` appeared in the bridge (nil: no such port).
     public func portAge(_ ofport: OFPort) -> Duration? {
         let c = snapshot

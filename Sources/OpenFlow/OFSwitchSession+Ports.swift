@@ -99,10 +99,11 @@ public struct OFPortCounters: Sendable, Hashable {
 }
 
 extension OFSwitchSession {
-    /// The description of bridge port `p` (its OpenFlow configuration and link state).
-    func portInfo(_ p: BridgePort) -> PortInfo {
+    /// The description of bridge port `p` (its OpenFlow configuration
+    /// `config`, the bridge's current one if nil, and its link state).
+    func portInfo(_ p: BridgePort, config: OFPortConfig? = nil) -> PortInfo {
         PortInfo(number: p.ofport, name: p.name, mac: p.mac?.rawValue ?? 0,
-                 config: bridge.portConfig(p.ofport), linkUp: p.isLive)
+                 config: config ?? bridge.portConfig(p.ofport), linkUp: p.isLive)
     }
 
     /// The OFPT_PORT_STATUS for `change` on this connection (version `v`):
@@ -165,16 +166,18 @@ extension OFSwitchSession {
         guard r.remaining == 8 else { throw OFDecodeError(.badRequestLength, "port stats request") }
         let port = try requestPort(&r, v)
         let datapath = bridge.datapathPorts()
+        let bridgePorts = Dictionary(bridge.ports.map { ($0.ofport.rawValue, $0) }, uniquingKeysWith: { a, _ in a })
+        let states = bridge.portStates()
         var entries: [[UInt8]] = []
         for p in portList() where port == .any || p.number == port {
-            let bp = bridge.ports.first { $0.ofport == p.number }
+            let bp = bridgePorts[p.number.rawValue]
             var counters = OFPortCounters()
             if let dp = bp?.datapathPort, let d = datapath[dp.rawValue] {
                 counters = OFPortCounters(type: d.type, stats: d.stats)
             } else if bp != nil || p.number == .local {
                 counters.rxPackets = 0; counters.txPackets = 0; counters.rxBytes = 0; counters.txBytes = 0
             }
-            entries.append(counters.encode(port: p.number, duration: bridge.portAge(p.number) ?? .zero, version: v))
+            entries.append(counters.encode(port: p.number, duration: states[p.number.rawValue]?.age ?? .zero, version: v))
         }
         return OFStats.replies(version: v, xid: m.xid, prefix: statsPrefix(v, type: 4), flagsOffset: 2, entries: entries)
     }

@@ -361,7 +361,8 @@ public final class OFSwitchSession {
     }
 
     func portList() -> [PortInfo] {
-        var ports = bridge.ports.map { portInfo($0) }
+        let states = bridge.portStates()
+        var ports = bridge.ports.map { portInfo($0, config: states[$0.ofport.rawValue]?.config ?? []) }
         if !ports.contains(where: { $0.number == OFPort.local }) {
             ports.append(PortInfo(number: .local, name: bridge.name, mac: 0))
         }
