@@ -41,10 +41,14 @@ public struct OFPortConfig: OptionSet, Sendable, Hashable {
 }
 
 /// What OpenFlow changed of one port, and when the port appeared.
-struct PortOpenFlowState: Sendable, Hashable {
+struct PortOpenFlowState: Sendable {
     var config: OFPortConfig = []
     /// `OFProtoBridge.now()` when the bridge first had the port.
     var created: Duration
+    /// A patch port's traffic (it has no device to count it), credited
+    /// by the slow path as group traffic is: what left the bridge
+    /// through it and what came in from its peer.
+    var patchTraffic: (transmitted: OFGroupCounters, received: OFGroupCounters)?
 }
 
 /// A table's OFPT_TABLE_MOD settings (`struct oftable`'s eviction and vacancy).
@@ -97,7 +101,9 @@ extension BridgeConfig {
             if let was = old.openFlowPorts[p.ofport.rawValue], old.port(p.ofport)?.name == p.name {
                 state[p.ofport.rawValue] = was
             } else {
-                state[p.ofport.rawValue] = PortOpenFlowState(created: now)
+                state[p.ofport.rawValue] = PortOpenFlowState(
+                    created: now,
+                    patchTraffic: p.type == "patch" ? (OFGroupCounters(buckets: 0), OFGroupCounters(buckets: 0)) : nil)
             }
         }
         openFlowPorts = state
@@ -117,6 +123,13 @@ extension OFProtoBridge {
         let c = snapshot
         let now = OFProtoBridge.now()
         return c.openFlowPorts.mapValues { ($0.config, max(.zero, now - $0.created)) }
+    }
+
+    /// A patch port's packets and bytes sent and received (nil: not a patch port).
+    public func patchTraffic(_ ofport: OFPort) -> (rxPackets: UInt64, rxBytes: UInt64, txPackets: UInt64, txBytes: UInt64)? {
+        guard let t = snapshot.openFlowPorts[ofport.rawValue]?.patchTraffic else { return nil }
+        let rx = t.received.snapshot, tx = t.transmitted.snapshot
+        return (rx.packets, rx.bytes, tx.packets, tx.bytes)
     }
 
     /// How long ago port `ofport` appeared in the bridge (nil: no such port).
@@ -191,6 +204,19 @@ extension OFProtoBridge {
 }
 
 extension XlateContext {
+    /// Counts the packet out of patch port `out` (of configuration
+    /// `outConfig`) and into its peer `peer` (the current `config`), as
+    /// OVS's `netdev_vport_inc_tx`/`inc_rx`: the slow path credits them
+    /// with the flow's traffic.
+    mutating func countPatchTraffic(out: OFPort, outConfig: BridgeConfig, peer: OFPort) {
+        if let t = outConfig.openFlowPorts[out.rawValue]?.patchTraffic {
+            groupHits.append(OFGroupHit(counters: t.transmitted, bucket: nil))
+        }
+        if let t = config.openFlowPorts[peer.rawValue]?.patchTraffic {
+            groupHits.append(OFGroupHit(counters: t.received, bucket: nil))
+        }
+    }
+
     /// `may_receive`: false when the input port's configuration drops what
     /// arrives (`NO_RECV`, or `NO_RECV_STP` for 802.1D packets).
     func mayReceive(_ inPort: OFPort) -> Bool {

@@ -103,9 +103,13 @@ extension XlateContext {
         bridge = peerBridge
         config = peerBridge.snapshot
 
-        tableAction(inPort: flow.openFlowInPort, table: 0, mayPacketIn: true, honorMiss: true,
-                    isLast: isLast, runner: .clone)
-        executeActionSet()
+        // `may_receive` of the peer (PortConfig.swift).
+        if mayReceive(peerPort.ofport) {
+            tableAction(inPort: flow.openFlowInPort, table: 0, mayPacketIn: true, honorMiss: true,
+                        isLast: isLast, runner: .clone)
+            executeActionSet()
+        }
+        countPatchTraffic(out: port.ofport, outConfig: oldConfig, peer: peerPort.ofport)
 
         trace = oldTrace
         flow = oldFlow

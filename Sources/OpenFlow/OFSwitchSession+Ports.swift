@@ -174,6 +174,9 @@ extension OFSwitchSession {
             var counters = OFPortCounters()
             if let dp = bp?.datapathPort, let d = datapath[dp.rawValue] {
                 counters = OFPortCounters(type: d.type, stats: d.stats)
+            } else if let t = bridge.patchTraffic(p.number) {
+                counters.rxPackets = t.rxPackets; counters.rxBytes = t.rxBytes
+                counters.txPackets = t.txPackets; counters.txBytes = t.txBytes
             } else if bp != nil || p.number == .local {
                 counters.rxPackets = 0; counters.txPackets = 0; counters.rxBytes = 0; counters.txBytes = 0
             }
