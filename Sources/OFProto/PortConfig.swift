@@ -93,12 +93,13 @@ public enum PortModError: Error, Sendable {
 
 extension BridgeConfig {
     /// Keeps the OpenFlow state of the ports `old` had that this
-    /// configuration still has (same name and number); new ports start
+    /// configuration still has (same name, number and type); new ports start
     /// with no bits set and `now` as their creation time.
     mutating func inheritPortState(from old: BridgeConfig, now: Duration) {
         var state: [UInt16: PortOpenFlowState] = [:]
         for p in ports {
-            if let was = old.openFlowPorts[p.ofport.rawValue], old.port(p.ofport)?.name == p.name {
+            if let was = old.openFlowPorts[p.ofport.rawValue], let before = old.port(p.ofport),
+               before.name == p.name, before.type == p.type {
                 state[p.ofport.rawValue] = was
             } else {
                 state[p.ofport.rawValue] = PortOpenFlowState(
