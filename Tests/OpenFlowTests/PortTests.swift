@@ -183,6 +183,30 @@ private func ofpPrint(_ m: OFMessage) -> String? {
         #expect(s.portModifiedStatus(own, 1) == nil)
     }
 
+    // MARK: Robustness
+
+    @Test func arbitraryBodiesGetRepliesOrErrorsNeverTraps() {
+        var rng = SystemRandomNumberGenerator()
+        for v: UInt8 in [1, 4, 5, 6] {
+            let s = session(v)
+            let types: [UInt8] = v == 1 ? [15, 20] : [16, 17, 22]
+            for _ in 0..<300 {
+                let n = Int.random(in: 0...80, using: &rng)
+                var body = (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }
+                // Mostly well-formed property headers keep the decoders busy past the fixed part.
+                if n > 28, Bool.random(using: &rng) { body[24] = 0; body[25] = UInt8.random(in: 0...4); body[26] = 0; body[27] = UInt8.random(in: 0...12) }
+                for t in types {
+                    _ = s.handle(OFMessage(version: v, type: t, xid: 1, body: body))
+                }
+                for st: UInt16 in [4, 5, 13, 14, 15] {
+                    _ = s.handle(statsRequest(v, type: st, Array(body.prefix(Int.random(in: 0...12, using: &rng)))))
+                }
+            }
+            // Still answering.
+            #expect(s.handle(OFMessage(version: v, type: OFType.echoRequest, xid: 2)).map(\.type) == [OFType.echoReply])
+        }
+    }
+
     // MARK: Table mod
 
     @Test func tableModAndTableDescription() throws {
