@@ -340,6 +340,10 @@ public final class LocalDatapath: DPIF {
 
     public func dumpPorts() -> [DPIFPort] { portTable.ports.map(describe) }
 
+    /// The device behind port `name` (tests reach `DummyPort`s through it:
+    /// `netdev-dummy/receive`).
+    public func device(named name: String) -> (any Port)? { portTable.port(named: name) }
+
     // MARK: DPIF: flows
 
     public var flowLimit: Int {

@@ -93,6 +93,8 @@ public final class OFProtoBridge: @unchecked Sendable {
 
     /// The ports and settings, replaced as a whole (readers take a snapshot).
     let config: Mutex<BridgeConfig>
+    /// Each table's OFPT_TABLE_MOD settings (PortConfig.swift).
+    let tableSettingsStore = Mutex<[UInt8: OFTableSettings]>([:])
     /// The default `priority=0,actions=NORMAL` rule while fail_mode is not secure.
     private let defaultRule = Mutex<Bool>(false)
 
@@ -141,6 +143,8 @@ struct BridgeConfig: Sendable {
     var byName: [String: Int] = [:]
     /// Each port's VLAN configuration, as NORMAL uses it (same order as `ports`).
     var vlans: [PortVLANs] = []
+    /// What OpenFlow set on each port (PortConfig.swift), by OpenFlow port number.
+    var openFlowPorts: [UInt16: PortOpenFlowState] = [:]
 
     init(ports: [BridgePort], settings: BridgeSettings) {
         self.ports = ports.sorted { a, b in
@@ -166,7 +170,9 @@ extension OFProtoBridge {
         let (gone, before) = config.withLock { c -> ([String], [BridgePort]) in
             let previous = c.ports
             let old = Set(c.ports.map(\.name))
-            c = BridgeConfig(ports: ports, settings: c.settings)
+            var next = BridgeConfig(ports: ports, settings: c.settings)
+            next.inheritPortState(from: c, now: OFProtoBridge.now())
+            c = next
             return (Array(old.subtracting(ports.map(\.name))), previous)
         }
         bridgeConfigGeneration.add(1, ordering: .releasing)
@@ -177,7 +183,11 @@ extension OFProtoBridge {
     public var ports: [BridgePort] { config.withLock { $0.ports } }
     /// Applies new Bridge-row settings (fail mode, MAC table size and aging).
     public func update(settings: BridgeSettings) {
-        config.withLock { c in c = BridgeConfig(ports: c.ports, settings: settings) }
+        config.withLock { c in
+            var next = BridgeConfig(ports: c.ports, settings: settings)
+            next.openFlowPorts = c.openFlowPorts
+            c = next
+        }
         macTable.configure(agingTime: settings.macAgingTime, maxEntries: settings.macTableSize)
         applyFailMode(settings)
     }

@@ -207,7 +207,8 @@ extension XlateContext {
             }
         } else {
             report(.detail, "no learned MAC for destination, flooding")
-            for i in config.ports.indices where config.ports[i].ofport != inPort.ofport {
+            for i in config.ports.indices where config.ports[i].ofport != inPort.ofport
+                && !config.openFlowConfig(config.ports[i].ofport).contains(.noFlood) {
                 if config.vlans[i].includes(x) { outputNormal(config.ports[i], config.vlans[i], x) }
             }
         }

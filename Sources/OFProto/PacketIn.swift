@@ -120,6 +120,8 @@ public struct FlowRemoved: Sendable {
 public enum BridgeAsyncEvent: Sendable {
     case packetIn(PacketIn)
     case portStatus(PortStatusReason, BridgePort)
+    /// OFPT_PORT_MOD changed a port's description (PortConfig.swift).
+    case portModified(PortModification)
     case flowRemoved(FlowRemoved)
 }
 
@@ -303,7 +305,7 @@ extension OFProtoBridge {
         for p in old where after[p.ofport.rawValue] == nil { asyncMessages.post(.portStatus(.delete, p)) }
         for p in new {
             if let was = before[p.ofport.rawValue] {
-                if was.name != p.name || was.mac != p.mac { asyncMessages.post(.portStatus(.modify, p)) }
+                if was.name != p.name || was.mac != p.mac || was.isLive != p.isLive { asyncMessages.post(.portStatus(.modify, p)) }
             } else {
                 asyncMessages.post(.portStatus(.add, p))
             }

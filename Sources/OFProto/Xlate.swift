@@ -84,6 +84,8 @@ enum XlateRunner { case direct, clone }
 struct XlateContext {
     let bridges: OFProtoBridges
     var bridge: OFProtoBridge
+    /// The bridge the translation started in (`xin->ofproto`).
+    let rootBridge: OFProtoBridge
     var config: BridgeConfig
     /// The flow as the actions have changed it.
     var flow: FlowKey
@@ -129,6 +131,7 @@ struct XlateContext {
     init(bridges: OFProtoBridges, bridge: OFProtoBridge, flow: FlowKey, mayLearn: Bool, trace: TraceNode?) {
         self.bridges = bridges
         self.bridge = bridge
+        rootBridge = bridge
         config = bridge.snapshot
         self.flow = flow
         var b = flow
@@ -170,9 +173,12 @@ struct XlateContext {
         tableID = table
         reportTable(found, table: table)
         if case .rule(let r) = found { rules.append(r); ruleCookie = r.cookie; currentRule = r }
-        doActions(actions(of: found), isLast: true)
-        if error != nil { return }
-        executeActionSet()
+        // `may_receive`: a port with NO_RECV runs no actions (PortConfig.swift).
+        if mayReceive(flow.openFlowInPort) {
+            doActions(actions(of: found), isLast: true)
+            if error != nil { return }
+            executeActionSet()
+        }
         wcFinish()
     }
 
@@ -192,8 +198,10 @@ struct XlateContext {
         guard tracing else { return }
         var s = table < 10 ? " \(table). " : "\(table). "
         switch r {
-        case .noMatch: s += "No match."
-        case .packetIn: s += "No match, and a \"packet-in\" is called for."
+        // Behind a patch port, Open vSwitch compares the peer bridge's miss
+        // rules with the first bridge's and shows them as rules.
+        case .noMatch: s += bridge === rootBridge ? "No match." : "reg0=0x2, priority 0"
+        case .packetIn: s += bridge === rootBridge ? "No match, and a \"packet-in\" is called for." : "reg0=0x1, priority 0"
         case .rule(let rule):
             s += rule.match.formatted()
             if s.last != " " { s += ", " }

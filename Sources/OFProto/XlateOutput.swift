@@ -36,7 +36,7 @@ extension XlateContext {
     /// `flood_packets`.
     mutating func flood(all: Bool, isLast: Bool) {
         let inPort = flow.openFlowInPort
-        for p in config.ports where p.ofport != inPort {
+        for p in config.ports where p.ofport != inPort && (all || !config.openFlowConfig(p.ofport).contains(.noFlood)) {
             composeOutput(p.ofport, isLast: false)
         }
     }
@@ -45,6 +45,10 @@ extension XlateContext {
     mutating func composeOutput(_ ofport: OFPort, isLast: Bool) {
         guard let port = config.port(ofport) else {
             report(.warn, "Nonexistent output port")
+            return
+        }
+        if config.openFlowConfig(ofport).contains(.noForward) {
+            report(.detail, "OFPPC_NO_FWD set, skipping output")
             return
         }
         if let peer = port.patchPeer, port.type == "patch" {
@@ -99,9 +103,13 @@ extension XlateContext {
         bridge = peerBridge
         config = peerBridge.snapshot
 
-        tableAction(inPort: flow.openFlowInPort, table: 0, mayPacketIn: true, honorMiss: true,
-                    isLast: isLast, runner: .clone)
-        executeActionSet()
+        // `may_receive` of the peer (PortConfig.swift).
+        if mayReceive(peerPort.ofport) {
+            tableAction(inPort: flow.openFlowInPort, table: 0, mayPacketIn: true, honorMiss: true,
+                        isLast: isLast, runner: .clone)
+            executeActionSet()
+        }
+        countPatchTraffic(out: port.ofport, outConfig: oldConfig, peer: peerPort.ofport)
 
         trace = oldTrace
         flow = oldFlow

@@ -363,8 +363,11 @@ extension OFSwitchSession {
             guard s.receives(type: 1, reason: reason.rawValue, version: v) else { return nil }
             var w = OFWriter()
             w.u8(reason.rawValue); w.zeros(7)
-            w.append(portBytes(PortInfo(number: port.ofport, name: port.name, mac: port.mac?.rawValue ?? 0), v))
+            w.append(portBytes(portInfo(port), v))
             return OFMessage(version: v, type: 12, xid: 0, body: w.bytes)
+        case .portModified(let change):
+            guard s.receives(type: 1, reason: PortStatusReason.modify.rawValue, version: v) else { return nil }
+            return portModifiedStatus(change, v)
         case .flowRemoved(let fr):
             guard fr.rule.flags.contains(OpenFlowRuleFlags(rawValue: 1)),
                   s.receives(type: 2, reason: fr.reason.rawValue, version: v) else { return nil }

@@ -122,6 +122,10 @@ public final class OFSwitchSession {
             try requireNotSlave()
             return try bundleControl(m, v)
         case 34 where v >= 5: return try bundleAdd(m, v)
+        // Ports, queues and tables (OFSwitchSession+Ports.swift).
+        case 15 where v == 1, 16 where v >= 2: return try portMod(m, v)
+        case 17 where v >= 2: return try tableMod(m, v)
+        case 20 where v == 1, 22 where v >= 2 && v <= 4: return try queueGetConfig(m, v)
         default:
             throw OFDecodeError(.badType, "message type \(m.type)")
         }
@@ -278,10 +282,16 @@ public final class OFSwitchSession {
 
     // MARK: Features and ports
 
-    struct PortInfo { var number: OFPort; var name: String; var mac: UInt64 }
+    struct PortInfo {
+        var number: OFPort; var name: String; var mac: UInt64
+        /// The OpenFlow configuration bits and the link state (OFSwitchSession+Ports.swift).
+        var config: OFPortConfig = []
+        var linkUp = true
+    }
 
     func portList() -> [PortInfo] {
-        var ports = bridge.ports.map { PortInfo(number: $0.ofport, name: $0.name, mac: $0.mac?.rawValue ?? 0) }
+        let states = bridge.portStates()
+        var ports = bridge.ports.map { portInfo($0, config: states[$0.ofport.rawValue]?.config ?? []) }
         if !ports.contains(where: { $0.number == OFPort.local }) {
             ports.append(PortInfo(number: .local, name: bridge.name, mac: 0))
         }
@@ -296,8 +306,7 @@ public final class OFSwitchSession {
 
     func portBytes(_ p: PortInfo, _ v: UInt8) -> [UInt8] {
         var w = OFWriter()
-        // Ports are up: config 0; state 0 in OpenFlow 1.0, OFPPS_LIVE after.
-        let config: UInt32 = 0, state: UInt32 = v == 1 ? 0 : 4
+        let (config, state) = Self.portConfigAndState(p, v)
         if v == 1 {
             w.u16(p.number.rawValue); w.uint(UInt128(p.mac), bytes: 6); putName(p.name, &w)
             w.u32(config); w.u32(state); w.zeros(16)
@@ -399,8 +408,13 @@ public final class OFSwitchSession {
             return try groupStats(m, v, kind: Int(type), prefix: statsPrefix(v, type: type), &r)
         case 9...11 where v >= 4:    // METER, METER_CONFIG, METER_FEATURES
             return try meterStats(m, v, kind: Int(type), prefix: statsPrefix(v, type: type), &r)
-        case 13:    // PORT_DESC
-            let entries = portList().map { portBytes($0, v) }
+        case 4: return try portStats(m, v, &r)              // PORT (OFSwitchSession+Ports.swift)
+        case 5: return try queueStats(m, v, &r)             // QUEUE
+        case 14 where v >= 5: return try tableDesc(m, v, &r)    // TABLE_DESC
+        case 15 where v >= 5: return try queueDesc(m, v, &r)    // QUEUE_DESC
+        case 13:    // PORT_DESC (1.5: of one port or all)
+            let port = try portDescFilter(v, &r)
+            let entries = portList().filter { port == .any || $0.number == port }.map { portBytes($0, v) }
             return OFStats.replies(version: v, xid: m.xid, prefix: statsPrefix(v, type: 13), flagsOffset: 2, entries: entries)
         case 0xffff:
             let vendorID = try r.u32()

@@ -113,7 +113,7 @@ public final class BridgeLayer: @unchecked Sendable {
                         // Link state every second; counters every 5 s
                         // (Open vSwitch's default stats-update-interval).
                         let spec = SwitchSpec(replica: client.replica)
-                        if reopenReplacedDevices(spec) { publish(spec) }
+                        if reopenReplacedDevices(spec) || linkStatesChanged() { publish(spec) }
                         tickOpenFlow()
                         let statistics = ContinuousClock.now - lastStatistics >= .seconds(5)
                         try writeStatus(client, completing: false, statistics: statistics)
@@ -673,8 +673,11 @@ struct RunningInterface: Sendable {
     }
 
     func bridgePort(port: PortSpec?) -> BridgePort {
-        BridgePort(name: name, ofport: OFPort(rawValue: ofport), datapathPort: datapathPort, type: type,
-                   patchPeer: patchPeer, vlanMode: port?.vlanMode, tag: port?.tag, trunks: port?.trunks ?? [],
-                   customerVLANs: port?.customerVLANs ?? [], mac: liveStatus().mac ?? mac)
+        let live = liveStatus()
+        var p = BridgePort(name: name, ofport: OFPort(rawValue: ofport), datapathPort: datapathPort, type: type,
+                           patchPeer: patchPeer, vlanMode: port?.vlanMode, tag: port?.tag, trunks: port?.trunks ?? [],
+                           customerVLANs: port?.customerVLANs ?? [], mac: live.mac ?? mac)
+        p.isLive = live.linkUp      // PortLinkState.swift
+        return p
     }
 }

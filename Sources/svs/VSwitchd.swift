@@ -192,6 +192,7 @@ final class VSwitchdDaemon: @unchecked Sendable {
         MemoryReport.shared.register { datapaths.memoryReport() }
         commands.register("memory/show", usage: "", arguments: 0...0) { _ in MemoryReport.shared.showText() }
         VSwitchdDpctlCommands.register(on: commands, datapaths: datapaths)
+        VSwitchdDummyCommands.register(on: commands, datapaths: datapaths)
     }
 }
 
