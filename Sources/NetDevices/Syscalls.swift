@@ -184,11 +184,16 @@ public struct InterfaceInfo: Hashable, Sendable {
 
     /// Sets `IFF_UP` on `name`.
     static func bringUp(_ name: String) throws(Errno) {
+        try setAdministrativelyUp(name, true)
+    }
+
+    /// Sets (`ip link set NAME up`) or clears (`... down`) `IFF_UP` on
+    /// `name`, as a port-mod's `OFPPC_PORT_DOWN` asks.
+    public static func setAdministrativelyUp(_ name: String, _ up: Bool) throws(Errno) {
         let fd = try FileDescriptor.socket(domain: AF_INET, type: Int32(SOCK_DGRAM.rawValue), protocol: 0)
         defer { fd.close() }
         let flags = try fd.interfaceFlags(name)
-        if flags & Int32(IFF_UP) == 0 {
-            try fd.setInterfaceFlags(name, flags | Int32(IFF_UP))
-        }
+        let wanted = up ? flags | Int32(IFF_UP) : flags & ~Int32(IFF_UP)
+        if wanted != flags { try fd.setInterfaceFlags(name, wanted) }
     }
 }

@@ -242,6 +242,7 @@ public final class BridgeLayer: @unchecked Sendable {
         b.ofproto = OFProtoBridge(name: spec.name, datapathName: dpName, settings: spec.settings)
         b.ofproto?.asyncMessages.slowPath = slowPaths[dpName]
         b.ofproto?.meters.attach(host)
+        followPortDown(b)
         b.datapathID = Self.datapathID(spec, mac: b.bridgeMAC(spec))
         logger.info("bridge \(spec.name): added interface \(spec.name) on port \(OFPort.local.rawValue)")
         logger.info("bridge \(spec.name): using datapath ID \(Self.hex16(b.datapathID))")

@@ -371,6 +371,25 @@ else
             wait
             [ -n "$rate" ] && { pass; echo "bridge: iperf3 through svs (debug build): $rate"; } || fail "iperf3 through svs"
         fi
+        # A port-mod's PORT_DOWN takes the port's device down, as Open vSwitch
+        # sets its netdev down: the port shows PORT_DOWN and LINK_DOWN and
+        # carries nothing; cleared, the device is up and traffic is back.
+        OVS_RUNDIR=$TRUN timeout 10 ovs-ofctl mod-port svsBbr svsBb0 down
+        same "mod-port down: the device is down (IFF_UP clear)" 0 "$(( $(cat /sys/class/net/svsBb0/flags) & 1 ))"
+        sleep 1.5   # the link state is read on the next status refresh
+        same "mod-port down: ovs-ofctl -O OpenFlow13 show" "     config:     PORT_DOWN
+     state:      LINK_DOWN" "$(OVS_RUNDIR=$TRUN timeout 10 ovs-ofctl -O OpenFlow13 show svsBbr | grep -A2 '(svsBb0)' | sed -n 2,3p)"
+        timeout 10 ip netns exec svsBa ping -c 2 -i 0.2 -W 1 10.77.0.2 >/dev/null && fail "ping through a port that is down" || pass
+        OVS_RUNDIR=$TRUN timeout 10 ovs-ofctl mod-port svsBbr svsBb0 up
+        same "mod-port up: the device is up" 1 "$(( $(cat /sys/class/net/svsBb0/flags) & 1 ))"
+        for _ in $(seq 1 30); do ping_both && break; sleep 0.2; done
+        ping_both && pass || fail "ping after mod-port up"
+        for _ in $(seq 1 30); do
+            OVS_RUNDIR=$TRUN timeout 10 ovs-ofctl -O OpenFlow13 show svsBbr | grep -A2 '(svsBb0)' | grep -q LIVE && break
+            sleep 0.1
+        done
+        same "mod-port up: ovs-ofctl -O OpenFlow13 show" "     config:     0
+     state:      LIVE" "$(OVS_RUNDIR=$TRUN timeout 10 ovs-ofctl -O OpenFlow13 show svsBbr | grep -A2 '(svsBb0)' | sed -n 2,3p)"
     fi
     # Restart after SIGKILL: ports come back from the database, traffic
     # flows again without any command.
