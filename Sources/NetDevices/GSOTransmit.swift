@@ -68,12 +68,7 @@ final class GSOTransmit {
     static func prepare(_ frame: UnsafeMutableRawBufferPointer, mtu: Int) -> (UInt8, UInt8, UInt16, UInt16, UInt16, UInt16)? {
         let b = UnsafeRawBufferPointer(frame)
         guard let at = PartialChecksum.locate(b), !at.isUDP else { return nil }
-        var l3 = 14
-        var type = UInt16(b[12]) << 8 | UInt16(b[13])
-        while type == 0x8100 || type == 0x88a8, l3 + 4 <= b.count {
-            type = UInt16(b[l3 + 2]) << 8 | UInt16(b[l3 + 3])
-            l3 += 4
-        }
+        let l3 = at.network
         let l4 = at.start
         guard at.end >= l4 + 20 else { return nil }
         let tcpHeader = Int(b[l4 + 12] >> 4) * 4
@@ -82,7 +77,7 @@ final class GSOTransmit {
         guard mss > 0 else { return nil }
         let tcpLength = at.end - l4
         var sum: UInt32
-        let isIPv4 = type == 0x0800
+        let isIPv4 = at.isIPv4
         if isIPv4 {
             sum = InternetChecksum.sum(UnsafeRawBufferPointer(rebasing: b[(l3 + 12)..<(l3 + 20)]))
         } else {

@@ -36,48 +36,21 @@ struct TCPSuperFrame {
         var mss: Int
     }
 
-    /// The layout of `b` if it is TCP over IP whose IP packet exceeds `mtu`.
+    /// The layout of `b` if it is TCP over IP (no IPv6 extension headers,
+    /// no fragment) whose whole IP packet is in `b` and exceeds `mtu`.
     static func layout(_ b: UnsafeRawBufferPointer, mtu: Int) -> Layout? {
-        var off = 12
-        guard b.count >= 14 else { return nil }
-        var type = UInt16(b[off]) << 8 | UInt16(b[off + 1])
-        off += 2
-        var tags = 0
-        while type == 0x8100 || type == 0x88a8, tags < 2 {
-            guard b.count >= off + 4 else { return nil }
-            type = UInt16(b[off + 2]) << 8 | UInt16(b[off + 3])
-            off += 4
-            tags += 1
+        guard let at = PartialChecksum.locate(b), !at.isUDP else { return nil }
+        let l3 = at.network, l4 = at.start, end = at.end
+        if at.isIPv4 {
+            guard l3 + (Int(b[l3 + 2]) << 8 | Int(b[l3 + 3])) <= b.count else { return nil }
+        } else {
+            guard b[l3 + 6] == 6, l4 == l3 + 40, l4 + (Int(b[l3 + 4]) << 8 | Int(b[l3 + 5])) <= b.count else { return nil }
         }
-        let l4: Int
-        let end: Int
-        let isIPv4: Bool
-        switch type {
-        case 0x0800:
-            guard b.count >= off + 20, b[off] >> 4 == 4, b[off + 9] == 6 else { return nil }
-            let ihl = Int(b[off] & 0x0f) * 4
-            let total = Int(b[off + 2]) << 8 | Int(b[off + 3])
-            let fragment = (UInt16(b[off + 6]) << 8 | UInt16(b[off + 7])) & 0x3fff
-            guard ihl >= 20, fragment == 0, total >= ihl, off + total <= b.count else { return nil }
-            l4 = off + ihl
-            end = off + total
-            isIPv4 = true
-        case 0x86dd:
-            guard b.count >= off + 40, b[off] >> 4 == 6, b[off + 6] == 6 else { return nil }
-            let payloadLength = Int(b[off + 4]) << 8 | Int(b[off + 5])
-            l4 = off + 40
-            end = l4 + payloadLength
-            guard end <= b.count else { return nil }
-            isIPv4 = false
-        default:
-            return nil
-        }
-        guard end >= l4 + 20 else { return nil }
         let thl = Int(b[l4 + 12] >> 4) * 4
         guard thl >= 20, l4 + thl <= end else { return nil }
-        let mss = mtu - (l4 - off) - thl
-        guard end - off > mtu, mss > 0 else { return nil }
-        return Layout(l3: off, l4: l4, payload: l4 + thl, end: end, isIPv4: isIPv4, mss: mss)
+        let mss = mtu - (l4 - l3) - thl
+        guard end - l3 > mtu, mss > 0 else { return nil }
+        return Layout(l3: l3, l4: l4, payload: l4 + thl, end: end, isIPv4: at.isIPv4, mss: mss)
     }
 
     /// A super-frame if `bytes` is TCP over IP whose IP packet exceeds `mtu`.

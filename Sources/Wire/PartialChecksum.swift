@@ -8,7 +8,13 @@
 public enum PartialChecksum {
     /// Where the checksum is, or nil if the frame is not TCP/UDP over IP.
     public struct Location: Equatable, Sendable {
+        /// Offset of the IP header (after Ethernet and VLAN tags).
+        public var network: Int
+        /// IPv4 (else IPv6).
+        public var isIPv4: Bool
+        /// Offset of the TCP/UDP header.
         public var start: Int
+        /// End of the IP packet (at most the frame's end).
         public var end: Int
         public var fieldOffset: Int
         public var isUDP: Bool
@@ -57,9 +63,9 @@ public enum PartialChecksum {
         }
         switch proto {
         case 6: guard end >= l4 + 20 else { return nil }
-            return Location(start: l4, end: end, fieldOffset: 16, isUDP: false)
+            return Location(network: off, isIPv4: type == 0x0800, start: l4, end: end, fieldOffset: 16, isUDP: false)
         case 17: guard end >= l4 + 8 else { return nil }
-            return Location(start: l4, end: end, fieldOffset: 6, isUDP: true)
+            return Location(network: off, isIPv4: type == 0x0800, start: l4, end: end, fieldOffset: 6, isUDP: true)
         default: return nil
         }
     }
