@@ -111,13 +111,9 @@ extension OFSwitchSession {
                         }
                     case .groupMod(let gm):
                         do throws(OFDecodeError) {
-                            for group in try apply(gm, now: now) {
-                                // The deleted group's flows go with it, in this transaction.
-                                let crit = OpenFlowRuleCriteria<[OFAction]>(match: .catchAll, filter: { rule in
-                                    Self.flattened(rule.actions).contains { if case .group(group) = $0 { true } else { false } }
-                                })
-                                _ = tx.delete(table: .all, crit)
-                            }
+                            // A deleted group's flows go with it, in this transaction.
+                            let deleted = try apply(gm, now: now)
+                            if !deleted.isEmpty { _ = tx.delete(table: .all, Self.naming(groups: deleted)) }
                         } catch {
                             failed = (xid, message.type, error)
                             throw .badTableID    // only to abort the transaction

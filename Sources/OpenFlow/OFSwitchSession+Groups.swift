@@ -248,21 +248,25 @@ extension OFSwitchSession {
         }
     }
 
-    /// Deletes the flows whose actions `names` picks out (a group or meter
-    /// that went away takes its flows along, as in OVS).
-    func deleteFlows(where names: @escaping (OFAction) -> Bool) {
-        let crit = OpenFlowRuleCriteria<[OFAction]>(match: .catchAll, filter: { rule in
-            Self.flattened(rule.actions).contains(where: names)
-        })
+    /// The rules, in any table, whose actions name something `names` picks out.
+    static func naming(_ names: @escaping (OFAction) -> Bool) -> OpenFlowRuleCriteria<[OFAction]> {
+        OpenFlowRuleCriteria(match: .catchAll, filter: { rule in Self.flattened(rule.actions).contains(where: names) })
+    }
+
+    /// The rules that name one of `groups` (a group-mod deleted them).
+    static func naming(groups: [UInt32]) -> OpenFlowRuleCriteria<[OFAction]> {
+        naming { if case .group(let id) = $0 { groups.contains(id) } else { false } }
+    }
+
+    /// Deletes the flows `crit` picks out (a group or meter that went away
+    /// takes its flows along, as in OVS).
+    func deleteFlows(_ crit: OpenFlowRuleCriteria<[OFAction]>) {
         _ = bridge.pipeline.transaction { tx in tx.delete(table: .all, crit) }
     }
 
     /// The rules whose actions name something `names` picks out.
     func countFlows(where names: @escaping (OFAction) -> Bool) -> Int {
-        let crit = OpenFlowRuleCriteria<[OFAction]>(match: .catchAll, filter: { rule in
-            Self.flattened(rule.actions).contains(where: names)
-        })
-        return bridge.pipeline.read { $0.rules(in: .all, matching: crit) }.count
+        bridge.pipeline.read { $0.rules(in: .all, matching: Self.naming(names)) }.count
     }
 
     // MARK: Group mod
@@ -270,9 +274,8 @@ extension OFSwitchSession {
     /// OFPT_GROUP_MOD, or NXT_GROUP_MOD's body (`version` 1).
     func groupMod(_ body: [UInt8], _ v: UInt8) throws(OFDecodeError) -> [OFMessage] {
         let gm = try OFGroupMod.decode(body, version: v)
-        for id in try apply(gm, now: OpenFlowClock.now()) {
-            deleteFlows { if case .group(id) = $0 { true } else { false } }
-        }
+        let deleted = try apply(gm, now: OpenFlowClock.now())
+        if !deleted.isEmpty { deleteFlows(Self.naming(groups: deleted)) }
         return []
     }
 
@@ -318,9 +321,8 @@ extension OFSwitchSession {
         if command == 2 {
             // OpenFlow has no meter 0.
             guard id != 0 else { return [] }
-            for gone in bridge.meters.delete(id) {
-                deleteFlows { if case .meter(gone) = $0 { true } else { false } }
-            }
+            let gone = bridge.meters.delete(id)
+            if !gone.isEmpty { deleteFlows(Self.naming { if case .meter(let m) = $0 { gone.contains(m) } else { false } }) }
             return []
         }
         if flags & OFMeter.kbps != 0 && flags & OFMeter.pktps != 0 { throw OFDecodeError(.badMeterFlags) }

@@ -57,6 +57,28 @@ import Testing
         #expect(pool.stats.released == 1)
     }
 
+    /// Super-frame buffers (64 KiB) are kept on a free list of their own:
+    /// one allocation, then reuse, metadata reset, up to `largeCapacity`.
+    @Test func largeBuffersAreReused() throws {
+        let pool = PacketPool(capacity: 2, frameCapacity: 256, headroom: 32)
+        var first = pool.allocateLarge()
+        #expect(first.capacity - 32 >= PacketPool.largeFrameCapacity)
+        try first.append(count: PacketPool.largeFrameCapacity)
+        first.metadata.checksumPartial = true
+        pool.recycle(first)
+        #expect(pool.stats.fallbackAllocations == 1)
+        let again = pool.allocateLarge()
+        #expect(pool.stats.fallbackAllocations == 1)
+        #expect(again.count == 0 && !again.metadata.checksumPartial)
+        pool.recycle(again)
+        var many = PacketBatch()
+        for _ in 0..<(PacketPool.largeCapacity + 3) { if let refused = many.append(pool.allocateLarge()) { pool.recycle(refused) } }
+        #expect(many.count == PacketPool.largeCapacity + 3)
+        let released = pool.stats.released
+        pool.recycle(&many)
+        #expect(pool.stats.released == released + 3)
+    }
+
     @Test func cloneCopiesBytesAndMetadata() {
         let pool = PacketPool(capacity: 2)
         var p = pool.allocate(copying: [1, 2, 3])

@@ -21,20 +21,6 @@ private func hexBytes(_ s: String) -> [UInt8] {
 
 private func hex(_ b: [UInt8]) -> String { b.map { String(format: "%02x", $0) }.joined() }
 
-/// `ovs-ofctl ofp-print HEX`, or nil when the tool is missing.
-private func ofpPrint(_ m: OFMessage) -> String? {
-    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/ovs-ofctl") else { return nil }
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-    p.arguments = ["10", "/usr/bin/ovs-ofctl", "ofp-print", hex(m.encoded)]
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = FileHandle.nullDevice
-    guard (try? p.run()) != nil else { return nil }
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
-}
 
 /// A packet-in as a `controller` action after `load:5->reg3` in a rule
 /// with cookie 0x12, on in_port 1.
